@@ -1,0 +1,375 @@
+"""Platform layer: every MicroPython / CPython difference lives here.
+
+No other lws_mp module looks at ``sys.implementation``; they import the
+helpers below instead.
+"""
+
+import sys
+import time
+import errno
+import socket
+import select
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+POLLIN = select.POLLIN
+POLLOUT = select.POLLOUT
+POLLERR = select.POLLERR
+POLLHUP = select.POLLHUP
+
+# errno values that mean "try again later" on a non-blocking socket
+_EAGAIN = errno.EAGAIN
+_EWOULDBLOCK = getattr(errno, "EWOULDBLOCK", _EAGAIN)
+_EINPROGRESS = errno.EINPROGRESS
+_ETIMEDOUT = getattr(errno, "ETIMEDOUT", 110)
+
+# ---------------------------------------------------------------- time
+
+if hasattr(time, "ticks_ms"):
+    ticks_ms = time.ticks_ms
+    ticks_diff = time.ticks_diff
+    ticks_add = time.ticks_add
+else:  # CPython
+    _t0 = time.monotonic()
+
+    def ticks_ms():
+        return int((time.monotonic() - _t0) * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+    def ticks_add(a, b):
+        return a + b
+
+
+def wall_time():
+    """Seconds since the epoch (0 on a board whose RTC was never set)."""
+    return int(time.time())
+
+
+def gmtime(t):
+    return time.gmtime(t)
+
+
+# ---------------------------------------------------------------- memory
+
+try:
+    import gc
+
+    gc_collect = gc.collect
+    mem_free = getattr(gc, "mem_free", None)
+    mem_alloc = getattr(gc, "mem_alloc", None)
+except ImportError:  # pragma: no cover
+    gc_collect = None
+    mem_free = None
+    mem_alloc = None
+
+
+def heap_used():
+    """Bytes of heap in use after a collection, or -1 where unknown."""
+    if gc_collect:
+        gc_collect()
+    if mem_alloc:
+        return mem_alloc()
+    return -1
+
+
+def print_exception(exc):
+    if IS_MICROPYTHON:
+        sys.print_exception(exc)
+    else:
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+
+# ---------------------------------------------------------------- sockets
+
+
+def would_block(exc):
+    code = exc.args[0] if exc.args else 0
+    return code in (_EAGAIN, _EWOULDBLOCK, _ETIMEDOUT)
+
+
+def in_progress(exc):
+    code = exc.args[0] if exc.args else 0
+    return code in (_EINPROGRESS, _EAGAIN, _EWOULDBLOCK)
+
+
+if IS_MICROPYTHON:
+
+    def _sock_readinto(sock, mv):
+        return sock.readinto(mv)
+
+else:
+
+    def _sock_readinto(sock, mv):
+        return sock.recv_into(mv)
+
+
+def recv_into(sock, mv):
+    """Read into memoryview ``mv``: bytes read, 0 at EOF, None if nothing yet.
+
+    Raises OSError for a connection error (reset, ...).
+    """
+    try:
+        n = _sock_readinto(sock, mv)
+    except OSError as e:
+        if would_block(e):
+            return None
+        raise
+    return n
+
+
+def send(sock, mv):
+    """Send what the socket takes now: bytes sent (0 if it would block)."""
+    try:
+        n = sock.send(mv)
+    except OSError as e:
+        if would_block(e):
+            return 0
+        raise
+    if n is None:
+        return 0
+    return n
+
+
+def addr_tuple(addr):
+    """Normalise an accept()/getaddrinfo address to ('a.b.c.d', port)."""
+    if isinstance(addr, tuple):
+        return (addr[0], addr[1])
+    # the MicroPython unix port hands out a raw struct sockaddr
+    b = bytes(addr)
+    if len(b) >= 8 and b[0] == 2:  # AF_INET: family, port (BE), addr
+        return ("%d.%d.%d.%d" % (b[4], b[5], b[6], b[7]), (b[2] << 8) | b[3])
+    if len(b) >= 24 and b[0] == 10:  # AF_INET6
+        h = b[8:24]
+        parts = ["%x" % ((h[i] << 8) | h[i + 1]) for i in range(0, 16, 2)]
+        return (":".join(parts), (b[2] << 8) | b[3])
+    return ("", 0)
+
+
+def peer_addr(sock):
+    """The peer of a connected socket where the port can tell it."""
+    gp = getattr(sock, "getpeername", None)
+    if gp is None:
+        return ("", 0)
+    try:
+        return addr_tuple(gp())
+    except OSError:
+        return ("", 0)
+
+
+def accept(lsock):
+    """Accept one pending connection: (sock, (ip, port)) or None."""
+    try:
+        s, addr = lsock.accept()
+    except OSError as e:
+        if would_block(e) or e.args[0] in (getattr(errno, "ECONNABORTED", 103),):
+            return None
+        raise
+    s.setblocking(False)
+    return s, addr_tuple(addr)
+
+
+def sockaddr(host, port, stype=socket.SOCK_STREAM):
+    for ai in socket.getaddrinfo(host, port):
+        if ai[1] == stype:
+            return ai[-1]
+    return socket.getaddrinfo(host, port)[0][-1]
+
+
+def listen_socket(iface, port, backlog):
+    """A non-blocking listening TCP socket; returns (sock, bound_port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(sockaddr(iface or "0.0.0.0", port))
+        s.listen(backlog)
+        s.setblocking(False)
+    except OSError:
+        s.close()
+        raise
+    bound = port
+    if hasattr(s, "getsockname"):
+        bound = s.getsockname()[1]
+    return s, bound
+
+
+def set_keepalive(sock, ka_time, ka_probes, ka_interval):
+    """TCP keepalive where the stack has the options; False if it has not."""
+    so_ka = getattr(socket, "SO_KEEPALIVE", None)
+    if so_ka is None:
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, so_ka, 1)
+        ipp = getattr(socket, "IPPROTO_TCP", 6)
+        for name, val in (
+            ("TCP_KEEPIDLE", ka_time),
+            ("TCP_KEEPINTVL", ka_interval),
+            ("TCP_KEEPCNT", ka_probes),
+        ):
+            opt = getattr(socket, name, None)
+            if opt is not None and val:
+                sock.setsockopt(ipp, opt, val)
+    except OSError:
+        return False
+    return True
+
+
+def set_nodelay(sock):
+    opt = getattr(socket, "TCP_NODELAY", None)
+    if opt is None:
+        return
+    try:
+        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), opt, 1)
+    except OSError:
+        pass
+
+
+def sock_fd(sock):
+    try:
+        return sock.fileno()
+    except (AttributeError, OSError):
+        return -1
+
+
+class Waker:
+    """Wakes a blocked poll from elsewhere: a UDP socket that sends to itself.
+
+    Works on every port (there is no os.pipe or socketpair on MicroPython).
+    """
+
+    def __init__(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        port = 0
+        if IS_MICROPYTHON and not hasattr(s, "getsockname"):
+            # no getsockname: pick a port ourselves
+            port = 40000 + (ticks_ms() & 0x3FFF)
+            for _ in range(64):
+                try:
+                    s.bind(sockaddr("127.0.0.1", port, socket.SOCK_DGRAM))
+                    break
+                except OSError:
+                    port += 1
+            else:
+                raise OSError(errno.EADDRINUSE)
+        else:
+            s.bind(sockaddr("127.0.0.1", 0, socket.SOCK_DGRAM))
+            port = s.getsockname()[1]
+        s.setblocking(False)
+        self.sock = s
+        self.addr = sockaddr("127.0.0.1", port, socket.SOCK_DGRAM)
+        self.buf = bytearray(16)
+
+    def wake(self):
+        try:
+            self.sock.sendto(b"\x00", self.addr)
+        except OSError:
+            pass
+
+    def drain(self):
+        mv = memoryview(self.buf)
+        while True:
+            try:
+                n = _sock_readinto(self.sock, mv)
+            except OSError:
+                return
+            if not n:
+                return
+
+    def close(self):
+        self.sock.close()
+
+
+def new_poll():
+    return select.poll()
+
+
+if IS_MICROPYTHON:
+
+    def poll_key(sock):
+        return sock
+
+else:
+
+    def poll_key(sock):
+        return sock.fileno()
+
+
+# ---------------------------------------------------------------- crypto
+
+try:
+    import hashlib
+
+    _sha1 = hashlib.sha1
+except ImportError:  # pragma: no cover
+    _sha1 = None
+
+import binascii
+
+
+def sha1_b64(data):
+    """base64(sha1(data)) without the trailing newline, as bytes."""
+    return binascii.b2a_base64(_sha1(data).digest())[:-1]
+
+
+def b64encode(data):
+    return binascii.b2a_base64(data)[:-1]
+
+
+try:
+    import os as _os
+
+    urandom = _os.urandom
+except (ImportError, AttributeError):  # pragma: no cover
+    import random
+
+    def urandom(n):
+        return bytes(random.getrandbits(8) for _ in range(n))
+
+
+# ---------------------------------------------------------------- files
+
+import os
+
+
+def file_stat(path):
+    """(size, mtime) of a regular file, or None (missing or a directory)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st[0] & 0x4000:  # S_IFDIR
+        return None
+    return (st[6], st[8])
+
+
+def rename(src, dst):
+    os.rename(src, dst)
+
+
+def remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def hostname():
+    try:
+        return socket.gethostname()
+    except AttributeError:
+        pass
+    try:
+        return os.uname()[1]
+    except (AttributeError, IndexError):
+        return "lws_mp"

@@ -1,0 +1,118 @@
+"""Per-connection lws functions that belong to no single role."""
+
+from . import _port
+from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS
+
+POLLIN = _port.POLLIN
+POLLOUT = _port.POLLOUT
+
+
+def lws_get_context(wsi):
+    return wsi.context
+
+
+def lws_wsi_user(wsi):
+    return wsi.user_space
+
+
+def lws_get_protocol(wsi):
+    return wsi.protocol
+
+
+def lws_get_socket_fd(wsi):
+    return wsi.fd
+
+
+def lws_is_ssl(wsi):
+    return 0
+
+
+def lws_get_peer_addresses(wsi, fd=None, name=None, name_len=0, rip=None, rip_len=0):
+    """Peer name and IP.  Python rule: returns (name, rip) as str; with
+    bytearrays given they are also filled NUL-terminated, truncated to fit.
+    There is no reverse DNS on a device: the name is the IP."""
+    ip = wsi.addr[0] if wsi.addr else ""
+    for buf, ln in ((name, name_len), (rip, rip_len)):
+        if buf is not None and ln > 0:
+            b = ip.encode()[:ln - 1]
+            buf[0:len(b)] = b
+            buf[len(b)] = 0
+    return ip, ip
+
+
+def lws_callback_on_writable(wsi):
+    """Ask for one WRITEABLE callback when the socket can take more.
+
+    Returns 1 if POLLOUT was asked for, 0 for a closed connection.
+    """
+    if wsi.closed or wsi.role in (ROLE_LISTEN, ROLE_RAW):
+        return 0
+    wsi.want_writable = True
+    wsi.context.change_events(wsi, POLLOUT, 0)
+    return 1
+
+
+def _conns(ctx, protocol):
+    for w in ctx.slots:
+        if w is not None and not w.closed and w.protocol is protocol and w.role == ROLE_WS:
+            yield w
+
+
+def lws_callback_on_writable_all_protocol(ctx, protocol):
+    for w in list(_conns(ctx, protocol)):
+        lws_callback_on_writable(w)
+    return 0
+
+
+def lws_callback_all_protocol(ctx, protocol, reason):
+    """Call ``reason`` on every ws connection of ``protocol``; nonzero from
+    a callback closes that connection."""
+    for w in list(_conns(ctx, protocol)):
+        if ctx.callback(w, protocol, reason, None, 0):
+            ctx.close(w)
+    return 0
+
+
+def lws_rx_flow_control(wsi, enable):
+    """0 stops reading this connection, 1 resumes."""
+    wsi.rxflow_disabled = not enable
+    if wsi.role in (ROLE_HTTP, ROLE_WS) and not wsi.closed:
+        if enable:
+            if wsi.role == ROLE_WS or wsi.ah is not None:
+                wsi.context.change_events(wsi, POLLIN, 0)
+        else:
+            wsi.context.change_events(wsi, 0, POLLIN)
+    return 0
+
+
+def lws_rx_flow_allow_all_protocol(ctx, protocol):
+    for w in list(_conns(ctx, protocol)):
+        lws_rx_flow_control(w, 1)
+
+
+def lws_set_proxy(ctx, proxy):
+    """Proxies are for the client side, which this build does not include."""
+    return -1
+
+
+def lws_cgi(wsi, exec_array, timeout_secs):
+    """No processes to spawn on a microcontroller: always -1."""
+    return -1
+
+
+def lws_cgi_kill(wsi):
+    return -1
+
+
+def lws_close_reason(wsi, status, buf=None, len_=0):
+    """Status (and up to 123 bytes) the close frame will carry."""
+    wsi.close_status = status
+    if buf is not None:
+        if isinstance(buf, str):
+            buf = buf.encode()
+        if not len_:
+            len_ = len(buf)
+        wsi.close_reason = bytes(buf[:min(len_, 123)])
+    else:
+        wsi.close_reason = None
+

@@ -1,0 +1,407 @@
+# libwebsockets v2.1.0 public enum / define values (lib/libwebsockets.h @ tag v2.1.0)
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+
+# CONTEXT_PORT_NO_LISTEN (CONTEXT_PORT_NO_LISTEN_SERVER does not exist in v2.1.0)
+CONTEXT_PORT_NO_LISTEN = const(-1)
+
+# enum lws_log_levels
+LLL_ERR = const(1 << 0)
+LLL_WARN = const(1 << 1)
+LLL_NOTICE = const(1 << 2)
+LLL_INFO = const(1 << 3)
+LLL_DEBUG = const(1 << 4)
+LLL_PARSER = const(1 << 5)
+LLL_HEADER = const(1 << 6)
+LLL_EXT = const(1 << 7)
+LLL_CLIENT = const(1 << 8)
+LLL_LATENCY = const(1 << 9)
+LLL_COUNT = const(10)
+
+# enum lws_close_status
+LWS_CLOSE_STATUS_NOSTATUS = const(0)
+LWS_CLOSE_STATUS_NORMAL = const(1000)
+LWS_CLOSE_STATUS_GOINGAWAY = const(1001)
+LWS_CLOSE_STATUS_PROTOCOL_ERR = const(1002)
+LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE = const(1003)
+LWS_CLOSE_STATUS_RESERVED = const(1004)
+LWS_CLOSE_STATUS_NO_STATUS = const(1005)
+LWS_CLOSE_STATUS_ABNORMAL_CLOSE = const(1006)
+LWS_CLOSE_STATUS_INVALID_PAYLOAD = const(1007)
+LWS_CLOSE_STATUS_POLICY_VIOLATION = const(1008)
+LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE = const(1009)
+LWS_CLOSE_STATUS_EXTENSION_REQUIRED = const(1010)
+LWS_CLOSE_STATUS_UNEXPECTED_CONDITION = const(1011)
+LWS_CLOSE_STATUS_TLS_FAILURE = const(1015)
+LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
+
+# enum lws_callback_reasons
+LWS_CALLBACK_ESTABLISHED = const(0)
+LWS_CALLBACK_CLIENT_CONNECTION_ERROR = const(1)
+LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH = const(2)
+LWS_CALLBACK_CLIENT_ESTABLISHED = const(3)
+LWS_CALLBACK_CLOSED = const(4)
+LWS_CALLBACK_CLOSED_HTTP = const(5)
+LWS_CALLBACK_RECEIVE = const(6)
+LWS_CALLBACK_RECEIVE_PONG = const(7)
+LWS_CALLBACK_CLIENT_RECEIVE = const(8)
+LWS_CALLBACK_CLIENT_RECEIVE_PONG = const(9)
+LWS_CALLBACK_CLIENT_WRITEABLE = const(10)
+LWS_CALLBACK_SERVER_WRITEABLE = const(11)
+LWS_CALLBACK_HTTP = const(12)
+LWS_CALLBACK_HTTP_BODY = const(13)
+LWS_CALLBACK_HTTP_BODY_COMPLETION = const(14)
+LWS_CALLBACK_HTTP_FILE_COMPLETION = const(15)
+LWS_CALLBACK_HTTP_WRITEABLE = const(16)
+LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
+LWS_CALLBACK_FILTER_HTTP_CONNECTION = const(18)
+LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
+LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
+LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS = const(21)
+LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS = const(22)
+LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION = const(23)
+LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = const(24)
+LWS_CALLBACK_CONFIRM_EXTENSION_OKAY = const(25)
+LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = const(26)
+LWS_CALLBACK_PROTOCOL_INIT = const(27)
+LWS_CALLBACK_PROTOCOL_DESTROY = const(28)
+LWS_CALLBACK_WSI_CREATE = const(29)
+LWS_CALLBACK_WSI_DESTROY = const(30)
+LWS_CALLBACK_GET_THREAD_ID = const(31)
+LWS_CALLBACK_ADD_POLL_FD = const(32)
+LWS_CALLBACK_DEL_POLL_FD = const(33)
+LWS_CALLBACK_CHANGE_MODE_POLL_FD = const(34)
+LWS_CALLBACK_LOCK_POLL = const(35)
+LWS_CALLBACK_UNLOCK_POLL = const(36)
+LWS_CALLBACK_OPENSSL_CONTEXT_REQUIRES_PRIVATE_KEY = const(37)
+LWS_CALLBACK_WS_PEER_INITIATED_CLOSE = const(38)
+LWS_CALLBACK_WS_EXT_DEFAULTS = const(39)
+LWS_CALLBACK_CGI = const(40)
+LWS_CALLBACK_CGI_TERMINATED = const(41)
+LWS_CALLBACK_CGI_STDIN_DATA = const(42)
+LWS_CALLBACK_CGI_STDIN_COMPLETED = const(43)
+LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP = const(44)
+LWS_CALLBACK_CLOSED_CLIENT_HTTP = const(45)
+LWS_CALLBACK_RECEIVE_CLIENT_HTTP = const(46)
+LWS_CALLBACK_COMPLETED_CLIENT_HTTP = const(47)
+LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ = const(48)
+LWS_CALLBACK_HTTP_BIND_PROTOCOL = const(49)
+LWS_CALLBACK_HTTP_DROP_PROTOCOL = const(50)
+LWS_CALLBACK_CHECK_ACCESS_RIGHTS = const(51)
+LWS_CALLBACK_PROCESS_HTML = const(52)
+LWS_CALLBACK_ADD_HEADERS = const(53)
+LWS_CALLBACK_SESSION_INFO = const(54)
+LWS_CALLBACK_GS_EVENT = const(55)
+LWS_CALLBACK_HTTP_PMO = const(56)
+LWS_CALLBACK_CLIENT_HTTP_WRITEABLE = const(57)
+LWS_CALLBACK_USER = const(1000)
+
+# enum lws_extension_callback_reasons
+LWS_EXT_CB_SERVER_CONTEXT_CONSTRUCT = const(0)
+LWS_EXT_CB_CLIENT_CONTEXT_CONSTRUCT = const(1)
+LWS_EXT_CB_SERVER_CONTEXT_DESTRUCT = const(2)
+LWS_EXT_CB_CLIENT_CONTEXT_DESTRUCT = const(3)
+LWS_EXT_CB_CONSTRUCT = const(4)
+LWS_EXT_CB_CLIENT_CONSTRUCT = const(5)
+LWS_EXT_CB_CHECK_OK_TO_REALLY_CLOSE = const(6)
+LWS_EXT_CB_CHECK_OK_TO_PROPOSE_EXTENSION = const(7)
+LWS_EXT_CB_DESTROY = const(8)
+LWS_EXT_CB_DESTROY_ANY_WSI_CLOSING = const(9)
+LWS_EXT_CB_ANY_WSI_ESTABLISHED = const(10)
+LWS_EXT_CB_PACKET_RX_PREPARSE = const(11)
+LWS_EXT_CB_PACKET_TX_PRESEND = const(12)
+LWS_EXT_CB_PACKET_TX_DO_SEND = const(13)
+LWS_EXT_CB_HANDSHAKE_REPLY_TX = const(14)
+LWS_EXT_CB_FLUSH_PENDING_TX = const(15)
+LWS_EXT_CB_EXTENDED_PAYLOAD_RX = const(16)
+LWS_EXT_CB_CAN_PROXY_CLIENT_CONNECTION = const(17)
+LWS_EXT_CB_1HZ = const(18)
+LWS_EXT_CB_REQUEST_ON_WRITEABLE = const(19)
+LWS_EXT_CB_IS_WRITEABLE = const(20)
+LWS_EXT_CB_PAYLOAD_TX = const(21)
+LWS_EXT_CB_PAYLOAD_RX = const(22)
+LWS_EXT_CB_OPTION_DEFAULT = const(23)
+LWS_EXT_CB_OPTION_SET = const(24)
+LWS_EXT_CB_OPTION_CONFIRM = const(25)
+LWS_EXT_CB_NAMED_OPTION_SET = const(26)
+
+# enum lws_ext_options_types
+EXTARG_NONE = const(0)
+EXTARG_DEC = const(1)
+EXTARG_OPT_DEC = const(2)
+
+# enum lws_context_options (the LWS_SERVER_OPTION_* bits; no separate context enum)
+LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT = const((1 << 1) | (1 << 12))
+LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME = const(1 << 2)
+LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT = const((1 << 3) | (1 << 12))
+LWS_SERVER_OPTION_LIBEV = const(1 << 4)
+LWS_SERVER_OPTION_DISABLE_IPV6 = const(1 << 5)
+LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS = const(1 << 6)
+LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED = const(1 << 7)
+LWS_SERVER_OPTION_VALIDATE_UTF8 = const(1 << 8)
+LWS_SERVER_OPTION_SSL_ECDH = const((1 << 9) | (1 << 12))
+LWS_SERVER_OPTION_LIBUV = const(1 << 10)
+LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS = const((1 << 11) | (1 << 12))
+LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT = const(1 << 12)
+LWS_SERVER_OPTION_EXPLICIT_VHOSTS = const(1 << 13)
+LWS_SERVER_OPTION_UNIX_SOCK = const(1 << 14)
+LWS_SERVER_OPTION_STS = const(1 << 15)
+LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY = const(1 << 16)
+LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE = const(1 << 17)
+LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN = const(1 << 18)
+
+# enum http_status
+HTTP_STATUS_OK = const(200)
+HTTP_STATUS_NO_CONTENT = const(204)
+HTTP_STATUS_MOVED_PERMANENTLY = const(301)
+HTTP_STATUS_FOUND = const(302)
+HTTP_STATUS_SEE_OTHER = const(303)
+HTTP_STATUS_BAD_REQUEST = const(400)
+HTTP_STATUS_UNAUTHORIZED = const(401)
+HTTP_STATUS_PAYMENT_REQUIRED = const(402)
+HTTP_STATUS_FORBIDDEN = const(403)
+HTTP_STATUS_NOT_FOUND = const(404)
+HTTP_STATUS_METHOD_NOT_ALLOWED = const(405)
+HTTP_STATUS_NOT_ACCEPTABLE = const(406)
+HTTP_STATUS_PROXY_AUTH_REQUIRED = const(407)
+HTTP_STATUS_REQUEST_TIMEOUT = const(408)
+HTTP_STATUS_CONFLICT = const(409)
+HTTP_STATUS_GONE = const(410)
+HTTP_STATUS_LENGTH_REQUIRED = const(411)
+HTTP_STATUS_PRECONDITION_FAILED = const(412)
+HTTP_STATUS_REQ_ENTITY_TOO_LARGE = const(413)
+HTTP_STATUS_REQ_URI_TOO_LONG = const(414)
+HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE = const(415)
+HTTP_STATUS_REQ_RANGE_NOT_SATISFIABLE = const(416)
+HTTP_STATUS_EXPECTATION_FAILED = const(417)
+HTTP_STATUS_INTERNAL_SERVER_ERROR = const(500)
+HTTP_STATUS_NOT_IMPLEMENTED = const(501)
+HTTP_STATUS_BAD_GATEWAY = const(502)
+HTTP_STATUS_SERVICE_UNAVAILABLE = const(503)
+HTTP_STATUS_GATEWAY_TIMEOUT = const(504)
+HTTP_STATUS_HTTP_VERSION_NOT_SUPPORTED = const(505)
+
+# enum lws_token_indexes -- v2.1.0 declares every token unconditionally (the
+# http2 ones, 16 and 35..39, are NOT under LWS_USE_HTTP2), so this numbering
+# is the same for HTTP2-off (default) and HTTP2-on builds.
+WSI_TOKEN_GET_URI = const(0)
+WSI_TOKEN_POST_URI = const(1)
+WSI_TOKEN_OPTIONS_URI = const(2)
+WSI_TOKEN_HOST = const(3)
+WSI_TOKEN_CONNECTION = const(4)
+WSI_TOKEN_UPGRADE = const(5)
+WSI_TOKEN_ORIGIN = const(6)
+WSI_TOKEN_DRAFT = const(7)
+WSI_TOKEN_CHALLENGE = const(8)
+WSI_TOKEN_EXTENSIONS = const(9)
+WSI_TOKEN_KEY1 = const(10)
+WSI_TOKEN_KEY2 = const(11)
+WSI_TOKEN_PROTOCOL = const(12)
+WSI_TOKEN_ACCEPT = const(13)
+WSI_TOKEN_NONCE = const(14)
+WSI_TOKEN_HTTP = const(15)
+WSI_TOKEN_HTTP2_SETTINGS = const(16)
+WSI_TOKEN_HTTP_ACCEPT = const(17)
+WSI_TOKEN_HTTP_AC_REQUEST_HEADERS = const(18)
+WSI_TOKEN_HTTP_IF_MODIFIED_SINCE = const(19)
+WSI_TOKEN_HTTP_IF_NONE_MATCH = const(20)
+WSI_TOKEN_HTTP_ACCEPT_ENCODING = const(21)
+WSI_TOKEN_HTTP_ACCEPT_LANGUAGE = const(22)
+WSI_TOKEN_HTTP_PRAGMA = const(23)
+WSI_TOKEN_HTTP_CACHE_CONTROL = const(24)
+WSI_TOKEN_HTTP_AUTHORIZATION = const(25)
+WSI_TOKEN_HTTP_COOKIE = const(26)
+WSI_TOKEN_HTTP_CONTENT_LENGTH = const(27)
+WSI_TOKEN_HTTP_CONTENT_TYPE = const(28)
+WSI_TOKEN_HTTP_DATE = const(29)
+WSI_TOKEN_HTTP_RANGE = const(30)
+WSI_TOKEN_HTTP_REFERER = const(31)
+WSI_TOKEN_KEY = const(32)
+WSI_TOKEN_VERSION = const(33)
+WSI_TOKEN_SWORIGIN = const(34)
+WSI_TOKEN_HTTP_COLON_AUTHORITY = const(35)
+WSI_TOKEN_HTTP_COLON_METHOD = const(36)
+WSI_TOKEN_HTTP_COLON_PATH = const(37)
+WSI_TOKEN_HTTP_COLON_SCHEME = const(38)
+WSI_TOKEN_HTTP_COLON_STATUS = const(39)
+WSI_TOKEN_HTTP_ACCEPT_CHARSET = const(40)
+WSI_TOKEN_HTTP_ACCEPT_RANGES = const(41)
+WSI_TOKEN_HTTP_ACCESS_CONTROL_ALLOW_ORIGIN = const(42)
+WSI_TOKEN_HTTP_AGE = const(43)
+WSI_TOKEN_HTTP_ALLOW = const(44)
+WSI_TOKEN_HTTP_CONTENT_DISPOSITION = const(45)
+WSI_TOKEN_HTTP_CONTENT_ENCODING = const(46)
+WSI_TOKEN_HTTP_CONTENT_LANGUAGE = const(47)
+WSI_TOKEN_HTTP_CONTENT_LOCATION = const(48)
+WSI_TOKEN_HTTP_CONTENT_RANGE = const(49)
+WSI_TOKEN_HTTP_ETAG = const(50)
+WSI_TOKEN_HTTP_EXPECT = const(51)
+WSI_TOKEN_HTTP_EXPIRES = const(52)
+WSI_TOKEN_HTTP_FROM = const(53)
+WSI_TOKEN_HTTP_IF_MATCH = const(54)
+WSI_TOKEN_HTTP_IF_RANGE = const(55)
+WSI_TOKEN_HTTP_IF_UNMODIFIED_SINCE = const(56)
+WSI_TOKEN_HTTP_LAST_MODIFIED = const(57)
+WSI_TOKEN_HTTP_LINK = const(58)
+WSI_TOKEN_HTTP_LOCATION = const(59)
+WSI_TOKEN_HTTP_MAX_FORWARDS = const(60)
+WSI_TOKEN_HTTP_PROXY_AUTHENTICATE = const(61)
+WSI_TOKEN_HTTP_PROXY_AUTHORIZATION = const(62)
+WSI_TOKEN_HTTP_REFRESH = const(63)
+WSI_TOKEN_HTTP_RETRY_AFTER = const(64)
+WSI_TOKEN_HTTP_SERVER = const(65)
+WSI_TOKEN_HTTP_SET_COOKIE = const(66)
+WSI_TOKEN_HTTP_STRICT_TRANSPORT_SECURITY = const(67)
+WSI_TOKEN_HTTP_TRANSFER_ENCODING = const(68)
+WSI_TOKEN_HTTP_USER_AGENT = const(69)
+WSI_TOKEN_HTTP_VARY = const(70)
+WSI_TOKEN_HTTP_VIA = const(71)
+WSI_TOKEN_HTTP_WWW_AUTHENTICATE = const(72)
+WSI_TOKEN_PATCH_URI = const(73)
+WSI_TOKEN_PUT_URI = const(74)
+WSI_TOKEN_DELETE_URI = const(75)
+WSI_TOKEN_HTTP_URI_ARGS = const(76)
+WSI_TOKEN_PROXY = const(77)
+WSI_TOKEN_HTTP_X_REAL_IP = const(78)
+WSI_TOKEN_HTTP1_0 = const(79)
+# internal client stash slots: plain ints, since MicroPython hides _names set via const()
+_WSI_TOKEN_CLIENT_SENT_PROTOCOLS = 80
+_WSI_TOKEN_CLIENT_PEER_ADDRESS = 81
+_WSI_TOKEN_CLIENT_URI = 82
+_WSI_TOKEN_CLIENT_HOST = 83
+_WSI_TOKEN_CLIENT_ORIGIN = 84
+_WSI_TOKEN_CLIENT_METHOD = 85
+WSI_TOKEN_COUNT = const(86)
+WSI_TOKEN_NAME_PART = const(87)
+WSI_TOKEN_SKIPPING = const(88)
+WSI_TOKEN_SKIPPING_SAW_CR = const(89)
+WSI_PARSING_COMPLETE = const(90)
+WSI_INIT_TOKEN_MUXURL = const(91)
+
+# lib/lextable-strings.h set[]: HEADER_TOKEN_NAMES[i] names token index i (0..79);
+# lws' trailing unmatchable "" sentinel entry is left out.
+HEADER_TOKEN_NAMES = (
+    b"get ",
+    b"post ",
+    b"options ",
+    b"host:",
+    b"connection:",
+    b"upgrade:",
+    b"origin:",
+    b"sec-websocket-draft:",
+    b"\r\n",
+    b"sec-websocket-extensions:",
+    b"sec-websocket-key1:",
+    b"sec-websocket-key2:",
+    b"sec-websocket-protocol:",
+    b"sec-websocket-accept:",
+    b"sec-websocket-nonce:",
+    b"http/1.1 ",
+    b"http2-settings:",
+    b"accept:",
+    b"access-control-request-headers:",
+    b"if-modified-since:",
+    b"if-none-match:",
+    b"accept-encoding:",
+    b"accept-language:",
+    b"pragma:",
+    b"cache-control:",
+    b"authorization:",
+    b"cookie:",
+    b"content-length:",
+    b"content-type:",
+    b"date:",
+    b"range:",
+    b"referer:",
+    b"sec-websocket-key:",
+    b"sec-websocket-version:",
+    b"sec-websocket-origin:",
+    b":authority",
+    b":method",
+    b":path",
+    b":scheme",
+    b":status",
+    b"accept-charset:",
+    b"accept-ranges:",
+    b"access-control-allow-origin:",
+    b"age:",
+    b"allow:",
+    b"content-disposition:",
+    b"content-encoding:",
+    b"content-language:",
+    b"content-location:",
+    b"content-range:",
+    b"etag:",
+    b"expect:",
+    b"expires:",
+    b"from:",
+    b"if-match:",
+    b"if-range:",
+    b"if-unmodified-since:",
+    b"last-modified:",
+    b"link:",
+    b"location:",
+    b"max-forwards:",
+    b"proxy-authenticate:",
+    b"proxy-authorization:",
+    b"refresh:",
+    b"retry-after:",
+    b"server:",
+    b"set-cookie:",
+    b"strict-transport-security:",
+    b"transfer-encoding:",
+    b"user-agent:",
+    b"vary:",
+    b"via:",
+    b"www-authenticate:",
+    b"patch",
+    b"put",
+    b"delete",
+    b"uri-args",
+    b"proxy ",
+    b"x-real-ip:",
+    b"http/1.0 ",
+)
+
+# enum pending_timeout
+NO_PENDING_TIMEOUT = const(0)
+PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE = const(1)
+PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE = const(2)
+PENDING_TIMEOUT_ESTABLISH_WITH_SERVER = const(3)
+PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE = const(4)
+PENDING_TIMEOUT_AWAITING_PING = const(5)
+PENDING_TIMEOUT_CLOSE_ACK = const(6)
+PENDING_TIMEOUT_AWAITING_EXTENSION_CONNECT_RESPONSE = const(7)
+PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE = const(8)
+PENDING_TIMEOUT_SSL_ACCEPT = const(9)
+PENDING_TIMEOUT_HTTP_CONTENT = const(10)
+PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND = const(11)
+PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = const(12)
+PENDING_TIMEOUT_SHUTDOWN_FLUSH = const(13)
+PENDING_TIMEOUT_CGI = const(14)
+PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
+PENDING_TIMEOUT_WS_PONG_CHECK_SEND_PING = const(16)
+PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = const(17)
+PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD = const(18)
+
+# LWS_PRE = _LWS_PAD(4 + 10): 16 on x86_64 and on 32/64-bit pointer targets
+LWS_PRE = const(16)
+LWS_SEND_BUFFER_PRE_PADDING = const(16)
+LWS_SEND_BUFFER_POST_PADDING = const(0)
+
+# enum lws_write_protocol (4 is unused: close goes via lws_close_reason())
+LWS_WRITE_TEXT = const(0)
+LWS_WRITE_BINARY = const(1)
+LWS_WRITE_CONTINUATION = const(2)
+LWS_WRITE_HTTP = const(3)
+LWS_WRITE_PING = const(5)
+LWS_WRITE_PONG = const(6)
+LWS_WRITE_HTTP_FINAL = const(7)
+LWS_WRITE_HTTP_HEADERS = const(8)
+LWS_WRITE_NO_FIN = const(0x40)
+LWS_WRITE_CLIENT_IGNORE_XOR_MASK = const(0x80)

@@ -1,0 +1,358 @@
+"""The context: fixed tables allocated once, callbacks, closing, timeouts."""
+
+from . import _port
+from . import consts as C
+from .header_table import HeaderPool
+from .log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
+from .structs import lws_pollargs
+from .wsi import (
+    LWSS_DEAD_SOCKET,
+    LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE,
+    ROLE_LISTEN,
+    ROLE_RAW,
+    lws,
+)
+
+LWS_LIBRARY_VERSION = "2.1.0 lws_mp-0.1.0"
+
+# lws defaults where the creation info leaves a field 0
+DEFAULT_HEADER_DATA = 4096
+DEFAULT_HEADER_POOL = 4
+DEFAULT_SERV_BUF = 4096
+DEFAULT_TIMEOUT_SECS = 20
+DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
+DEFAULT_RX_BUFFER = 4096
+
+# role handlers, filled in by the role modules as they are imported
+ROLES = [None, None, None, None]
+
+
+class lws_context:
+    def __init__(self, info):
+        self.info = info
+        self.user = info.user
+        self.options = info.options
+        protocols = []
+        for p in info.protocols or ():
+            if p is None or p.callback is None:
+                break
+            protocols.append(p)
+        if not protocols:
+            raise ValueError("protocols: at least one with a callback")
+        self.protocols = protocols
+        self.token_limits = info.token_limits
+        self.timeout_secs = info.timeout_secs or DEFAULT_TIMEOUT_SECS
+        self.max_http_body_size = info.max_http_body_size
+        self.server_string = info.server_string or "lws_mp"
+        self.mounts = list(info.mounts or ())
+        if info.fops is None:
+            from .file_ops import lws_plat_file_ops
+
+            self.fops = lws_plat_file_ops()
+        else:
+            self.fops = info.fops
+        if info.count_threads > 1:
+            lwsl_warn("count_threads %d: lws_mp services one thread", info.count_threads)
+        # every table is allocated here, once
+        self.fd_limit = info.fd_limit_per_thread or DEFAULT_FD_LIMIT
+        self.slots = [None] * self.fd_limit
+        self.fd_count = 0
+        self.lookup = {}  # poll key -> wsi, never more than fd_limit entries
+        self.header_pool = HeaderPool(
+            info.max_http_header_pool or DEFAULT_HEADER_POOL,
+            info.max_http_header_data or DEFAULT_HEADER_DATA,
+        )
+        self.serv_buf = bytearray(info.pt_serv_buf_size or DEFAULT_SERV_BUF)
+        self.serv_mv = memoryview(self.serv_buf)
+        self.poll = _port.new_poll()
+        self.pending = []  # wsis with buffered input to process without poll
+        self.pollargs = lws_pollargs()
+        self.last_sweep = _port.ticks_ms()
+        self.destroyed = False
+        self.stats_refused = 0
+        self.stats_accepted = 0
+        self.stats_timeouts = 0
+        self.listen_wsi = None
+        self.port = info.port
+        self.waker = None
+        self.hostname = None
+        # one wsi the protocol-wide callbacks are issued on, as lws does
+        self.dummy_wsi = lws(self, None, ROLE_RAW)
+
+    # ---------------------------------------------------------- callbacks
+
+    def callback(self, wsi, protocol, reason, in_=None, len_=0):
+        """Call a user callback; a raise is logged and becomes -1 (close)."""
+        try:
+            r = protocol.callback(wsi, reason, wsi.user_space if wsi else None, in_, len_)
+        except Exception as e:  # contain it to this connection
+            lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
+            _port.print_exception(e)
+            return -1
+        return r or 0
+
+    def user_callback(self, wsi, reason, in_=None, len_=0):
+        return self.callback(wsi, wsi.protocol or self.protocols[0], reason, in_, len_)
+
+    def _poll_callback(self, wsi, reason, prev):
+        pa = self.pollargs
+        pa.fd = wsi.fd
+        pa.sock = wsi.sock
+        pa.events = wsi.events
+        pa.prev_events = prev
+        self.callback(wsi, self.protocols[0], reason, pa, 0)
+
+    # ---------------------------------------------------------- fd table
+
+    def insert_wsi(self, wsi, events):
+        """Put ``wsi`` in a free slot of the fd table; False if it is full."""
+        if self.fd_count >= self.fd_limit:
+            return False
+        for i in range(self.fd_limit):
+            if self.slots[i] is None:
+                break
+        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_LOCK_POLL, None, 1)
+        self.slots[i] = wsi
+        wsi.slot = i
+        self.fd_count += 1
+        wsi.fd = _port.sock_fd(wsi.sock)
+        wsi.key = _port.poll_key(wsi.sock)
+        wsi.events = events
+        self.lookup[wsi.key] = wsi
+        self.poll.register(wsi.sock, events)
+        self._poll_callback(wsi, C.LWS_CALLBACK_ADD_POLL_FD, 0)
+        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_UNLOCK_POLL, None, 1)
+        return True
+
+    def remove_wsi(self, wsi):
+        if wsi.slot < 0:
+            return
+        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_LOCK_POLL, None, 1)
+        try:
+            self.poll.unregister(wsi.sock)
+        except (OSError, KeyError, ValueError):
+            pass
+        self._poll_callback(wsi, C.LWS_CALLBACK_DEL_POLL_FD, wsi.events)
+        self.slots[wsi.slot] = None
+        self.fd_count -= 1
+        wsi.slot = -1
+        if self.lookup.get(wsi.key) is wsi:
+            del self.lookup[wsi.key]
+        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_UNLOCK_POLL, None, 1)
+
+    def change_events(self, wsi, set_bits, clear_bits):
+        if wsi.slot < 0:
+            return
+        prev = wsi.events
+        ev = (prev | set_bits) & ~clear_bits
+        if ev == prev:
+            return
+        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_LOCK_POLL, None, 0)
+        wsi.events = ev
+        self.poll.modify(wsi.sock, ev)
+        self._poll_callback(wsi, C.LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
+        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_UNLOCK_POLL, None, 0)
+
+    def find_wsi(self, fd):
+        """The wsi for a fd number or socket object, or None (foreign)."""
+        w = self.lookup.get(fd)
+        if w is not None:
+            return w
+        for w in self.slots:
+            if w is not None and (w.fd == fd or w.sock is fd):
+                return w
+        return None
+
+    # ---------------------------------------------------------- lifecycle
+
+    def new_wsi(self, sock, role, addr):
+        wsi = lws(self, sock, role)
+        wsi.addr = addr
+        return wsi
+
+    def bind_protocol(self, wsi, protocol):
+        """Give ``wsi`` its protocol and a fresh per-session user area."""
+        wsi.protocol = protocol
+        size = protocol.per_session_data_size
+        if not size:
+            wsi.user_space = None
+        elif isinstance(size, int):
+            wsi.user_space = bytearray(size)
+        else:
+            wsi.user_space = size()
+
+    def close(self, wsi, status=0):
+        """Close a connection: role callbacks, table, socket, WSI_DESTROY.
+
+        With a stored send pending and no error, the close waits (bounded by
+        a timeout) until the data is flushed, as lws does.
+        """
+        if wsi.closed:
+            return
+        if (
+            wsi.trunc_len
+            and wsi.state != LWSS_DEAD_SOCKET
+            and wsi.state != LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
+        ):
+            wsi.state = LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
+            wsi.close_after_flush = True
+            self.set_timeout(wsi, C.PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
+            self.change_events(wsi, _port.POLLOUT, _port.POLLIN)
+            return
+        wsi.closed = True
+        role = ROLES[wsi.role]
+        if role is not None:
+            try:
+                role.closed(wsi)
+            except Exception as e:
+                lwsl_err("close handler raised %r", e)
+        if wsi.ah is not None or wsi in self.header_pool.waiting:
+            self.release_ah(wsi)
+        if wsi in self.pending:
+            self.pending.remove(wsi)
+        self.remove_wsi(wsi)
+        try:
+            wsi.sock.close()
+        except OSError:
+            pass
+        if wsi.role != ROLE_LISTEN:
+            self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_WSI_DESTROY)
+        wsi.user_space = None
+        wsi.trunc = None
+
+    def release_ah(self, wsi):
+        """Give the header table back; the next waiter (if any) gets it."""
+        nxt = self.header_pool.detach(wsi)
+        if nxt is not None and not nxt.closed:
+            lwsl_info("header table handed to waiting connection %d", nxt.fd)
+            if not nxt.rxflow_disabled:
+                self.change_events(nxt, _port.POLLIN, 0)
+            self.set_timeout(nxt, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, self.timeout_secs)
+
+    def attach_ah(self, wsi):
+        """Get a header table, or wait for one with POLLIN off."""
+        if self.header_pool.attach(wsi):
+            return True
+        lwsl_info("no free header table: connection %d waits", wsi.fd)
+        self.change_events(wsi, 0, _port.POLLIN)
+        self.set_timeout(wsi, 0, 0)
+        return False
+
+    # ---------------------------------------------------------- timeouts
+
+    def set_timeout(self, wsi, reason, secs):
+        wsi.pending_timeout = reason if secs else 0
+        if secs:
+            wsi.timeout_at = _port.ticks_add(_port.ticks_ms(), secs * 1000)
+
+    def sweep_timeouts(self, now):
+        for wsi in self.slots:
+            if wsi is None or not wsi.pending_timeout:
+                continue
+            if _port.ticks_diff(now, wsi.timeout_at) < 0:
+                continue
+            reason = wsi.pending_timeout
+            wsi.pending_timeout = 0
+            self.stats_timeouts += 1
+            lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
+            role = ROLES[wsi.role]
+            if reason == C.PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
+                wsi.state = LWSS_DEAD_SOCKET
+                wsi.trunc_len = 0
+                self.close(wsi)
+            elif role is None or role.timeout(wsi, reason):
+                wsi.state = LWSS_DEAD_SOCKET
+                wsi.trunc_len = 0
+                self.close(wsi)
+
+    def fatal(self, wsi, why):
+        """A socket error: close at once, nothing more can be sent."""
+        lwsl_info("connection %d: %s", wsi.fd, why)
+        wsi.state = LWSS_DEAD_SOCKET
+        wsi.trunc_len = 0
+        self.close(wsi)
+
+
+def lws_create_context(info):
+    """Create the context, its tables and (if serving) the listen socket.
+
+    Returns None if the listen socket cannot be made, as lws does.
+    """
+    from . import service  # noqa: F401  (registers the listen role)
+
+    try:
+        ctx = lws_context(info)
+    except (ValueError, MemoryError) as e:
+        lwsl_err("lws_create_context: %r", e)
+        return None
+    ctx.waker = _port.Waker()
+    wk = lws(ctx, ctx.waker.sock, ROLE_RAW)
+    wk.protocol = ctx.protocols[0]
+    ctx.waker_wsi = wk
+    if not ctx.insert_wsi(wk, _port.POLLIN):
+        lwsl_err("fd_limit_per_thread too small")
+        ctx.waker.close()
+        return None
+    if info.port != C.CONTEXT_PORT_NO_LISTEN:
+        backlog = info.listen_backlog or max(4, min(16, ctx.fd_limit))
+        try:
+            sock, bound = _port.listen_socket(info.iface, info.port, backlog)
+        except OSError as e:
+            lwsl_err("listen on port %d failed: %r", info.port, e)
+            ctx.remove_wsi(wk)
+            ctx.waker.close()
+            return None
+        lw = lws(ctx, sock, ROLE_LISTEN)
+        lw.protocol = ctx.protocols[0]
+        ctx.listen_wsi = lw
+        ctx.port = bound
+        if not ctx.insert_wsi(lw, _port.POLLIN):
+            lwsl_err("fd_limit_per_thread too small")
+            sock.close()
+            return None
+        lwsl_notice("listening on port %d", bound)
+    for p in ctx.protocols:
+        ctx.dummy_wsi.protocol = p
+        if ctx.callback(ctx.dummy_wsi, p, C.LWS_CALLBACK_PROTOCOL_INIT):
+            lwsl_err("protocol %s init failed", p.name)
+            lws_context_destroy(ctx)
+            return None
+    ctx.dummy_wsi.protocol = None
+    return ctx
+
+
+def lws_context_destroy(ctx):
+    """Close every connection (with its callbacks), then PROTOCOL_DESTROY."""
+    if ctx is None or ctx.destroyed:
+        return
+    ctx.destroyed = True
+    for wsi in list(ctx.slots):
+        if wsi is None or wsi.role == ROLE_RAW:
+            continue
+        wsi.state = LWSS_DEAD_SOCKET
+        wsi.trunc_len = 0
+        ctx.close(wsi, C.LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY)
+    for p in ctx.protocols:
+        ctx.dummy_wsi.protocol = p
+        ctx.callback(ctx.dummy_wsi, p, C.LWS_CALLBACK_PROTOCOL_DESTROY)
+    ctx.remove_wsi(ctx.waker_wsi)
+    ctx.waker.close()
+
+
+def lws_context_user(ctx):
+    return ctx.user
+
+
+def lws_get_library_version():
+    return LWS_LIBRARY_VERSION
+
+
+def lws_canonical_hostname(ctx):
+    if ctx.hostname is None:
+        ctx.hostname = _port.hostname()
+    return ctx.hostname
+
+
+def lws_set_timeout(wsi, reason, secs):
+    """Close ``wsi`` (or let its role answer) ``secs`` from now; 0 clears."""
+    wsi.context.set_timeout(wsi, reason, secs)

@@ -1,0 +1,117 @@
+"""Reading request headers: lws_hdr_total_length, lws_hdr_copy, ...
+
+Python rule: ``dst`` is a bytearray (or writable memoryview); the value is
+written NUL-terminated as in C.  ``lws_hdr_str`` is the Pythonic shortcut.
+Repeated headers are joined with ',' and URI arguments with '&'.
+"""
+
+from . import consts as C
+
+
+def _sep(h):
+    return 0x26 if h == C.WSI_TOKEN_HTTP_URI_ARGS else 0x2C
+
+
+def lws_hdr_total_length(wsi, h):
+    """Length of header ``h`` (all fragments joined), 0 if absent."""
+    ah = wsi.ah
+    if ah is None or h < 0 or h >= C.WSI_TOKEN_COUNT:
+        return 0
+    n = ah.frag_index[h]
+    total = 0
+    count = 0
+    f = ah.frags
+    while n:
+        total += f[3 * n + 1]
+        count += 1
+        n = f[3 * n + 2]
+    return total + (count - 1 if count > 1 else 0)
+
+
+def lws_hdr_fragment_length(wsi, h, frag_idx):
+    ah = wsi.ah
+    if ah is None or h < 0 or h >= C.WSI_TOKEN_COUNT:
+        return 0
+    fr = ah.frag(h, frag_idx)
+    return 0 if fr is None else fr[1]
+
+
+def lws_hdr_copy(wsi, dst, len_, h):
+    """Copy header ``h`` into ``dst`` with a terminating NUL.
+
+    Returns its length, -1 if it (plus the NUL) does not fit in ``len_``.
+    A header that is not there gives 0.
+    """
+    toklen = lws_hdr_total_length(wsi, h)
+    if toklen >= len_ or toklen + 1 > len(dst):
+        return -1
+    ah = wsi.ah
+    if ah is None:
+        dst[0] = 0
+        return 0
+    n = ah.frag_index[h]
+    f = ah.frags
+    mv = ah.mv
+    pos = 0
+    sep = _sep(h)
+    while n:
+        off = f[3 * n]
+        ln = f[3 * n + 1]
+        if pos:
+            dst[pos] = sep
+            pos += 1
+        dst[pos:pos + ln] = mv[off:off + ln]
+        pos += ln
+        n = f[3 * n + 2]
+    dst[pos] = 0
+    return toklen
+
+
+def lws_hdr_copy_fragment(wsi, dst, len_, h, frag_idx):
+    """Copy fragment ``frag_idx`` of ``h``; -1 if absent or too long."""
+    ah = wsi.ah
+    if ah is None:
+        return -1
+    fr = ah.frag(h, frag_idx)
+    if fr is None:
+        return -1
+    off, ln = fr
+    if ln >= len_ or ln + 1 > len(dst):
+        return -1
+    dst[0:ln] = ah.mv[off:off + ln]
+    dst[ln] = 0
+    return ln
+
+
+def lws_hdr_str(wsi, h, frag_idx=-1):
+    """Header ``h`` as a str (all fragments, or just ``frag_idx``), or None."""
+    ah = wsi.ah
+    if ah is None or not ah.frag_index[h]:
+        return None
+    if frag_idx >= 0:
+        fr = ah.frag(h, frag_idx)
+        if fr is None:
+            return None
+        return bytes(ah.mv[fr[0]:fr[0] + fr[1]]).decode()
+    buf = bytearray(lws_hdr_total_length(wsi, h) + 1)
+    n = lws_hdr_copy(wsi, buf, len(buf), h)
+    return bytes(buf[:n]).decode()
+
+
+def lws_get_urlarg_by_name(wsi, name):
+    """The value of URI argument ``name`` ('name=value'), or None."""
+    ah = wsi.ah
+    if ah is None:
+        return None
+    if isinstance(name, str):
+        name = name.encode()
+    key = name + b"="
+    i = 0
+    while True:
+        fr = ah.frag(C.WSI_TOKEN_HTTP_URI_ARGS, i)
+        if fr is None:
+            return None
+        off, ln = fr
+        if ln >= len(key) and bytes(ah.mv[off:off + len(key)]) == key:
+            return bytes(ah.mv[off + len(key):off + ln]).decode()
+        i += 1

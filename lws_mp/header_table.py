@@ -1,0 +1,143 @@
+"""Header tables ("ah") and their fixed pool with a FIFO of waiters.
+
+A table holds one request's raw header bytes plus a fragment index by
+WSI_TOKEN_*; values are (offset, length) pairs into the raw bytes, so a
+parsed header costs no copy.  The pool is allocated once, at context
+creation; a connection that finds no free table waits in arrival order.
+"""
+
+import array
+
+from .consts import WSI_TOKEN_COUNT
+
+
+class HeaderTable:
+    def __init__(self, size):
+        self.data = bytearray(size)
+        self.mv = memoryview(self.data)
+        self.size = size
+        # fragments: [offset, length, next] triples; fragment 0 means "none"
+        self.frag_cap = max(16, min(WSI_TOKEN_COUNT * 2, size // 16))
+        self.frags = array.array("H", [0] * (3 * self.frag_cap))
+        self.frag_index = bytearray(WSI_TOKEN_COUNT)
+        self.wsi = None
+        self.reset(0)
+
+    def reset(self, keep_from):
+        """Forget the parsed request; keep raw bytes from ``keep_from`` on
+        (pipelined input) at the start of the buffer."""
+        keep = 0
+        if keep_from:
+            keep = self.rxlen - keep_from
+            if keep > 0:
+                self.mv[0:keep] = self.mv[keep_from:self.rxlen]
+            else:
+                keep = 0
+        self.rxlen = keep
+        self.scan = 0  # where the search for the end of headers resumes
+        self.hdr_end = 0  # offset just past the blank line, once seen
+        self.body_pos = 0  # first byte not yet consumed by the request
+        self.nfrags = 1
+        fi = self.frag_index
+        for i in range(len(fi)):
+            fi[i] = 0
+        self.method = -1
+        self.http_version = 11
+        self.head = False
+
+    def pending(self):
+        """Bytes received beyond what the request consumed."""
+        return self.rxlen - self.body_pos
+
+    def add_frag(self, token, off, length):
+        n = self.nfrags
+        if n >= self.frag_cap:
+            return False
+        f = self.frags
+        f[3 * n] = off
+        f[3 * n + 1] = length
+        f[3 * n + 2] = 0
+        first = self.frag_index[token]
+        if not first:
+            self.frag_index[token] = n
+        else:
+            while f[3 * first + 2]:
+                first = f[3 * first + 2]
+            f[3 * first + 2] = n
+        self.nfrags = n + 1
+        return True
+
+    def frag(self, token, idx):
+        """(offset, length) of fragment ``idx`` of ``token``, or None."""
+        n = self.frag_index[token]
+        f = self.frags
+        while n and idx:
+            n = f[3 * n + 2]
+            idx -= 1
+        if not n:
+            return None
+        return f[3 * n], f[3 * n + 1]
+
+    def count(self, token):
+        n = self.frag_index[token]
+        c = 0
+        while n:
+            c += 1
+            n = self.frags[3 * n + 2]
+        return c
+
+    def value(self, token):
+        """The first fragment of ``token`` as a memoryview, or None."""
+        fr = self.frag(token, 0)
+        if fr is None:
+            return None
+        return self.mv[fr[0]:fr[0] + fr[1]]
+
+
+class HeaderPool:
+    """Exactly ``count`` tables of ``size`` bytes, and a FIFO of waiters."""
+
+    def __init__(self, count, size):
+        self.tables = [HeaderTable(size) for _ in range(count)]
+        self.free = list(self.tables)
+        self.waiting = []  # wsis waiting for a table, oldest first
+        self.waits = 0  # how many times a connection had to queue
+
+    def attach(self, wsi):
+        """Give ``wsi`` a table now (True) or queue it (False)."""
+        if wsi.ah is not None:
+            return True
+        if self.free and not self.waiting:
+            ah = self.free.pop()
+            ah.wsi = wsi
+            ah.reset(0)
+            wsi.ah = ah
+            return True
+        if wsi not in self.waiting:
+            self.waiting.append(wsi)
+            self.waits += 1
+        return False
+
+    def detach(self, wsi):
+        """Take ``wsi``'s table back; returns the waiter it now goes to."""
+        self.forget(wsi)
+        ah = wsi.ah
+        if ah is None:
+            return None
+        wsi.ah = None
+        ah.wsi = None
+        if self.waiting:
+            nxt = self.waiting.pop(0)
+            ah.reset(0)
+            ah.wsi = nxt
+            nxt.ah = ah
+            return nxt
+        self.free.append(ah)
+        return None
+
+    def forget(self, wsi):
+        if wsi in self.waiting:
+            self.waiting.remove(wsi)
+
+    def available(self):
+        return len(self.free)

@@ -1,0 +1,104 @@
+"""Chunked transfer-coding decoder (sans-IO)."""
+
+S_SIZE = 0
+S_EXT = 1
+S_SIZE_LF = 2
+S_DATA = 3
+S_DATA_CR = 4
+S_DATA_LF = 5
+S_TRAILER = 6
+S_DONE = 7
+
+MAX_SIZE_DIGITS = 15
+MAX_EXT = 256
+MAX_TRAILER = 2048
+
+ERROR = -1
+
+
+class ChunkedDecoder:
+    def __init__(self):
+        self.state = S_SIZE
+        self.size = 0
+        self.digits = 0
+        self.remaining = 0
+        self.count = 0  # bytes of extensions / trailers seen
+        self.line_len = 0  # length of the current trailer line
+
+    def step(self, mv):
+        """Consume from ``mv``: returns (used, data_off, data_len).
+
+        At most one run of body data is reported per call, at
+        ``mv[data_off:data_off + data_len]``.  ``used`` is ERROR on bad
+        framing; ``self.state == S_DONE`` once the last chunk and trailers
+        are through.
+        """
+        n = len(mv)
+        i = 0
+        while i < n:
+            st = self.state
+            if st == S_DATA:
+                take = self.remaining if self.remaining < n - i else n - i
+                self.remaining -= take
+                if not self.remaining:
+                    self.state = S_DATA_CR
+                return i + take, i, take
+            c = mv[i]
+            i += 1
+            if st == S_SIZE:
+                if 48 <= c <= 57 or 97 <= c <= 102 or 65 <= c <= 70:
+                    self.digits += 1
+                    if self.digits > MAX_SIZE_DIGITS:
+                        return ERROR, 0, 0
+                    self.size = (self.size << 4) | (c - 48 if c <= 57 else (c | 32) - 87)
+                elif not self.digits:
+                    return ERROR, 0, 0
+                elif c == 13:
+                    self.state = S_SIZE_LF
+                elif c == 59 or c == 32 or c == 9:  # ';' extension, BWS
+                    self.state = S_EXT
+                else:
+                    return ERROR, 0, 0
+            elif st == S_EXT:
+                self.count += 1
+                if self.count > MAX_EXT:
+                    return ERROR, 0, 0
+                if c == 13:
+                    self.state = S_SIZE_LF
+                elif c == 10:
+                    return ERROR, 0, 0
+            elif st == S_SIZE_LF:
+                if c != 10:
+                    return ERROR, 0, 0
+                if self.size:
+                    self.remaining = self.size
+                    self.state = S_DATA
+                else:
+                    self.state = S_TRAILER
+                    self.count = 0
+                    self.line_len = 0
+                self.size = 0
+                self.digits = 0
+            elif st == S_DATA_CR:
+                if c != 13:
+                    return ERROR, 0, 0
+                self.state = S_DATA_LF
+            elif st == S_DATA_LF:
+                if c != 10:
+                    return ERROR, 0, 0
+                self.state = S_SIZE
+                self.count = 0
+            elif st == S_TRAILER:
+                self.count += 1
+                if self.count > MAX_TRAILER:
+                    return ERROR, 0, 0
+                if c == 10:
+                    if self.line_len == 0:
+                        self.state = S_DONE
+                        return i, 0, 0
+                    self.line_len = 0
+                elif c != 13:
+                    self.line_len += 1
+            else:  # S_DONE
+                return i - 1, 0, 0
+        return i, 0, 0

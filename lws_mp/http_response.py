@@ -1,0 +1,152 @@
+"""Building HTTP responses: status lines, header helpers, simple statuses."""
+
+from . import consts as C
+from .log import lwsl_info
+
+STATUS_TEXT = {
+    100: "Continue",
+    101: "Switching Protocols",
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    206: "Partial Content",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    408: "Request Timeout",
+    409: "Conflict",
+    411: "Length Required",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    426: "Upgrade Required",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
+
+
+def status_line(code):
+    return b"HTTP/1.1 %d %s\r\n" % (code, STATUS_TEXT.get(code, "Unknown").encode())
+
+
+def connection_header(wsi):
+    """The Connection: header this response needs, if any."""
+    if not wsi.http_keepalive:
+        return b"Connection: close\r\n"
+    ah = wsi.ah
+    if ah is not None and ah.http_version == 10:
+        return b"Connection: keep-alive\r\n"
+    return b""
+
+
+def send_headers(wsi, head):
+    from .write import lws_write
+
+    return lws_write(wsi, head, len(head), C.LWS_WRITE_HTTP_HEADERS)
+
+
+def lws_return_http_status(wsi, code, html_body=None):
+    """Send a complete simple response: status, headers, a short HTML body.
+
+    Returns 0 if it was issued (or buffered), nonzero if the send failed.
+    """
+    from .write import lws_write
+
+    text = STATUS_TEXT.get(code, "Error")
+    if html_body is None:
+        body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text.encode())
+    else:
+        if isinstance(html_body, str):
+            html_body = html_body.encode()
+        body = html_body[:1024]
+    head = (
+        status_line(code)
+        + b"Server: "
+        + wsi.context.server_string.encode()
+        + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n" % len(body)
+        + connection_header(wsi)
+        + b"\r\n"
+    )
+    wsi.http_status = code
+    if send_headers(wsi, head) < 0:
+        return 1
+    if lws_write(wsi, body, len(body), C.LWS_WRITE_HTTP_FINAL) < 0:
+        return 1
+    return 0
+
+
+def protocol_error(wsi, code, extra=b""):
+    """Answer bad input with ``code`` and close once it is sent."""
+    from .write import lws_write
+
+    ctx = wsi.context
+    lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], code)
+    wsi.http_keepalive = False
+    text = STATUS_TEXT.get(code, "Error").encode()
+    body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text)
+    head = (
+        status_line(code)
+        + b"Server: "
+        + ctx.server_string.encode()
+        + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n" % len(body)
+        + extra
+        + b"Connection: close\r\n\r\n"
+    )
+    wsi.http_status = code
+    wsi.head = False
+    if lws_write(wsi, head + body, len(head) + len(body), C.LWS_WRITE_HTTP) >= 0:
+        ctx.close(wsi)
+
+
+# lws' header-building helpers.  Python rule: they append to a bytearray
+# ``buf`` (instead of advancing a char **p) and return 1 if the result would
+# pass ``end`` bytes (the room the caller has), else 0.
+
+
+def _append(buf, data, end):
+    if end and len(buf) + len(data) > end:
+        return 1
+    buf.extend(data)
+    return 0
+
+
+def lws_add_http_header_status(wsi, code, buf, end=0):
+    wsi.http_status = code
+    r = _append(buf, status_line(code), end)
+    return r or _append(
+        buf, b"Server: " + wsi.context.server_string.encode() + b"\r\n", end)
+
+
+def lws_add_http_header_by_name(wsi, name, value, buf, end=0):
+    if isinstance(name, str):
+        name = name.encode()
+    if isinstance(value, str):
+        value = value.encode()
+    if not name.endswith(b":"):
+        name += b":"
+    return _append(buf, name + b" " + bytes(value) + b"\r\n", end)
+
+
+def lws_add_http_header_by_token(wsi, token, value, buf, end=0):
+    name = C.HEADER_TOKEN_NAMES[token]
+    return lws_add_http_header_by_name(wsi, name, value, buf, end)
+
+
+def lws_add_http_header_content_length(wsi, length, buf, end=0):
+    return _append(buf, b"Content-Length: %d\r\n" % length, end)
+
+
+def lws_finalize_http_header(wsi, buf, end=0):
+    return _append(buf, connection_header(wsi) + b"\r\n", end)

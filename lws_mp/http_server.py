@@ -1,0 +1,445 @@
+"""The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
+
+from . import _port
+from . import consts as C
+from . import context as _context
+from .http_body import ERROR, S_DONE, ChunkedDecoder
+from .http_parser import COMPLETE, NEED_MORE, parse_request
+from .http_response import lws_return_http_status, protocol_error
+from .log import lwsl_info, lwsl_notice
+from .mime import mime_type
+from .output import flush
+from .wsi import (
+    LWSS_DEAD_SOCKET,
+    LWSS_HTTP,
+    LWSS_HTTP_BODY,
+    LWSS_HTTP_SERVING,
+    ROLE_HTTP,
+    ROLE_WS,
+)
+
+POLLIN = _port.POLLIN
+POLLOUT = _port.POLLOUT
+
+
+def adopted(wsi, readbuf):
+    """A new connection: get a header table (or queue) and start the clock."""
+    ctx = wsi.context
+    wsi.state = LWSS_HTTP
+    if readbuf is not None and len(readbuf):
+        wsi.preload = bytes(readbuf)
+    if ctx.attach_ah(wsi):
+        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+        if wsi.preload:
+            _queue(wsi)
+
+
+def _queue(wsi):
+    if not wsi.pending_rx:
+        wsi.pending_rx = True
+        wsi.context.pending.append(wsi)
+
+
+def readable(wsi, revents):
+    st = wsi.state
+    if st == LWSS_HTTP:
+        _read_headers(wsi)
+    elif st == LWSS_HTTP_BODY:
+        _read_body(wsi)
+    else:
+        # not reading now: only notice a peer that went away
+        if revents & (_port.POLLHUP | _port.POLLERR):
+            wsi.context.fatal(wsi, "peer hung up")
+        else:
+            wsi.context.change_events(wsi, 0, POLLIN)
+
+
+def process_buffered(wsi):
+    if wsi.state == LWSS_HTTP:
+        if wsi.ah is None and not wsi.context.attach_ah(wsi):
+            return
+        pre = wsi.preload
+        if pre:
+            ah = wsi.ah
+            n = min(len(pre), ah.size - ah.rxlen)
+            ah.mv[ah.rxlen:ah.rxlen + n] = pre[:n]
+            ah.rxlen += n
+            wsi.preload = pre[n:] if n < len(pre) else None
+        _process_headers(wsi)
+
+
+def _read_headers(wsi):
+    ctx = wsi.context
+    if wsi.ah is None:
+        if not ctx.attach_ah(wsi):
+            return
+        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+    ah = wsi.ah
+    if ah.rxlen < ah.size:
+        try:
+            n = _port.recv_into(wsi.sock, ah.mv[ah.rxlen:ah.size])
+        except OSError as e:
+            ctx.fatal(wsi, "recv failed %r" % (e,))
+            return
+        if n is None:
+            return
+        if n == 0:
+            ctx.fatal(wsi, "peer closed")
+            return
+        ah.rxlen += n
+    _process_headers(wsi)
+
+
+def _process_headers(wsi):
+    ah = wsi.ah
+    st = parse_request(ah, wsi.context.token_limits)
+    if st == NEED_MORE:
+        return
+    if st != COMPLETE:
+        protocol_error(wsi, st)
+        return
+    _handle_request(wsi)
+
+
+def _token_list_has(v, word):
+    if v is None:
+        return False
+    for part in bytes(v).split(b","):
+        if part.strip().lower() == word:
+            return True
+    return False
+
+
+def _handle_request(wsi):
+    ctx = wsi.context
+    ah = wsi.ah
+    ah.body_pos = ah.hdr_end
+    wsi.head = ah.head
+    wsi.headers_sent = False
+    wsi.transaction_done = False
+    wsi.http_status = 0
+    wsi.body_remaining = 0
+    wsi.chunked = None
+    conn = ah.value(C.WSI_TOKEN_CONNECTION)
+    if ah.http_version == 11:
+        wsi.http_keepalive = not _token_list_has(conn, b"close")
+        if not ah.frag_index[C.WSI_TOKEN_HOST]:
+            protocol_error(wsi, 400)
+            return
+    else:
+        wsi.http_keepalive = _token_list_has(conn, b"keep-alive")
+    # request body framing
+    te = ah.value(C.WSI_TOKEN_HTTP_TRANSFER_ENCODING)
+    cl = ah.value(C.WSI_TOKEN_HTTP_CONTENT_LENGTH)
+    if te is not None:
+        if cl is not None:
+            protocol_error(wsi, 400)  # both: a smuggling attempt
+            return
+        if bytes(te).strip().lower() != b"chunked":
+            protocol_error(wsi, 501)
+            return
+        wsi.chunked = ChunkedDecoder()
+    elif cl is not None:
+        length = _content_length(ah)
+        if length < 0:
+            protocol_error(wsi, 400)
+            return
+        if ctx.max_http_body_size and length > ctx.max_http_body_size:
+            protocol_error(wsi, 413)
+            return
+        wsi.body_remaining = length
+    has_body = wsi.chunked is not None or wsi.body_remaining > 0
+    # websocket upgrade
+    if _token_list_has(conn, b"upgrade") and ah.frag_index[C.WSI_TOKEN_UPGRADE]:
+        up = bytes(ah.value(C.WSI_TOKEN_UPGRADE)).strip().lower()
+        ws = _context.ROLES[ROLE_WS]
+        if up == b"websocket" and ws is not None and ah.method == C.WSI_TOKEN_GET_URI:
+            ws.upgrade(wsi)
+            return
+    try:
+        uri = bytes(ah.value(ah.method)).decode()
+    except (UnicodeError, TypeError):
+        protocol_error(wsi, 400)
+        return
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
+        lwsl_notice("%s: request for %s refused by filter", wsi.addr[0], uri)
+        protocol_error(wsi, 403)
+        return
+    if has_body:
+        if ah.frag_index[C.WSI_TOKEN_HTTP_EXPECT] and \
+                bytes(ah.value(C.WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
+            from .output import issue_raw
+
+            issue_raw(wsi, memoryview(b"HTTP/1.1 100 Continue\r\n\r\n"))
+        wsi.state = LWSS_HTTP_BODY
+        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    else:
+        wsi.state = LWSS_HTTP_SERVING
+        ctx.set_timeout(wsi, 0, 0)
+        ctx.change_events(wsi, 0, POLLIN)
+    mount = _match_mount(ctx, uri)
+    if mount is not None:
+        if ah.method != C.WSI_TOKEN_GET_URI:
+            wsi.http_keepalive = wsi.http_keepalive and not has_body
+            protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
+            return
+        if has_body:
+            wsi.http_keepalive = False
+        wsi.state = LWSS_HTTP_SERVING
+        ctx.change_events(wsi, 0, POLLIN)
+        _serve_mount(wsi, mount, uri)
+        return
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP, uri, len(uri)):
+        ctx.close(wsi)
+        return
+    if wsi.closed:
+        return
+    if wsi.state == LWSS_HTTP_BODY and ah.pending():
+        _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen, True)
+
+
+def _content_length(ah):
+    total = -1
+    for i in range(ah.count(C.WSI_TOKEN_HTTP_CONTENT_LENGTH)):
+        off, ln = ah.frag(C.WSI_TOKEN_HTTP_CONTENT_LENGTH, i)
+        v = bytes(ah.mv[off:off + ln])
+        if not v or len(v) > 15 or not v.isdigit():
+            return -1
+        n = int(v)
+        if total >= 0 and n != total:
+            return -1
+        total = n
+    return total
+
+
+def _read_body(wsi):
+    ctx = wsi.context
+    buf = ctx.serv_mv
+    want = len(buf)
+    if wsi.chunked is None and wsi.body_remaining < want:
+        want = wsi.body_remaining
+    try:
+        n = _port.recv_into(wsi.sock, buf[:want])
+    except OSError as e:
+        ctx.fatal(wsi, "recv failed %r" % (e,))
+        return
+    if n is None:
+        return
+    if n == 0:
+        ctx.fatal(wsi, "peer closed during body")
+        return
+    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    _body_from(wsi, buf, 0, n, False)
+
+
+def _body_from(wsi, mv, pos, end, in_ah):
+    """Hand body bytes mv[pos:end] to HTTP_BODY; finish when complete."""
+    ctx = wsi.context
+    ah = wsi.ah
+    while pos < end and wsi.state == LWSS_HTTP_BODY and not wsi.closed:
+        dec = wsi.chunked
+        if dec is not None:
+            used, doff, dlen = dec.step(mv[pos:end])
+            if used == ERROR:
+                protocol_error(wsi, 400)
+                return
+            if dlen:
+                if not _deliver(wsi, mv[pos + doff:pos + doff + dlen]):
+                    return
+            pos += used
+            if in_ah:
+                ah.body_pos = pos
+            if dec.state == S_DONE:
+                _body_complete(wsi, mv, pos, end, in_ah)
+                return
+        else:
+            take = end - pos
+            if take > wsi.body_remaining:
+                take = wsi.body_remaining
+            if not _deliver(wsi, mv[pos:pos + take]):
+                return
+            pos += take
+            if in_ah:
+                ah.body_pos = pos
+            wsi.body_remaining -= take
+            if not wsi.body_remaining:
+                _body_complete(wsi, mv, pos, end, in_ah)
+                return
+
+
+def _deliver(wsi, chunk):
+    ctx = wsi.context
+    if ctx.max_http_body_size:
+        wsi.body_seen += len(chunk)
+        if wsi.body_seen > ctx.max_http_body_size:
+            protocol_error(wsi, 413)
+            return False
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_BODY, chunk, len(chunk)):
+        ctx.close(wsi)
+        return False
+    return not wsi.closed
+
+
+def _body_complete(wsi, mv, pos, end, in_ah):
+    ctx = wsi.context
+    wsi.body_seen = 0
+    if pos < end and not in_ah:
+        # pipelined input read past the body: keep it in the header table
+        ah = wsi.ah
+        n = end - pos
+        if ah.hdr_end + n > ah.size:
+            wsi.http_keepalive = False
+        else:
+            ah.mv[ah.hdr_end:ah.hdr_end + n] = mv[pos:end]
+            ah.rxlen = ah.hdr_end + n
+            ah.body_pos = ah.hdr_end
+    wsi.state = LWSS_HTTP_SERVING
+    ctx.set_timeout(wsi, 0, 0)
+    ctx.change_events(wsi, 0, POLLIN)
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_BODY_COMPLETION):
+        ctx.close(wsi)
+
+
+def writable(wsi):
+    ctx = wsi.context
+    if wsi.trunc_len:
+        if not flush(wsi) or wsi.closed:
+            return
+        if wsi.close_after_flush:
+            wsi.state = LWSS_DEAD_SOCKET
+            ctx.close(wsi)
+            return
+        if wsi.complete_after_flush:
+            wsi.complete_after_flush = False
+            if lws_http_transaction_completed(wsi):
+                ctx.close(wsi)
+            return
+    if wsi.close_after_flush:
+        wsi.state = LWSS_DEAD_SOCKET
+        ctx.close(wsi)
+        return
+    if wsi.file is not None:
+        from .serve_file import finish, stream_some
+
+        if stream_some(wsi) and not wsi.closed:
+            if not wsi.want_writable:
+                ctx.change_events(wsi, 0, POLLOUT)
+            finish(wsi)
+        return
+    if wsi.want_writable:
+        wsi.want_writable = False
+        ctx.change_events(wsi, 0, POLLOUT)
+        if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_WRITEABLE):
+            ctx.close(wsi)
+        return
+    ctx.change_events(wsi, 0, POLLOUT)
+
+
+def lws_http_transaction_completed(wsi):
+    """The response is done: 1 if the connection must close now, else 0 and
+    the connection waits (keep-alive) for the next request."""
+    if wsi.closed:
+        return 1
+    if wsi.role != ROLE_HTTP:
+        return 0
+    if wsi.transaction_done:
+        return 0
+    ctx = wsi.context
+    if wsi.trunc_len:
+        wsi.complete_after_flush = True
+        return 0
+    if wsi.state == LWSS_HTTP_BODY:
+        wsi.http_keepalive = False  # the rest of the body is still unread
+    wsi.transaction_done = True
+    lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], wsi.http_status)
+    if not wsi.http_keepalive:
+        return 1
+    wsi.state = LWSS_HTTP
+    wsi.head = False
+    wsi.headers_sent = False
+    ah = wsi.ah
+    if ah is not None and ah.pending() > 0:
+        ah.reset(ah.body_pos)
+        _queue(wsi)  # pipelined: parse it without waiting for poll
+    elif ah is not None:
+        ctx.release_ah(wsi)
+    if not wsi.rxflow_disabled:
+        ctx.change_events(wsi, POLLIN, 0)
+    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+    return 0
+
+
+def closed(wsi):
+    ctx = wsi.context
+    if wsi.file is not None:
+        ctx.fops.close(wsi, wsi.file.fd)
+        wsi.file = None
+    ctx.user_callback(wsi, C.LWS_CALLBACK_CLOSED_HTTP)
+
+
+def timeout(wsi, reason):
+    """A pending timeout fired; True: just close."""
+    if wsi.state == LWSS_HTTP and wsi.ah is not None and wsi.ah.rxlen:
+        lwsl_info("%s:%d: request incomplete at timeout", wsi.addr[0], wsi.addr[1])
+        protocol_error(wsi, 408)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ mounts
+
+
+def _match_mount(ctx, uri):
+    best = None
+    for m in ctx.mounts:
+        mp = m.mountpoint
+        if uri == mp or (uri.startswith(mp) and (mp.endswith("/") or uri[len(mp)] == "/")):
+            if best is None or len(mp) > len(best.mountpoint):
+                best = m
+    return best
+
+
+def _serve_mount(wsi, mount, uri):
+    from .serve_file import lws_serve_http_file
+
+    ctx = wsi.context
+    rel = uri[len(mount.mountpoint):].lstrip("/")
+    path = mount.origin.rstrip("/") + "/" + rel
+    if path.endswith("/"):
+        path += mount.def_ or "index.html"
+    fops = ctx.fops
+    if fops.stat(wsi, path) is None and fops.stat(wsi, path + ".gz") is None:
+        if not uri.endswith("/") and fops.stat(wsi, path + "/" + (mount.def_ or "index.html")):
+            _redirect(wsi, uri + "/")
+            return
+        lws_return_http_status(wsi, 404, None)
+        if lws_http_transaction_completed(wsi):
+            ctx.close(wsi)
+        return
+    extra = None
+    if mount.cache_max_age:
+        extra = b"Cache-Control: max-age=%d\r\n" % mount.cache_max_age
+    r = lws_serve_http_file(wsi, path, mime_type(path, mount.extra_mimetypes), extra, 0)
+    if r < 0:
+        ctx.close(wsi)
+
+
+def _redirect(wsi, location):
+    from .http_response import connection_header, send_headers, status_line
+
+    wsi.http_status = 301
+    send_headers(wsi, status_line(301) + b"Location: " + location.encode()
+                 + b"\r\nContent-Length: 0\r\n" + connection_header(wsi) + b"\r\n")
+    if lws_http_transaction_completed(wsi):
+        wsi.context.close(wsi)
+
+
+def lws_callback_http_dummy(wsi, reason, user, in_, len_):
+    """A protocols[0] callback that answers 404 to what no mount serves."""
+    if reason == C.LWS_CALLBACK_HTTP:
+        if lws_return_http_status(wsi, 404, None):
+            return -1
+        if lws_http_transaction_completed(wsi):
+            return -1
+    return 0
+

@@ -1,0 +1,112 @@
+"""lwsl_* logging with lws' level bits, timestamps and emit hook."""
+
+import sys
+
+from . import _port
+
+from .consts import (LLL_ERR, LLL_WARN, LLL_NOTICE, LLL_INFO, LLL_DEBUG, LLL_PARSER,
+                     LLL_HEADER, LLL_EXT, LLL_CLIENT, LLL_LATENCY, LLL_COUNT)
+
+_NAMES = ("ERR", "WARN", "NOTICE", "INFO", "DEBUG", "PARSER", "HEADER", "EXT",
+          "CLIENT", "LATENCY")
+
+_level = LLL_ERR | LLL_WARN | LLL_NOTICE
+
+
+def _emit_stderr(level, line):
+    sys.stderr.write(line)
+
+
+_emit = _emit_stderr
+
+
+def lws_set_log_level(level, func=None):
+    """Choose which LLL_ bits are logged and, optionally, where lines go.
+
+    ``func(level, line)`` receives each formatted line (ending in a newline).
+    """
+    global _level, _emit
+    _level = level
+    if func is not None:
+        _emit = func
+
+
+def lwsl_timestamp(level, p=None, len_=0):
+    """Format '[YYYY/MM/DD HH:MM:SS:mmmm] LEVEL: ' for ``level``.
+
+    With a bytearray ``p`` the text is written there (as lws does) and the
+    length is returned; without one the text itself is returned.
+    """
+    name = "?"
+    for n in range(LLL_COUNT):
+        if level == 1 << n:
+            name = _NAMES[n]
+            break
+    t = _port.wall_time()
+    ms = _port.ticks_ms() % 10000
+    tm = _port.gmtime(t)
+    s = "[%04d/%02d/%02d %02d:%02d:%02d:%04d] %s: " % (
+        tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], ms, name)
+    if p is None:
+        return s
+    b = s.encode()
+    n = min(len(b), len_ - 1 if len_ else len(p) - 1)
+    if n < 0:
+        return 0
+    p[:n] = b[:n]
+    p[n] = 0
+    return n
+
+
+def _log(level, fmt, args):
+    if not _level & level:
+        return
+    try:
+        msg = fmt % args if args else fmt
+    except (TypeError, ValueError):
+        msg = fmt + " " + repr(args)
+    _emit(level, lwsl_timestamp(level) + msg + "\n")
+
+
+def lwsl_err(fmt, *args):
+    _log(LLL_ERR, fmt, args)
+
+
+def lwsl_warn(fmt, *args):
+    _log(LLL_WARN, fmt, args)
+
+
+def lwsl_notice(fmt, *args):
+    _log(LLL_NOTICE, fmt, args)
+
+
+def lwsl_info(fmt, *args):
+    _log(LLL_INFO, fmt, args)
+
+
+def lwsl_debug(fmt, *args):
+    _log(LLL_DEBUG, fmt, args)
+
+
+def lwsl_parser(fmt, *args):
+    _log(LLL_PARSER, fmt, args)
+
+
+def lwsl_header(fmt, *args):
+    _log(LLL_HEADER, fmt, args)
+
+
+def lwsl_ext(fmt, *args):
+    _log(LLL_EXT, fmt, args)
+
+
+def lwsl_client(fmt, *args):
+    _log(LLL_CLIENT, fmt, args)
+
+
+def lwsl_latency(fmt, *args):
+    _log(LLL_LATENCY, fmt, args)
+
+
+def log_enabled(level):
+    return bool(_level & level)

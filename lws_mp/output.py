@@ -1,0 +1,78 @@
+"""Sending: what the socket does not take now is kept and sent on POLLOUT.
+
+lws calls this the truncated send: lws_write still reports the whole length,
+lws_partial_buffered() says a write is pending, and the connection asks for
+POLLOUT until it drains.
+"""
+
+from . import _port
+from .log import lwsl_warn
+
+POLLOUT = _port.POLLOUT
+
+
+def issue_raw(wsi, mv):
+    """Send ``mv`` on ``wsi``; returns len(mv), or -1 on a socket error."""
+    n = len(mv)
+    if not n:
+        return 0
+    if wsi.trunc_len:
+        # a write while the last one is still pending: keep order, queue it
+        lwsl_warn("connection %d: write while a partial send is pending", wsi.fd)
+        _store(wsi, mv)
+        return n
+    try:
+        sent = _port.send(wsi.sock, mv)
+    except OSError as e:
+        wsi.context.fatal(wsi, "send failed %r" % (e,))
+        return -1
+    if sent < n:
+        _store(wsi, mv[sent:])
+    return n
+
+
+def _store(wsi, mv):
+    n = len(mv)
+    have = wsi.trunc_len
+    buf = wsi.trunc
+    if have and wsi.trunc_off:
+        # compact before growing
+        bmv = memoryview(buf)
+        bmv[0:have] = bmv[wsi.trunc_off:wsi.trunc_off + have]
+        wsi.trunc_off = 0
+    need = have + n
+    if buf is None or len(buf) < need:
+        nb = bytearray(need)
+        if have:
+            memoryview(nb)[0:have] = memoryview(buf)[wsi.trunc_off:wsi.trunc_off + have]
+        wsi.trunc = buf = nb
+        wsi.trunc_off = 0
+    memoryview(buf)[have:need] = mv
+    wsi.trunc_len = need
+    wsi.context.change_events(wsi, POLLOUT, 0)
+
+
+def flush(wsi):
+    """Send what is kept; True once nothing is left."""
+    if not wsi.trunc_len:
+        return True
+    off = wsi.trunc_off
+    mv = memoryview(wsi.trunc)[off:off + wsi.trunc_len]
+    try:
+        sent = _port.send(wsi.sock, mv)
+    except OSError as e:
+        wsi.context.fatal(wsi, "send failed %r" % (e,))
+        return False
+    wsi.trunc_len -= sent
+    wsi.trunc_off = 0 if not wsi.trunc_len else off + sent
+    if wsi.trunc_len:
+        return False
+    # a big one-off buffer is not kept for the life of the connection
+    if len(wsi.trunc) > 4096:
+        wsi.trunc = None
+    return True
+
+
+def lws_partial_buffered(wsi):
+    """1 if the last write is still (partly) buffered, else 0."""
+    return 1 if wsi.trunc_len else 0

@@ -1,0 +1,220 @@
+"""lws_serve_http_file: stream a file through the service buffer.
+
+Answers HEAD, serves ``name.gz`` with Content-Encoding: gzip to clients that
+accept it, honours a single byte Range (206 / 416) and If-None-Match (304)
+against an ETag made of the file's mtime and size.
+"""
+
+from . import _port
+from . import consts as C
+from .file_ops import LWS_O_RDONLY
+from .http_response import connection_header, send_headers, status_line
+from .log import lwsl_info
+
+POLLOUT = _port.POLLOUT
+
+
+class FileStream:
+    def __init__(self, fd, remaining):
+        self.fd = fd
+        self.remaining = remaining
+
+
+def _hdr_bytes(wsi, token):
+    ah = wsi.ah
+    if ah is None:
+        return None
+    v = ah.value(token)
+    return None if v is None else bytes(v)
+
+
+def _parse_range(spec, size):
+    """(start, end_inclusive) for one 'bytes=' range; None: ignore the
+    header; -1: unsatisfiable."""
+    if not spec.startswith(b"bytes="):
+        return None
+    spec = spec[6:].strip()
+    if b"," in spec:
+        return None  # several ranges: send it all (RFC 7233 allows it)
+    dash = spec.find(b"-")
+    if dash < 0:
+        return None
+    a = spec[:dash].strip()
+    b = spec[dash + 1:].strip()
+    try:
+        if not a:
+            n = int(b)
+            if n <= 0:
+                return -1
+            if n > size:
+                n = size
+            return (size - n, size - 1) if size else -1
+        start = int(a)
+        end = int(b) if b else size - 1
+    except ValueError:
+        return None
+    if start < 0 or end < start:
+        return None
+    if start >= size:
+        return -1
+    if end >= size:
+        end = size - 1
+    return (start, end)
+
+
+def _etag_matches(inm, etag):
+    if inm is None:
+        return False
+    if inm.strip() == b"*":
+        return True
+    for tag in inm.split(b","):
+        tag = tag.strip()
+        if tag.startswith(b"W/"):
+            tag = tag[2:]
+        if tag == etag:
+            return True
+    return False
+
+
+def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_headers_len=0):
+    """Send ``file`` as the response.
+
+    < 0: error, the connection should be closed (404 was sent if the file
+    is missing); > 0: the response was complete at once (304, 416) and the
+    transaction completed; 0: started, it goes on as the socket takes it and
+    ends with LWS_CALLBACK_HTTP_FILE_COMPLETION.
+    """
+    ctx = wsi.context
+    fops = ctx.fops
+    if isinstance(file, bytes):
+        file = file.decode()
+    gzip = False
+    fd = None
+    accept_enc = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_ACCEPT_ENCODING)
+    if accept_enc is not None and b"gzip" in accept_enc.lower():
+        fd, flen = fops.open(wsi, file + ".gz", LWS_O_RDONLY)
+        if fd is not None:
+            gzip = True
+            stat_name = file + ".gz"
+    if fd is None:
+        fd, flen = fops.open(wsi, file, LWS_O_RDONLY)
+        stat_name = file
+    if fd is None:
+        lwsl_info("serve %s: not found", file)
+        from .http_response import lws_return_http_status
+
+        lws_return_http_status(wsi, 404, None)
+        return -1
+    etag = None
+    st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
+    if st is not None:
+        etag = b'"%x-%x%s"' % (st[1], st[0], b"-gz" if gzip else b"")
+    extra = b""
+    if other_headers:
+        if isinstance(other_headers, str):
+            other_headers = other_headers.encode()
+        if other_headers_len:
+            other_headers = other_headers[:other_headers_len]
+        extra = bytes(other_headers)
+    common = b"Server: " + ctx.server_string.encode() + b"\r\n"
+    if etag is not None:
+        common += b"ETag: " + etag + b"\r\n"
+    if gzip:
+        common += b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
+    if etag is not None and _etag_matches(
+            _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
+        fops.close(wsi, fd)
+        wsi.http_status = 304
+        send_headers(wsi, status_line(304) + common + extra + connection_header(wsi) + b"\r\n")
+        return _completed_now(wsi)
+    if isinstance(content_type, str):
+        content_type = content_type.encode()
+    start = 0
+    length = flen
+    code = 200
+    rng = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_RANGE)
+    if rng is not None:
+        if_range = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_IF_RANGE)
+        if if_range is None or if_range == etag:
+            r = _parse_range(rng, flen)
+            if r == -1:
+                fops.close(wsi, fd)
+                wsi.http_status = 416
+                send_headers(wsi, status_line(416) + common
+                             + b"Content-Range: bytes */%d\r\nContent-Length: 0\r\n" % flen
+                             + connection_header(wsi) + b"\r\n")
+                return _completed_now(wsi)
+            if r is not None:
+                start, end = r
+                length = end - start + 1
+                code = 206
+                common += b"Content-Range: bytes %d-%d/%d\r\n" % (start, end, flen)
+    if start and fops.seek_cur(wsi, fd, start) < 0:
+        fops.close(wsi, fd)
+        return -1
+    wsi.http_status = code
+    head = (status_line(code) + common
+            + b"Content-Type: " + content_type
+            + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
+            + connection_header(wsi) + extra + b"\r\n")
+    if send_headers(wsi, head) < 0:
+        fops.close(wsi, fd)
+        return -1
+    wsi.file = FileStream(fd, 0 if wsi.head else length)
+    ctx.change_events(wsi, POLLOUT, 0)
+    return 0
+
+
+def _completed_now(wsi):
+    from .http_server import lws_http_transaction_completed
+
+    if lws_http_transaction_completed(wsi):
+        wsi.context.close(wsi)
+    return 1
+
+
+def stream_some(wsi):
+    """Send the next pieces of the file; True when it is all sent."""
+    ctx = wsi.context
+    fops = ctx.fops
+    fs = wsi.file
+    buf = ctx.serv_mv
+    size = len(buf)
+    for _ in range(8):
+        if not fs.remaining:
+            return True
+        n = fs.remaining if fs.remaining < size else size
+        got = fops.read(wsi, fs.fd, buf, n)
+        if got <= 0:
+            lwsl_info("serve: file shorter than its length")
+            ctx.fatal(wsi, "file read failed")
+            return False
+        try:
+            sent = _port.send(wsi.sock, buf[:got])
+        except OSError as e:
+            ctx.fatal(wsi, "send failed %r" % (e,))
+            return False
+        fs.remaining -= sent
+        if sent < got:
+            # give back what the socket did not take: read it again later
+            fops.seek_cur(wsi, fs.fd, sent - got)
+            return False
+    return not fs.remaining
+
+
+def finish(wsi):
+    """The file is out: close it, tell the user, complete the transaction."""
+    ctx = wsi.context
+    fs = wsi.file
+    wsi.file = None
+    ctx.fops.close(wsi, fs.fd)
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_FILE_COMPLETION):
+        ctx.close(wsi)
+        return
+    if wsi.closed:
+        return
+    if not wsi.transaction_done:
+        from .http_server import lws_http_transaction_completed
+
+        if lws_http_transaction_completed(wsi):
+            ctx.close(wsi)

@@ -1,0 +1,215 @@
+"""The service loop: one poll, accept, dispatch to roles, 1 Hz timeouts."""
+
+from . import _port
+from . import consts as C
+from .context import ROLES
+from .log import lwsl_err, lwsl_notice, lwsl_warn
+from .structs import lws_pollfd
+from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW
+
+POLLIN = _port.POLLIN
+POLLOUT = _port.POLLOUT
+POLLERR = _port.POLLERR
+POLLHUP = _port.POLLHUP
+
+
+def _accept(ctx, lwsi):
+    """Accept what is pending on the listen socket."""
+    while True:
+        try:
+            r = _port.accept(lwsi.sock)
+        except OSError as e:
+            lwsl_err("accept failed: %r", e)
+            return
+        if r is None:
+            return
+        sock, addr = r
+        if ctx.fd_count >= ctx.fd_limit:
+            ctx.stats_refused += 1
+            lwsl_warn("fd table full (%d): refusing %s:%d", ctx.fd_limit, addr[0], addr[1])
+            try:
+                sock.close()
+            except OSError:
+                pass
+            continue
+        if ctx.callback(lwsi, ctx.protocols[0], C.LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
+                        _port.sock_fd(sock), 0):
+            lwsl_notice("connection from %s refused by filter", addr[0])
+            sock.close()
+            continue
+        adopt(ctx, sock, addr, None)
+
+
+def adopt(ctx, sock, addr, readbuf):
+    """Make an accepted socket an HTTP connection (lws_adopt_socket)."""
+    if ctx.fd_count >= ctx.fd_limit:
+        ctx.stats_refused += 1
+        lwsl_warn("fd table full: adopted socket refused")
+        sock.close()
+        return None
+    wsi = ctx.new_wsi(sock, ROLE_HTTP, addr)
+    ctx.bind_protocol(wsi, ctx.protocols[0])
+    info = ctx.info
+    if info.ka_time:
+        _port.set_keepalive(sock, info.ka_time, info.ka_probes, info.ka_interval)
+    _port.set_nodelay(sock)
+    ctx.stats_accepted += 1
+    if not ctx.insert_wsi(wsi, POLLIN):
+        sock.close()
+        return None
+    ctx.callback(wsi, ctx.protocols[0], C.LWS_CALLBACK_WSI_CREATE)
+    ctx.callback(wsi, ctx.protocols[0], C.LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
+    role = ROLES[ROLE_HTTP]
+    role.adopted(wsi, readbuf)
+    return wsi
+
+
+def _service_wsi(ctx, wsi, revents):
+    if wsi.closed:
+        return
+    if wsi.role == ROLE_LISTEN:
+        _accept(ctx, wsi)
+        return
+    if wsi.role == ROLE_RAW:
+        ctx.waker.drain()
+        return
+    role = ROLES[wsi.role]
+    if revents & POLLOUT and not wsi.closed:
+        role.writable(wsi)
+    if revents & (POLLIN | POLLHUP | POLLERR) and not wsi.closed:
+        if wsi.events & POLLIN or revents & (POLLHUP | POLLERR):
+            role.readable(wsi, revents)
+
+
+def _run_pending(ctx):
+    """Input already buffered (pipelined requests, a table just freed)."""
+    n = len(ctx.pending)
+    while n and ctx.pending:
+        n -= 1
+        wsi = ctx.pending.pop(0)
+        wsi.pending_rx = False
+        if not wsi.closed:
+            ROLES[wsi.role].process_buffered(wsi)
+
+
+def lws_service(ctx, timeout_ms):
+    """Wait up to ``timeout_ms`` for activity, service it, return 0.
+
+    0 polls without blocking.  Returns -1 once the context is destroyed.
+    """
+    if ctx.destroyed:
+        return -1
+    if ctx.pending:
+        timeout_ms = 0
+    else:
+        # never sleep past the next timeout sweep
+        due = 1000 - _port.ticks_diff(_port.ticks_ms(), ctx.last_sweep)
+        if due < 0:
+            due = 0
+        if timeout_ms < 0 or timeout_ms > due:
+            timeout_ms = due
+    try:
+        events = ctx.poll.poll(timeout_ms)
+    except OSError as e:
+        if e.args and e.args[0] == 4:  # EINTR
+            events = ()
+        else:
+            raise
+    lookup = ctx.lookup
+    for key, revents in events:
+        wsi = lookup.get(key)
+        if wsi is None:
+            continue
+        try:
+            _service_wsi(ctx, wsi, revents)
+        except MemoryError as e:
+            lwsl_err("out of memory servicing connection %d", wsi.fd)
+            _port.print_exception(e)
+            if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
+                ctx.fatal(wsi, "out of memory")
+        except Exception as e:  # a bug must not take the server down
+            lwsl_err("servicing connection %d raised %r", wsi.fd, e)
+            _port.print_exception(e)
+            if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
+                ctx.fatal(wsi, "internal error")
+    if ctx.pending:
+        _run_pending(ctx)
+    now = _port.ticks_ms()
+    if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
+        ctx.last_sweep = now
+        ctx.sweep_timeouts(now)
+        for r in ROLES:
+            if r is not None and hasattr(r, "periodic"):
+                r.periodic(ctx, now)
+    return 0
+
+
+def lws_service_fd(ctx, pollfd):
+    """Service one fd an outside poll loop saw ready (lws_service_fd).
+
+    For an lws socket, revents is zeroed and 1 is returned; a foreign fd
+    is left alone and 0 returned.  ``pollfd`` None just runs the timeout
+    sweep and buffered work.
+    """
+    if ctx.destroyed:
+        return -1
+    r = 0
+    if pollfd is not None:
+        wsi = ctx.find_wsi(pollfd.fd)
+        if wsi is not None:
+            revents = pollfd.revents
+            pollfd.revents = 0
+            r = 1
+            try:
+                _service_wsi(ctx, wsi, revents)
+            except Exception as e:
+                lwsl_err("servicing connection %d raised %r", wsi.fd, e)
+                _port.print_exception(e)
+                if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
+                    ctx.fatal(wsi, "internal error")
+    if ctx.pending:
+        _run_pending(ctx)
+    now = _port.ticks_ms()
+    if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
+        ctx.last_sweep = now
+        ctx.sweep_timeouts(now)
+        for role in ROLES:
+            if role is not None and hasattr(role, "periodic"):
+                role.periodic(ctx, now)
+    return r
+
+
+def lws_service_fd_tsi(ctx, pollfd, tsi=0):
+    return lws_service_fd(ctx, pollfd)
+
+
+def lws_cancel_service(ctx):
+    """Make a blocked lws_service return now."""
+    if ctx.waker is not None:
+        ctx.waker.wake()
+
+
+def lws_cancel_service_pt(wsi):
+    lws_cancel_service(wsi.context)
+
+
+def lws_adopt_socket(ctx, accept_fd):
+    """Adopt an already-accepted socket object as an HTTP connection."""
+    return lws_adopt_socket_readbuf(ctx, accept_fd, None, 0)
+
+
+def lws_adopt_socket_readbuf(ctx, accept_fd, readbuf, len_):
+    """Adopt a socket, treating ``readbuf[:len_]`` as its first input."""
+    try:
+        accept_fd.setblocking(False)
+    except (AttributeError, OSError):
+        lwsl_err("lws_adopt_socket: not a socket")
+        return None
+    addr = _port.peer_addr(accept_fd)
+    if readbuf is not None:
+        readbuf = memoryview(readbuf)[:len_]
+    return adopt(ctx, accept_fd, addr, readbuf)
+
+
+def make_pollfd(fd, events, revents):
+    return lws_pollfd(fd, events, revents)
