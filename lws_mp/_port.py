@@ -4,11 +4,13 @@ No other lws_mp module looks at ``sys.implementation``; they import the
 helpers below instead.
 """
 
+import binascii
+import errno
+import os
+import select
+import socket
 import sys
 import time
-import errno
-import socket
-import select
 
 try:
     from micropython import const
@@ -314,9 +316,6 @@ try:
 except ImportError:  # pragma: no cover
     _sha1 = None
 
-import binascii
-
-
 def sha1_b64(data):
     """base64(sha1(data)) without the trailing newline, as bytes."""
     return binascii.b2a_base64(_sha1(data).digest())[:-1]
@@ -338,8 +337,6 @@ except (ImportError, AttributeError):  # pragma: no cover
 
 
 # ---------------------------------------------------------------- files
-
-import os
 
 
 def file_stat(path):

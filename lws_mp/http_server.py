@@ -234,7 +234,6 @@ def _read_body(wsi):
 
 def _body_from(wsi, mv, pos, end, in_ah):
     """Hand body bytes mv[pos:end] to HTTP_BODY; finish when complete."""
-    ctx = wsi.context
     ah = wsi.ah
     while pos < end and wsi.state == LWSS_HTTP_BODY and not wsi.closed:
         dec = wsi.chunked

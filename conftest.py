@@ -1,0 +1,1 @@
+# Makes the checkout importable (lws_mp, firmware) for pytest.

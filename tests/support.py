@@ -1,0 +1,150 @@
+"""Helpers shared by the library tests on CPython and MicroPython."""
+
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+try:
+    from unittest import SkipTest  # pytest reports it as a skip
+except ImportError:  # MicroPython: the runner knows this one
+
+    class SkipTest(Exception):
+        pass
+
+
+def skip(reason):
+    raise SkipTest(reason)
+
+
+_next_port = [0]
+
+
+def _port_base():
+    import os
+
+    try:
+        pid = os.getpid()
+    except AttributeError:
+        import time
+
+        pid = time.ticks_ms() if hasattr(time, "ticks_ms") else int(time.time())
+    return 20000 + (pid * 7) % 30000
+
+
+def make_context(info_factory, tries=40):
+    """Create a context on a free loopback port: (ctx, port).
+
+    ``info_factory(port)`` returns the creation info.  Port 0 is not usable
+    everywhere (the MicroPython unix port has no getsockname), so ports are
+    tried in turn.
+    """
+    from lws_mp import lws_create_context, lws_set_log_level, LLL_ERR
+
+    lws_set_log_level(LLL_ERR)
+    if not _next_port[0]:
+        _next_port[0] = _port_base()
+    for _ in range(tries):
+        port = _next_port[0]
+        _next_port[0] += 1
+        if _next_port[0] > 60000:
+            _next_port[0] = 20000
+        info = info_factory(port)
+        if info.iface is None:
+            info.iface = "127.0.0.1"
+        ctx = lws_create_context(info)
+        if ctx is not None:
+            return ctx, port
+    raise OSError("no free port")
+
+
+def tmp_dir(name):
+    """A fresh scratch directory (removed first if it exists)."""
+    import os
+
+    base = "/tmp/lws_mp_test_%s" % name
+    rmtree(base)
+    os.mkdir(base)
+    return base
+
+
+def rmtree(path):
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if st[0] & 0x4000:
+        for n in os.listdir(path):
+            rmtree(path + "/" + n)
+        os.rmdir(path)
+    else:
+        os.remove(path)
+
+
+def write_file(path, data):
+    if isinstance(data, str):
+        data = data.encode()
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+class FileBlockDevice:
+    """A block device over a regular file, for a LittleFS image."""
+
+    def __init__(self, path, block_size=4096, block_count=128):
+        self.block_size = block_size
+        self.block_count = block_count
+        self.f = open(path, "w+b")
+        self.f.write(bytes(block_size * block_count))
+        self.f.flush()
+
+    def readblocks(self, block, buf, offset=0):
+        self.f.seek(block * self.block_size + offset)
+        self.f.readinto(buf)
+
+    def writeblocks(self, block, buf, offset=None):
+        if offset is None:
+            offset = 0
+        self.f.seek(block * self.block_size + offset)
+        self.f.write(buf)
+        self.f.flush()
+
+    def ioctl(self, op, arg):
+        if op == 4:  # block count
+            return self.block_count
+        if op == 5:  # block size
+            return self.block_size
+        if op == 6:  # erase
+            return 0
+        return 0
+
+
+_lfs = {}
+
+
+def flash_root(name):
+    """A directory to serve files from: on MicroPython a LittleFS v2 image
+    on a file-backed block device, mounted like a board's flash; on CPython
+    a scratch directory.  Returns its path."""
+    if not IS_MICROPYTHON:
+        return tmp_dir(name)
+    import os
+    import vfs
+
+    mnt = "/flash_" + name
+    if mnt in _lfs:
+        try:
+            vfs.umount(mnt)
+        except OSError:
+            pass
+    bdev = FileBlockDevice("/tmp/lws_mp_test_%s.lfs" % name)
+    vfs.VfsLfs2.mkfs(bdev)
+    vfs.mount(vfs.VfsLfs2(bdev), mnt)
+    _lfs[mnt] = bdev
+    os.mkdir(mnt + "/www")
+    return mnt + "/www"
+
+
+def is_littlefs(path):
+    return IS_MICROPYTHON and path.startswith("/flash_")
