@@ -99,6 +99,14 @@ from .file_ops import (  # noqa: F401
     lws_plat_file_ops,
     lws_plat_file_write_atomic,
 )
+from . import ws_server as _ws_server
+from .ws_server import (  # noqa: F401
+    lws_frame_is_binary,
+    lws_is_final_fragment,
+    lws_remaining_packet_payload,
+)
 from .wsi import ROLE_HTTP as _ROLE_HTTP
+from .wsi import ROLE_WS as _ROLE_WS
 
 _ROLES[_ROLE_HTTP] = _http_server
+_ROLES[_ROLE_WS] = _ws_server

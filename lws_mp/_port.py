@@ -370,3 +370,77 @@ def hostname():
         return os.uname()[1]
     except (AttributeError, IndexError):
         return "lws_mp"
+
+
+# ---------------------------------------------------------------- byte loops
+# Unmasking and UTF-8 checking touch every payload byte: MicroPython runs
+# them as viper machine code, in place; CPython uses its C big-int and codec
+# machinery.
+
+if IS_MICROPYTHON:
+    from . import _viper
+
+    def unmask(mv, n, mask, phase):
+        """XOR mv[:n] in place with ``mask`` (4 bytes) starting at ``phase``."""
+        _viper.unmask(mv, n, mask[phase & 3], mask[(phase + 1) & 3],
+                      mask[(phase + 2) & 3], mask[(phase + 3) & 3])
+
+    class Utf8Validator:
+        """Incremental UTF-8 check that fails at the first bad byte."""
+
+        def __init__(self):
+            self.state = 0
+
+        def reset(self):
+            self.state = 0
+
+        def feed(self, mv, n):
+            if self.state < 0:
+                return False
+            self.state = _viper.utf8_check(mv, n, self.state)
+            return self.state >= 0
+
+        def complete(self):
+            return self.state == 0
+
+else:
+    import codecs
+
+    def unmask(mv, n, mask, phase):
+        if not n:
+            return
+        m = bytes((mask[phase & 3], mask[(phase + 1) & 3],
+                   mask[(phase + 2) & 3], mask[(phase + 3) & 3]))
+        key = int.from_bytes((m * ((n + 3) // 4))[:n], "little")
+        data = int.from_bytes(mv[:n], "little")
+        mv[:n] = (data ^ key).to_bytes(n, "little")
+
+    _Utf8Dec = codecs.getincrementaldecoder("utf-8")
+
+    class Utf8Validator:
+        def __init__(self):
+            self.dec = _Utf8Dec()
+            self.ok = True
+            self.pending = 0
+
+        def reset(self):
+            self.dec.reset()
+            self.ok = True
+
+        def feed(self, mv, n):
+            if not self.ok:
+                return False
+            try:
+                self.dec.decode(bytes(mv[:n]), False)
+            except UnicodeDecodeError:
+                self.ok = False
+            return self.ok
+
+        def complete(self):
+            if not self.ok:
+                return False
+            try:
+                self.dec.decode(b"", True)
+            except UnicodeDecodeError:
+                self.ok = False
+            return self.ok

@@ -76,6 +76,9 @@ class lws_context:
         self.port = info.port
         self.waker = None
         self.hostname = None
+        self.ws_tx = None  # frame assembly buffer, made with the first websocket
+        self.ws_tx_mv = None
+        self.max_ws_message_size = info.max_ws_message_size
         # one wsi the protocol-wide callbacks are issued on, as lws does
         self.dummy_wsi = lws(self, None, ROLE_RAW)
 
@@ -189,6 +192,10 @@ class lws_context:
         """
         if wsi.closed:
             return
+        role = ROLES[wsi.role]
+        if wsi.state != LWSS_DEAD_SOCKET and hasattr(role, "before_close") and \
+                role.before_close(wsi):
+            return
         if (
             wsi.trunc_len
             and wsi.state != LWSS_DEAD_SOCKET
@@ -200,7 +207,6 @@ class lws_context:
             self.change_events(wsi, _port.POLLOUT, _port.POLLIN)
             return
         wsi.closed = True
-        role = ROLES[wsi.role]
         if role is not None:
             try:
                 role.closed(wsi)

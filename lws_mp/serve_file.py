@@ -50,16 +50,41 @@ def _parse_range(spec, size):
                 n = size
             return (size - n, size - 1) if size else -1
         start = int(a)
-        end = int(b) if b else size - 1
+        end = int(b) if b else -1
     except ValueError:
         return None
-    if start < 0 or end < start:
-        return None
+    if start < 0 or (b and end < start):
+        return None  # not a valid range: ignore the header
     if start >= size:
-        return -1
-    if end >= size:
+        return -1  # valid but past the end ('bytes=N-' included)
+    if end < 0 or end >= size:
         end = size - 1
     return (start, end)
+
+
+def _accepts_gzip(accept_enc):
+    """True if Accept-Encoding lists gzip (or x-gzip) with a q above 0."""
+    for item in accept_enc.split(b","):
+        semi = item.find(b";")
+        coding = (item if semi < 0 else item[:semi]).strip().lower()
+        if coding != b"gzip" and coding != b"x-gzip":
+            continue
+        if semi < 0:
+            return True
+        for param in item[semi + 1:].split(b";"):
+            param = param.strip().lower()
+            if param.startswith(b"q="):
+                q = param[2:].strip()
+                # q=0, q=0.0, q=0.000: not acceptable
+                return q.replace(b"0", b"").replace(b".", b"") != b""
+        return True
+    return False
+
+
+def client_accepts_gzip(wsi):
+    """True if this request's Accept-Encoding lets a .gz variant be sent."""
+    v = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_ACCEPT_ENCODING)
+    return v is not None and _accepts_gzip(v)
 
 
 def _etag_matches(inm, etag):
@@ -90,8 +115,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         file = file.decode()
     gzip = False
     fd = None
-    accept_enc = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_ACCEPT_ENCODING)
-    if accept_enc is not None and b"gzip" in accept_enc.lower():
+    if client_accepts_gzip(wsi):
         fd, flen = fops.open(wsi, file + ".gz", LWS_O_RDONLY)
         if fd is not None:
             gzip = True

@@ -210,6 +210,174 @@ class TestClient:
                           timeout_ms)
                 self.rx = self.rx[self.rx.find(b"\r\n") + 2:]
                 return bytes(out)
-            self.pump(lambda: len(self.rx) >= size + 2 or self.closed_by_peer, timeout_ms)
+            want = size + 2
+            self.pump(lambda want=want: len(self.rx) >= want or self.closed_by_peer,
+                      timeout_ms)
             out.extend(self.rx[:size])
             self.rx = self.rx[size + 2:]
+
+    # ----------------------------------------------------------- WebSocket
+
+    def ws_connect(self, path="/", protocol=None, headers=None, expect=101):
+        """Open a WebSocket on this connection; returns a WsClient.
+
+        With ``expect`` other than 101 the refusal Response is returned.
+        """
+        key = _port.b64encode(_port.urandom(16))
+        h = {"Upgrade": "websocket", "Connection": "Upgrade",
+             "Sec-WebSocket-Key": key.decode(), "Sec-WebSocket-Version": "13"}
+        if protocol:
+            h["Sec-WebSocket-Protocol"] = protocol
+        for k, v in (headers or {}).items():
+            h[k] = v
+        r = self.request("GET", path, headers=h)
+        if r.status != expect:
+            raise AssertionError("handshake answered %d, not %d" % (r.status, expect))
+        if r.status != 101:
+            return r
+        from .ws_handshake import accept_key
+
+        if r.header("sec-websocket-accept", "").encode() != accept_key(key):
+            raise AssertionError("bad Sec-WebSocket-Accept")
+        return WsClient(self, r)
+
+
+class WsMessage:
+    def __init__(self, opcode, data):
+        self.opcode = opcode
+        self.data = data
+
+    @property
+    def text(self):
+        return self.data.decode()
+
+    def __repr__(self):
+        return "<WsMessage op=%d %d bytes>" % (self.opcode, len(self.data))
+
+
+class WsClient:
+    """The client end of a WebSocket on a TestClient connection.
+
+    Frames it sends are masked, as a client's must be; ``send_frame`` sends
+    any frame at all (including broken ones) for conformance tests.
+    """
+
+    def __init__(self, client, response):
+        self.c = client
+        self.response = response
+        self.protocol = response.header("sec-websocket-protocol")
+        self.close_code = None
+        self.close_reason = b""
+
+    def send_frame(self, opcode, payload=b"", fin=True, rsv=0, mask=True, length=None):
+        if isinstance(payload, str):
+            payload = payload.encode()
+        n = len(payload) if length is None else length
+        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+        if n < 126:
+            head = bytes((b0, (0x80 if mask else 0) | n))
+        elif n < 65536:
+            head = bytes((b0, (0x80 if mask else 0) | 126, n >> 8, n & 0xFF))
+        else:
+            head = bytes((b0, (0x80 if mask else 0) | 127)) + bytes(
+                (n >> (8 * i)) & 0xFF for i in range(7, -1, -1))
+        if mask:
+            key = _port.urandom(4)
+            body = bytearray(payload)
+            _port.unmask(memoryview(body), len(body), key, 0)
+            data = head + key + bytes(body)
+        else:
+            data = head + payload
+        self.c.send(data)
+
+    def send_text(self, text):
+        self.send_frame(0x1, text)
+
+    def send_binary(self, data):
+        self.send_frame(0x2, data)
+
+    def ping(self, payload=b""):
+        self.send_frame(0x9, payload)
+
+    def recv_frame(self, timeout_ms=None):
+        """(fin, opcode, payload) of the next frame from the server."""
+        c = self.c
+        c.pump(lambda: self._frame_ready() or c.closed_by_peer, timeout_ms)
+        if not self._frame_ready():
+            raise ClientTimeout("connection closed before a frame")
+        rx = c.rx
+        b0 = rx[0]
+        b1 = rx[1]
+        if b1 & 0x80:
+            raise AssertionError("server frames must not be masked")
+        n = b1 & 0x7F
+        p = 2
+        if n == 126:
+            n = (rx[2] << 8) | rx[3]
+            p = 4
+        elif n == 127:
+            n = 0
+            for i in range(2, 10):
+                n = (n << 8) | rx[i]
+            p = 10
+        payload = bytes(rx[p:p + n])
+        c.rx = rx[p + n:]
+        return b0 >> 7, b0 & 0x0F, payload
+
+    def _frame_ready(self):
+        rx = self.c.rx
+        if len(rx) < 2:
+            return False
+        n = rx[1] & 0x7F
+        p = 2
+        if n == 126:
+            if len(rx) < 4:
+                return False
+            n = (rx[2] << 8) | rx[3]
+            p = 4
+        elif n == 127:
+            if len(rx) < 10:
+                return False
+            n = 0
+            for i in range(2, 10):
+                n = (n << 8) | rx[i]
+            p = 10
+        return len(rx) >= p + n
+
+    def recv(self, timeout_ms=None):
+        """The next whole message (pings answered, pongs skipped).
+
+        A close frame from the server comes back as a WsMessage with
+        opcode 8; its code is in ``close_code``.
+        """
+        parts = []
+        opcode = None
+        while True:
+            fin, op, payload = self.recv_frame(timeout_ms)
+            if op == 0x9:
+                self.send_frame(0xA, payload)
+                continue
+            if op == 0xA:
+                continue
+            if op == 0x8:
+                if len(payload) >= 2:
+                    self.close_code = (payload[0] << 8) | payload[1]
+                    self.close_reason = payload[2:]
+                else:
+                    self.close_code = 1005
+                return WsMessage(0x8, payload)
+            if opcode is None:
+                opcode = op
+            parts.append(payload)
+            if fin:
+                return WsMessage(opcode, b"".join(parts))
+
+    def close(self, code=1000, reason=b""):
+        """Send a close and wait for the server's; returns its code."""
+        payload = bytes((code >> 8, code & 0xFF)) + reason if code else b""
+        self.send_frame(0x8, payload)
+        while True:
+            m = self.recv()
+            if m.opcode == 0x8:
+                self.c.wait_closed()
+                return self.close_code

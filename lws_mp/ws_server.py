@@ -1,0 +1,481 @@
+"""The WebSocket server role (RFC 6455) with lws' callbacks and write rules.
+
+Input is read into the context's one service buffer, unmasked and UTF-8
+checked there in place, and handed to RECEIVE straight from it.  Only a
+frame that straddles two reads is gathered, into a per-connection buffer of
+``rx_buffer_size`` bytes made the first time it is needed: so RECEIVE gets a
+whole frame at once when it fits ``rx_buffer_size`` (lws' rule) and pieces
+of at most that size otherwise.
+"""
+
+from . import _port
+from . import consts as C
+from .http_response import protocol_error
+from .log import lwsl_info, lwsl_notice
+from .output import flush, issue_raw
+from .ws_frame import (
+    OK,
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    FrameHeader,
+    build_header,
+    close_payload_status,
+    header_len,
+)
+from .ws_handshake import accept_key, choose_protocol, key_is_valid, response
+from .wsi import (
+    LWSS_AWAITING_CLOSE_ACK,
+    LWSS_DEAD_SOCKET,
+    LWSS_ESTABLISHED,
+    LWSS_RETURNED_CLOSE_ALREADY,
+    ROLE_WS,
+)
+
+POLLIN = _port.POLLIN
+POLLOUT = _port.POLLOUT
+
+DEFAULT_RX_BUFFER = 4096
+CLOSE_ACK_SECS = 5
+
+# lws_write protocol -> opcode
+_OPCODES = {
+    C.LWS_WRITE_TEXT: OP_TEXT,
+    C.LWS_WRITE_BINARY: OP_BINARY,
+    C.LWS_WRITE_CONTINUATION: 0,
+    C.LWS_WRITE_PING: OP_PING,
+    C.LWS_WRITE_PONG: OP_PONG,
+}
+
+
+class WsConn:
+    """Per-connection WebSocket state."""
+
+    def __init__(self, rx_size):
+        self.hdr = FrameHeader()
+        self.in_payload = False
+        self.remaining = 0  # payload bytes of this frame still to come
+        self.phase = 0  # position in the 4-byte mask
+        self.msg_opcode = 0  # TEXT / BINARY while a message is open
+        self.msg_len = 0
+        self.utf8 = _port.Utf8Validator()
+        self.rx_size = rx_size
+        self.rxbuf = None
+        self.rxlen = 0
+        self.ctl = None
+        self.ctl_len = 0
+        self.close_sent = False
+        self.last_rx = _port.ticks_ms()
+        self.ping_pending = False
+        # what the RECEIVE callback may ask about
+        self.cb_remaining = 0
+        self.cb_final = False
+        self.binary = False
+
+
+# ------------------------------------------------------------ handshake
+
+
+def upgrade(wsi):
+    """Turn an HTTP request asking for a WebSocket into one (or refuse)."""
+    ctx = wsi.context
+    ah = wsi.ah
+    ver = ah.value(C.WSI_TOKEN_VERSION)
+    if ver is None or bytes(ver).strip() != b"13":
+        protocol_error(wsi, 426, b"Sec-WebSocket-Version: 13\r\n")
+        return
+    key = ah.value(C.WSI_TOKEN_KEY)
+    if key is None or not key_is_valid(key):
+        protocol_error(wsi, 400)
+        return
+    offered = ah.value(C.WSI_TOKEN_PROTOCOL)
+    proto, name = choose_protocol(ctx.protocols, offered)
+    if proto is None:
+        lwsl_notice("%s: no protocol of %r is served", wsi.addr[0], bytes(offered))
+        protocol_error(wsi, 400)
+        return
+    ctx.bind_protocol(wsi, proto)
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
+                         proto.name, len(proto.name)):
+        lwsl_notice("%s: %s refused by filter", wsi.addr[0], proto.name)
+        protocol_error(wsi, 403)
+        return
+    if ctx.ws_tx is None:
+        ctx.ws_tx = bytearray(len(ctx.serv_buf))
+        ctx.ws_tx_mv = memoryview(ctx.ws_tx)
+    head = response(accept_key(key), name)
+    if issue_raw(wsi, memoryview(head)) < 0:
+        return
+    wsi.role = ROLE_WS
+    wsi.state = LWSS_ESTABLISHED
+    wsi.ws = WsConn(proto.rx_buffer_size or DEFAULT_RX_BUFFER)
+    ctx.set_timeout(wsi, 0, 0)
+    if not wsi.rxflow_disabled:
+        ctx.change_events(wsi, POLLIN, 0)
+    lwsl_info("%s:%d: websocket %s established", wsi.addr[0], wsi.addr[1], proto.name)
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_ESTABLISHED):
+        ctx.close(wsi)
+        return
+    if wsi.closed:
+        return
+    # frames the client sent right behind its handshake
+    if ah.rxlen > ah.hdr_end:
+        _process(wsi, ah.mv, ah.hdr_end, ah.rxlen)
+    if wsi.ah is not None:
+        ctx.release_ah(wsi)
+
+
+# ------------------------------------------------------------ receiving
+
+
+def readable(wsi, revents):
+    ctx = wsi.context
+    mv = ctx.serv_mv
+    try:
+        n = _port.recv_into(wsi.sock, mv)
+    except OSError as e:
+        ctx.fatal(wsi, "recv failed %r" % (e,))
+        return
+    if n is None:
+        return
+    if n == 0:
+        ctx.fatal(wsi, "peer closed")
+        return
+    wsi.ws.last_rx = _port.ticks_ms()
+    _process(wsi, mv, 0, n)
+
+
+def process_buffered(wsi):
+    return
+
+
+def _process(wsi, mv, pos, end):
+    ws = wsi.ws
+    hdr = ws.hdr
+    while pos < end and not wsi.closed:
+        if not ws.in_payload:
+            pos, done = hdr.feed(mv, pos, end)
+            if not done:
+                return
+            if not _frame_start(wsi, ws, hdr):
+                return
+            if not ws.remaining:
+                _payload(wsi, ws, mv[pos:pos], 0)
+            continue
+        take = ws.remaining if ws.remaining < end - pos else end - pos
+        chunk = mv[pos:pos + take]
+        _port.unmask(chunk, take, hdr.mask, ws.phase)
+        ws.phase = (ws.phase + take) & 3
+        ws.remaining -= take
+        pos += take
+        _payload(wsi, ws, chunk, take)
+
+
+def _frame_start(wsi, ws, hdr):
+    err = hdr.check()
+    if err != OK:
+        _fail(wsi, err, "bad frame header")
+        return False
+    op = hdr.opcode
+    if op < 8:
+        if op == 0:
+            if not ws.msg_opcode:
+                _fail(wsi, 1002, "continuation without a message")
+                return False
+        else:
+            if ws.msg_opcode:
+                _fail(wsi, 1002, "new message inside a fragmented one")
+                return False
+            ws.msg_opcode = op
+            ws.msg_len = 0
+            ws.utf8.reset()
+        ws.msg_len += hdr.length
+        limit = wsi.context.max_ws_message_size
+        if limit and ws.msg_len > limit:
+            _fail(wsi, 1009, "message too big")
+            return False
+    ws.remaining = hdr.length
+    ws.phase = 0
+    ws.in_payload = True
+    ws.ctl_len = 0
+    return True
+
+
+def _payload(wsi, ws, chunk, n):
+    hdr = ws.hdr
+    if hdr.opcode & 8:
+        _control(wsi, ws, chunk, n)
+    elif wsi.state == LWSS_ESTABLISHED:
+        _data(wsi, ws, chunk, n)
+    if not ws.remaining:
+        ws.in_payload = False
+        if hdr.fin and not hdr.opcode & 8:
+            ws.msg_opcode = 0
+        hdr.reset()
+
+
+def _data(wsi, ws, chunk, n):
+    hdr = ws.hdr
+    if ws.msg_opcode == OP_TEXT:
+        if n and not ws.utf8.feed(chunk, n):
+            _fail(wsi, 1007, "invalid UTF-8")
+            return
+        if not ws.remaining and hdr.fin and not ws.utf8.complete():
+            _fail(wsi, 1007, "UTF-8 cut short")
+            return
+    rx = ws.rx_size
+    pos = 0
+    while not wsi.closed and wsi.state == LWSS_ESTABLISHED:
+        if ws.rxlen:
+            t = rx - ws.rxlen
+            if t > n - pos:
+                t = n - pos
+            ws.rxbuf[ws.rxlen:ws.rxlen + t] = chunk[pos:pos + t]
+            ws.rxlen += t
+            pos += t
+            if ws.rxlen == rx or (pos == n and not ws.remaining):
+                left = ws.remaining + n - pos
+                m = ws.rxlen
+                ws.rxlen = 0
+                if not _deliver(wsi, ws, memoryview(ws.rxbuf)[:m], m, left):
+                    return
+            if pos == n:
+                return
+            continue
+        avail = n - pos
+        if avail >= rx or not ws.remaining:
+            t = avail if avail < rx else rx
+            if not _deliver(wsi, ws, chunk[pos:pos + t], t, ws.remaining + avail - t):
+                return
+            pos += t
+            if pos == n:
+                return
+            continue
+        # the start of a frame that goes on in the next read: gather it
+        if ws.rxbuf is None:
+            ws.rxbuf = bytearray(rx)
+        ws.rxbuf[0:avail] = chunk[pos:n]
+        ws.rxlen = avail
+        return
+
+
+def _deliver(wsi, ws, mv, n, left):
+    ws.cb_remaining = left
+    ws.cb_final = not left and ws.hdr.fin
+    ws.binary = ws.msg_opcode == OP_BINARY
+    if wsi.context.user_callback(wsi, C.LWS_CALLBACK_RECEIVE, mv, n):
+        wsi.context.close(wsi)
+        return False
+    return not wsi.closed
+
+
+def _control(wsi, ws, chunk, n):
+    if ws.remaining or ws.ctl_len:
+        if ws.ctl is None:
+            ws.ctl = bytearray(125)
+        ws.ctl[ws.ctl_len:ws.ctl_len + n] = chunk
+        ws.ctl_len += n
+        if ws.remaining:
+            return
+        payload = memoryview(ws.ctl)[:ws.ctl_len]
+        n = ws.ctl_len
+        ws.ctl_len = 0
+    else:
+        payload = chunk
+    op = ws.hdr.opcode
+    ctx = wsi.context
+    if op == OP_PING:
+        if not ws.close_sent:
+            _send_frame(wsi, OP_PING + 1, True, payload, n)
+    elif op == OP_PONG:
+        if ws.ping_pending:
+            ws.ping_pending = False
+            if wsi.pending_timeout == C.PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
+                ctx.set_timeout(wsi, 0, 0)
+        if ctx.user_callback(wsi, C.LWS_CALLBACK_RECEIVE_PONG, payload, n):
+            ctx.close(wsi)
+    elif op == OP_CLOSE:
+        _peer_close(wsi, ws, payload, n)
+
+
+def _peer_close(wsi, ws, payload, n):
+    ctx = wsi.context
+    code, err = close_payload_status(payload, n)
+    if not err and n > 2:
+        ws.utf8.reset()
+        if not ws.utf8.feed(payload[2:], n - 2) or not ws.utf8.complete():
+            err = 1007
+    if ws.close_sent:
+        # the answer to our close: the handshake is complete
+        wsi.state = LWSS_DEAD_SOCKET if not wsi.trunc_len else wsi.state
+        _close_now(wsi)
+        return
+    if err:
+        _fail(wsi, err, "bad close frame")
+        return
+    if ctx.user_callback(wsi, C.LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, payload, n):
+        _close_now(wsi)
+        return
+    # echo the peer's close, then close the connection once it is sent
+    if code == 1005:
+        _send_frame(wsi, OP_CLOSE, True, b"", 0)
+    else:
+        _send_frame(wsi, OP_CLOSE, True, payload[:2], 2)
+    ws.close_sent = True
+    wsi.state = LWSS_RETURNED_CLOSE_ALREADY
+    _close_now(wsi)
+
+
+def _close_now(wsi):
+    wsi.ws.close_sent = True
+    wsi.context.close(wsi)
+
+
+def _fail(wsi, status, why):
+    """Fail the connection: send a close with ``status``, await the ack."""
+    lwsl_info("%s:%d: websocket %s: closing with %d", wsi.addr[0], wsi.addr[1], why, status)
+    ws = wsi.ws
+    if ws.close_sent:
+        _close_now(wsi)
+        return
+    wsi.close_status = status
+    wsi.close_reason = None
+    _start_close(wsi)
+
+
+def _start_close(wsi):
+    ws = wsi.ws
+    status = wsi.close_status
+    reason = wsi.close_reason or b""
+    if status and status != C.LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
+        p = bytearray(2 + len(reason))
+        p[0] = status >> 8
+        p[1] = status & 0xFF
+        p[2:] = reason
+        _send_frame(wsi, OP_CLOSE, True, p, len(p))
+    else:
+        _send_frame(wsi, OP_CLOSE, True, b"", 0)
+    ws.close_sent = True
+    wsi.state = LWSS_AWAITING_CLOSE_ACK
+    ctx = wsi.context
+    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_SECS)
+    ctx.change_events(wsi, POLLIN, 0)
+
+
+def before_close(wsi):
+    """Closing an open WebSocket starts the close handshake first.
+
+    True: the close is deferred until the peer answers (or the timeout).
+    """
+    ws = wsi.ws
+    if ws is None or ws.close_sent or wsi.state != LWSS_ESTABLISHED:
+        return False
+    if wsi.close_status == C.LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
+        return False
+    if not wsi.close_status:
+        wsi.close_status = C.LWS_CLOSE_STATUS_NORMAL
+    _start_close(wsi)
+    return not wsi.closed
+
+
+# ------------------------------------------------------------ sending
+
+
+def _send_frame(wsi, opcode, fin, payload, n):
+    ctx = wsi.context
+    tx = ctx.ws_tx
+    h = build_header(tx, 0, opcode, fin, n)
+    if h + n <= len(tx):
+        ctx.ws_tx_mv[h:h + n] = payload[:n]
+        return issue_raw(wsi, ctx.ws_tx_mv[:h + n])
+    if issue_raw(wsi, ctx.ws_tx_mv[:h]) < 0:
+        return -1
+    return issue_raw(wsi, memoryview(payload)[:n])
+
+
+def write(wsi, buf, len_, wp, pre):
+    """lws_write on a WebSocket: one frame of ``len_`` payload bytes."""
+    ws = wsi.ws
+    if ws.close_sent or wsi.state != LWSS_ESTABLISHED:
+        return -1
+    op = _OPCODES.get(wp & 0x3F)
+    if op is None:
+        return -1
+    fin = not wp & C.LWS_WRITE_NO_FIN
+    if op & 8 and (len_ > 125 or not fin):
+        return -1
+    hlen = header_len(len_)
+    if pre >= hlen and not isinstance(buf, bytes):
+        # the caller left LWS_PRE headroom: the header goes there, no copy
+        mv = memoryview(buf)
+        build_header(mv, pre - hlen, op, fin, len_)
+        r = issue_raw(wsi, mv[pre - hlen:pre + len_])
+    else:
+        r = _send_frame(wsi, op, fin, memoryview(buf)[pre:pre + len_], len_)
+    return -1 if r < 0 else len_
+
+
+def writable(wsi):
+    ctx = wsi.context
+    if wsi.trunc_len:
+        if not flush(wsi) or wsi.closed:
+            return
+        if wsi.close_after_flush:
+            wsi.state = LWSS_DEAD_SOCKET
+            ctx.close(wsi)
+            return
+    if wsi.want_writable and wsi.state == LWSS_ESTABLISHED:
+        wsi.want_writable = False
+        ctx.change_events(wsi, 0, POLLOUT)
+        if ctx.user_callback(wsi, C.LWS_CALLBACK_SERVER_WRITEABLE):
+            ctx.close(wsi)
+        return
+    ctx.change_events(wsi, 0, POLLOUT)
+
+
+# ------------------------------------------------------------ lifecycle
+
+
+def closed(wsi):
+    ws = wsi.ws
+    wsi.ws = None
+    if ws is not None:
+        wsi.context.user_callback(wsi, C.LWS_CALLBACK_CLOSED)
+
+
+def timeout(wsi, reason):
+    return True
+
+
+def periodic(ctx, now):
+    """Ping idle connections when ws_ping_pong_interval is set."""
+    interval = ctx.info.ws_ping_pong_interval
+    if not interval:
+        return
+    for wsi in ctx.slots:
+        if wsi is None or wsi.role != ROLE_WS or wsi.state != LWSS_ESTABLISHED:
+            continue
+        ws = wsi.ws
+        if ws.ping_pending or _port.ticks_diff(now, ws.last_rx) < interval * 1000:
+            continue
+        ws.ping_pending = True
+        _send_frame(wsi, OP_PING, True, b"", 0)
+        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, ctx.timeout_secs)
+
+
+# ------------------------------------------------------------ queries
+
+
+def lws_remaining_packet_payload(wsi):
+    """Bytes of the current frame still to come after this RECEIVE."""
+    return wsi.ws.cb_remaining if wsi.ws is not None else 0
+
+
+def lws_is_final_fragment(wsi):
+    return 1 if wsi.ws is not None and wsi.ws.cb_final else 0
+
+
+def lws_frame_is_binary(wsi):
+    return 1 if wsi.ws is not None and wsi.ws.binary else 0

@@ -1,0 +1,199 @@
+"""WebSocket server role over real loopback sockets."""
+
+from lws_mp import (
+    LWS_CALLBACK_CLOSED,
+    LWS_CALLBACK_ESTABLISHED,
+    LWS_CALLBACK_RECEIVE,
+    LWS_CALLBACK_SERVER_WRITEABLE,
+    LWS_CALLBACK_WS_PEER_INITIATED_CLOSE,
+    LWS_PRE,
+    LWS_WRITE_BINARY,
+    LWS_WRITE_CONTINUATION,
+    LWS_WRITE_NO_FIN,
+    LWS_WRITE_TEXT,
+    lws_callback_on_writable,
+    lws_close_reason,
+    lws_context_creation_info,
+    lws_context_destroy,
+    lws_frame_is_binary,
+    lws_is_final_fragment,
+    lws_protocols,
+    lws_remaining_packet_payload,
+    lws_write,
+)
+from lws_mp.testing import TestClient
+from support import make_context
+
+
+class Echo:
+    def __init__(self, pre=True):
+        self.events = []
+        self.pieces = []
+        self.pre = pre
+        self.continuing = False
+        self.buf = bytearray(LWS_PRE + 70000)
+
+    def http(self, wsi, reason, user, in_, len_):
+        return 0
+
+    def cb(self, wsi, reason, user, in_, len_):
+        if reason == LWS_CALLBACK_ESTABLISHED:
+            self.events.append("est")
+        elif reason == LWS_CALLBACK_RECEIVE:
+            self.pieces.append((len_, lws_remaining_packet_payload(wsi),
+                                lws_is_final_fragment(wsi), lws_frame_is_binary(wsi)))
+            data = bytes(in_)
+            if data == b"close-me":
+                lws_close_reason(wsi, 1001, b"seeya")
+                return -1
+            # echo with the same fragmentation lws delivered it in
+            if self.continuing:
+                wp = LWS_WRITE_CONTINUATION
+            else:
+                wp = LWS_WRITE_BINARY if lws_frame_is_binary(wsi) else LWS_WRITE_TEXT
+            final = lws_is_final_fragment(wsi)
+            if not final:
+                wp |= LWS_WRITE_NO_FIN
+            self.continuing = not final
+            if self.pre:
+                self.buf[LWS_PRE:LWS_PRE + len_] = in_
+                lws_write(wsi, self.buf, len_, wp, LWS_PRE)
+            else:
+                lws_write(wsi, in_, len_, wp)
+        elif reason == LWS_CALLBACK_SERVER_WRITEABLE:
+            lws_write(wsi, b"tick", 4, LWS_WRITE_TEXT)
+        elif reason == LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            self.events.append(("peer-close", bytes(in_)))
+        elif reason == LWS_CALLBACK_CLOSED:
+            self.events.append("closed")
+        return 0
+
+
+def _server(app, rx=0, **kw):
+    return make_context(lambda p: lws_context_creation_info(
+        port=p, protocols=[lws_protocols("http", app.http),
+                           lws_protocols("echo", app.cb, 0, rx)], **kw))
+
+
+def test_echo_text_and_binary_with_and_without_headroom():
+    for pre in (True, False):
+        app = Echo(pre)
+        ctx, port = _server(app)
+        ws = TestClient(ctx, port).ws_connect("/", "echo")
+        assert ws.protocol == "echo"
+        for msg in ("hello", "", "κόσμε" * 50, "x" * 70000):
+            ws.send_text(msg)
+            m = ws.recv()
+            assert m.opcode == 1 and m.text == msg
+        ws.send_binary(bytes(range(256)) * 3)
+        m = ws.recv()
+        assert m.opcode == 2 and m.data == bytes(range(256)) * 3
+        assert ws.close(1000) == 1000
+        lws_context_destroy(ctx)
+        assert app.events[0] == "est" and app.events[-1] == "closed"
+        assert app.events.count("closed") == 1
+
+
+def test_receive_in_rx_buffer_sized_pieces():
+    app = Echo()
+    ctx, port = _server(app, rx=100)
+    ws = TestClient(ctx, port).ws_connect("/", "echo")
+    ws.send_binary(b"a" * 250)
+    got = b""
+    while len(got) < 250:
+        got += ws.recv().data
+    assert app.pieces == [(100, 150, 0, 1), (100, 50, 0, 1), (50, 0, 1, 1)]
+    lws_context_destroy(ctx)
+
+
+def test_fragmented_message_with_ping_between():
+    app = Echo()
+    ctx, port = _server(app)
+    ws = TestClient(ctx, port).ws_connect("/", "echo")
+    ws.send_frame(1, "frag", fin=False)
+    ws.ping(b"p1")
+    ws.send_frame(0, "ment", fin=True)
+    # the echo keeps the fragmentation; the pong goes out between
+    assert ws.recv_frame() == (0, 1, b"frag")
+    assert ws.recv_frame() == (1, 10, b"p1")
+    assert ws.recv_frame() == (1, 0, b"ment")
+    assert app.pieces[0][2] == 0 and app.pieces[1][2] == 1
+    lws_context_destroy(ctx)
+
+
+def test_protocol_errors_close_with_status():
+    cases = [
+        (lambda ws: ws.send_frame(1, "x", rsv=1), 1002),
+        (lambda ws: ws.send_frame(3, "x"), 1002),
+        (lambda ws: ws.send_frame(9, "x" * 126), 1002),
+        (lambda ws: ws.send_frame(9, "x", fin=False), 1002),
+        (lambda ws: ws.send_frame(0, "x"), 1002),
+        (lambda ws: ws.send_frame(1, "x", mask=False), 1002),
+        (lambda ws: ws.send_frame(1, b"\xce\xba\xff"), 1007),
+        (lambda ws: ws.send_frame(8, b"\x03\xe8\xff"), 1007),
+        (lambda ws: ws.send_frame(8, b"\x03\xed"), 1002),
+        (lambda ws: ws.send_frame(8, b"\x03"), 1002),
+    ]
+    app = Echo()
+    ctx, port = _server(app)
+    for act, code in cases:
+        ws = TestClient(ctx, port).ws_connect("/", "echo")
+        act(ws)
+        m = ws.recv()
+        assert m.opcode == 8 and ws.close_code == code, (code, ws.close_code)
+    lws_context_destroy(ctx)
+
+
+def test_message_too_big_1009():
+    app = Echo()
+    ctx, port = _server(app, max_ws_message_size=1000)
+    ws = TestClient(ctx, port).ws_connect("/", "echo")
+    ws.send_frame(2, b"x" * 600, fin=False)
+    ws.send_frame(0, b"x" * 600, fin=True)
+    assert ws.recv_frame() == (0, 2, b"x" * 600)  # the first fragment was fine
+    m = ws.recv()
+    assert m.opcode == 8 and ws.close_code == 1009
+    lws_context_destroy(ctx)
+
+
+def test_server_close_reason_and_peer_close():
+    app = Echo()
+    ctx, port = _server(app)
+    ws = TestClient(ctx, port).ws_connect("/", "echo")
+    ws.send_text("close-me")
+    m = ws.recv()
+    assert m.opcode == 8 and ws.close_code == 1001 and ws.close_reason == b"seeya"
+    ws2 = TestClient(ctx, port).ws_connect("/", "echo")
+    assert ws2.close(4000, b"bye") == 4000
+    assert ("peer-close", b"\x0f\xa0bye") in app.events
+    lws_context_destroy(ctx)
+
+
+def test_handshake_refusals():
+    app = Echo()
+    ctx, port = _server(app)
+    r = TestClient(ctx, port).ws_connect("/", "echo", headers={"Sec-WebSocket-Version": "8"},
+                                         expect=426)
+    assert r.header("sec-websocket-version") == "13"
+    TestClient(ctx, port).ws_connect("/", "nope", expect=400)
+    TestClient(ctx, port).ws_connect("/", "echo", headers={"Sec-WebSocket-Key": "short"},
+                                     expect=400)
+    # no protocol named: protocols[0] gets it
+    ws = TestClient(ctx, port).ws_connect("/")
+    assert ws.protocol is None
+    lws_context_destroy(ctx)
+
+
+def test_writeable_and_pool_released_after_upgrade():
+    app = Echo()
+    ctx, port = _server(app, max_http_header_pool=1)
+    clients = []
+    for _ in range(3):  # with one table, upgrades must hand it back
+        clients.append(TestClient(ctx, port).ws_connect("/", "echo"))
+    assert ctx.header_pool.available() == 1
+    for s in ctx.slots:
+        if s is not None and s.ws is not None:
+            lws_callback_on_writable(s)
+    for ws in clients:
+        assert ws.recv().text == "tick"
+    lws_context_destroy(ctx)
