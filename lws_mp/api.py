@@ -77,11 +77,16 @@ def lws_rx_flow_control(wsi, enable):
     """0 stops reading this connection, 1 resumes."""
     wsi.rxflow_disabled = not enable
     if wsi.role in (ROLE_HTTP, ROLE_WS) and not wsi.closed:
-        if enable:
-            if wsi.role == ROLE_WS or wsi.ah is not None:
-                wsi.context.change_events(wsi, POLLIN, 0)
-        else:
-            wsi.context.change_events(wsi, 0, POLLIN)
+        ctx = wsi.context
+        if not enable:
+            ctx.change_events(wsi, 0, POLLIN)
+        elif wsi.ws is not None and wsi.ws.stash_len:
+            # what was held back goes first; reading resumes after it
+            if not wsi.pending_rx:
+                wsi.pending_rx = True
+                ctx.pending.append(wsi)
+        elif wsi.role == ROLE_WS or wsi.ah is not None:
+            ctx.change_events(wsi, POLLIN, 0)
     return 0
 
 

@@ -80,11 +80,17 @@ def lws_plat_file_write_atomic(fops, wsi, filename, chunks):
     if fd is None:
         return -1
     ok = True
-    for c in chunks:
-        n = len(c)
-        if fops.write(wsi, fd, c, n) != n:
-            ok = False
-            break
+    try:
+        for c in chunks:
+            n = len(c)
+            if fops.write(wsi, fd, c, n) != n:
+                ok = False
+                break
+    except BaseException:
+        # the chunk source failed: no open file, no temp file left behind
+        fops.close(wsi, fd)
+        _port.remove(tmp)
+        raise
     if fops.close(wsi, fd) or not ok:
         _port.remove(tmp)
         return -1

@@ -27,10 +27,16 @@ def choose_protocol(protocols, offered):
     """Pick the protocol for a Sec-WebSocket-Protocol offer.
 
     With no offer, protocols[0] (lws' rule).  Otherwise the first name in
-    the client's list that the server has; None if there is none.
+    the client's list that the server has; None if there is none.  A
+    protocol named "*" takes any offer (the first name is answered), for
+    servers such as an echo that speak whatever they are asked.
     """
     if offered is None:
         return protocols[0], None
+    wildcard = None
+    for p in protocols:
+        if p.name == "*":
+            wildcard = p
     for name in bytes(offered).split(b","):
         name = name.strip()
         if not name:
@@ -42,6 +48,8 @@ def choose_protocol(protocols, offered):
         for p in protocols:
             if p.name == s:
                 return p, s
+        if wildcard is not None:
+            return wildcard, s
     return None, None
 
 

@@ -69,6 +69,10 @@ class WsConn:
         self.close_sent = False
         self.last_rx = _port.ticks_ms()
         self.ping_pending = False
+        # input read but not yet processed because rx flow control stopped it
+        self.stash = None
+        self.stash_pos = 0
+        self.stash_len = 0
         # what the RECEIVE callback may ask about
         self.cb_remaining = 0
         self.cb_final = False
@@ -148,13 +152,41 @@ def readable(wsi, revents):
 
 
 def process_buffered(wsi):
-    return
+    """Input held back by rx flow control, now that it is allowed again."""
+    ws = wsi.ws
+    if ws is None or not ws.stash_len or wsi.rxflow_disabled:
+        return
+    pos = ws.stash_pos
+    end = pos + ws.stash_len
+    ws.stash_len = 0
+    stash = ws.stash
+    _process(wsi, memoryview(stash), pos, end)
+    if wsi.ws is not None and not ws.stash_len and ws.stash is stash:
+        ws.stash = None  # drained: give the memory back
+        if not wsi.rxflow_disabled and not wsi.closed:
+            wsi.context.change_events(wsi, POLLIN, 0)
+
+
+def _hold(wsi, ws, mv, pos, end):
+    """Keep mv[pos:end] until rx flow control allows reading again."""
+    n = end - pos
+    if ws.stash is None or len(ws.stash) < n:
+        nb = bytearray(n)
+        nb[0:n] = mv[pos:end]
+        ws.stash = nb
+    else:
+        memoryview(ws.stash)[0:n] = mv[pos:end]
+    ws.stash_pos = 0
+    ws.stash_len = n
 
 
 def _process(wsi, mv, pos, end):
     ws = wsi.ws
     hdr = ws.hdr
     while pos < end and not wsi.closed:
+        if wsi.rxflow_disabled and wsi.state == LWSS_ESTABLISHED:
+            _hold(wsi, ws, mv, pos, end)
+            return
         if not ws.in_payload:
             pos, done = hdr.feed(mv, pos, end)
             if not done:

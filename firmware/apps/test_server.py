@@ -1,0 +1,269 @@
+"""The libwebsockets test-server, ported.
+
+- http: files from the root directory (test.html at '/').
+- dumb-increment-protocol: a counter sent every 50 ms; "reset\\n" sets it
+  to 0, "closeme\\n" closes with 1001 "seeya".
+- lws-mirror-protocol: every message goes to every client, through one
+  fixed-size ring; a sender is paused (rx flow control) while the ring is
+  too full for the slowest reader, so memory stays bounded.
+- lws-status: a JSON line with the number of clients of each protocol,
+  sent to every status client when it changes.
+"""
+
+import array
+
+from lws_mp import (
+    LWS_CALLBACK_CLOSED,
+    LWS_CALLBACK_ESTABLISHED,
+    LWS_CALLBACK_PROTOCOL_DESTROY,
+    LWS_CALLBACK_PROTOCOL_INIT,
+    LWS_CALLBACK_RECEIVE,
+    LWS_CALLBACK_SERVER_WRITEABLE,
+    LWS_CLOSE_STATUS_GOINGAWAY,
+    LWS_PRE,
+    LWS_WRITE_CONTINUATION,
+    LWS_WRITE_NO_FIN,
+    LWS_WRITE_TEXT,
+    lws_callback_http_dummy,
+    lws_callback_on_writable,
+    lws_callback_on_writable_all_protocol,
+    lws_close_reason,
+    lws_context_creation_info,
+    lws_get_context,
+    lws_get_protocol,
+    lws_http_mount,
+    lws_is_final_fragment,
+    lws_partial_buffered,
+    lws_protocols,
+    lws_rx_flow_allow_all_protocol,
+    lws_rx_flow_control,
+    lws_write,
+)
+
+TICK_MS = 50
+
+# ------------------------------------------------------------ dumb increment
+
+
+class DumbIncrement:
+    def __init__(self):
+        self.number = 0
+
+
+_number_buf = bytearray(LWS_PRE + 12)  # one buffer for every client's number
+
+
+def callback_dumb_increment(wsi, reason, pss, in_, len_):
+    if reason == LWS_CALLBACK_SERVER_WRITEABLE:
+        b = _number_buf
+        s = b"%d" % pss.number
+        b[LWS_PRE:LWS_PRE + len(s)] = s
+        pss.number += 1
+        if lws_write(wsi, b, len(s), LWS_WRITE_TEXT, LWS_PRE) < len(s):
+            return -1
+    elif reason == LWS_CALLBACK_RECEIVE:
+        if len_ >= 6 and bytes(in_[:6]) == b"reset\n":
+            pss.number = 0
+        elif len_ >= 8 and bytes(in_[:8]) == b"closeme\n":
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, b"seeya")
+            return -1
+    return 0
+
+
+# ------------------------------------------------------------ mirror
+
+RING_BYTES = 8192
+RING_SLOTS = 128
+MIRROR_RX = 1024
+_FIN = 1
+_CONT = 2
+
+
+class MirrorRing:
+    """Messages (or RECEIVE pieces of them) in one preallocated arena.
+
+    Each entry keeps LWS_PRE bytes of headroom in front of its data, so
+    lws_write builds the frame header in place.
+    """
+
+    def __init__(self, size=RING_BYTES, slots=RING_SLOTS):
+        self.arena = bytearray(size)
+        self.start = array.array("H", [0] * slots)
+        self.length = array.array("H", [0] * slots)
+        self.flags = bytearray(slots)
+        self.head = 0  # sequence number of the next entry
+        self.tail = 0  # oldest entry still kept
+        self.write_pos = 0
+        self.dropped = 0
+
+    def free_bytes(self):
+        if self.head == self.tail:
+            return len(self.arena)
+        old = self.start[self.tail % len(self.start)] - LWS_PRE
+        if self.write_pos > old:
+            return max(len(self.arena) - self.write_pos, old)
+        return old - self.write_pos
+
+    def room_for(self, n):
+        return self.head - self.tail < len(self.start) and self.free_bytes() >= n + LWS_PRE
+
+    def push(self, data, n, flags):
+        if not self.room_for(n):
+            self.dropped += 1
+            return False
+        need = n + LWS_PRE
+        pos = self.write_pos
+        if pos + need > len(self.arena):
+            pos = 0
+        i = self.head % len(self.start)
+        self.start[i] = pos + LWS_PRE
+        self.length[i] = n
+        self.flags[i] = flags
+        self.arena[pos + LWS_PRE:pos + LWS_PRE + n] = data[:n]
+        self.write_pos = pos + need
+        self.head += 1
+        return True
+
+    def release_to(self, seq):
+        """Forget entries older than ``seq`` (every reader is past them)."""
+        if seq > self.tail:
+            self.tail = seq
+            if self.tail == self.head:
+                self.write_pos = 0
+
+
+class MirrorSession:
+    def __init__(self):
+        self.next = -1  # next ring entry this client still has to get
+        self.continuing = False  # a message being received from this client
+
+
+_mirror = {"ring": None, "sessions": []}
+
+
+def _mirror_release(ring):
+    sessions = _mirror["sessions"]
+    if not sessions:
+        ring.release_to(ring.head)
+        return
+    ring.release_to(min(s.next for s in sessions))
+
+
+def callback_lws_mirror(wsi, reason, pss, in_, len_):
+    ring = _mirror["ring"]
+    if reason == LWS_CALLBACK_PROTOCOL_INIT:
+        _mirror["ring"] = MirrorRing()
+        _mirror["sessions"] = []
+    elif reason == LWS_CALLBACK_PROTOCOL_DESTROY:
+        _mirror["ring"] = None
+        _mirror["sessions"] = []
+    elif reason == LWS_CALLBACK_ESTABLISHED:
+        pss.next = ring.head
+        _mirror["sessions"].append(pss)
+    elif reason == LWS_CALLBACK_CLOSED:
+        if pss in _mirror["sessions"]:
+            _mirror["sessions"].remove(pss)
+        _mirror_release(ring)
+        lws_rx_flow_allow_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+    elif reason == LWS_CALLBACK_SERVER_WRITEABLE:
+        sent = 0
+        while pss.next < ring.head and sent < 4:
+            i = pss.next % RING_SLOTS
+            n = ring.length[i]
+            fl = ring.flags[i]
+            wp = LWS_WRITE_CONTINUATION if fl & _CONT else LWS_WRITE_TEXT
+            if not fl & _FIN:
+                wp |= LWS_WRITE_NO_FIN
+            if lws_write(wsi, ring.arena, n, wp, ring.start[i]) < n:
+                return -1
+            pss.next += 1
+            sent += 1
+            if lws_partial_buffered(wsi):
+                break
+        _mirror_release(ring)
+        if pss.next < ring.head:
+            lws_callback_on_writable(wsi)
+        # readers caught up: let paused senders go on
+        if ring.room_for(2 * MIRROR_RX):
+            lws_rx_flow_allow_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+    elif reason == LWS_CALLBACK_RECEIVE:
+        final = lws_is_final_fragment(wsi)
+        fl = (_CONT if pss.continuing else 0) | (_FIN if final else 0)
+        pss.continuing = not final
+        if not ring.push(in_, len_, fl):
+            print("mirror: ring full, piece dropped")
+        if not ring.room_for(2 * MIRROR_RX):
+            lws_rx_flow_control(wsi, 0)  # choke this sender until readers drain
+        lws_callback_on_writable_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+    return 0
+
+
+# ------------------------------------------------------------ status
+
+def _status_changed(ctx):
+    for p in ctx.protocols:
+        if p.name == "lws-status":
+            lws_callback_on_writable_all_protocol(ctx, p)
+
+
+def count_clients(ctx):
+    counts = {}
+    for w in ctx.slots:
+        if w is not None and w.ws is not None and w.protocol is not None:
+            counts[w.protocol.name] = counts.get(w.protocol.name, 0) + 1
+    return counts
+
+
+def callback_lws_status(wsi, reason, pss, in_, len_):
+    if reason == LWS_CALLBACK_ESTABLISHED or reason == LWS_CALLBACK_CLOSED:
+        _status_changed(lws_get_context(wsi))
+    elif reason == LWS_CALLBACK_SERVER_WRITEABLE:
+        counts = count_clients(lws_get_context(wsi))
+        body = "{" + ",".join('"%s":%d' % (k, counts[k]) for k in sorted(counts)) + "}"
+        b = body.encode()
+        if lws_write(wsi, b, len(b), LWS_WRITE_TEXT) < len(b):
+            return -1
+    return 0
+
+
+def _tracking(cb):
+    """Wrap a protocol callback so lws-status hears about its clients."""
+
+    def wrapped(wsi, reason, pss, in_, len_):
+        r = cb(wsi, reason, pss, in_, len_)
+        if reason == LWS_CALLBACK_ESTABLISHED or reason == LWS_CALLBACK_CLOSED:
+            _status_changed(lws_get_context(wsi))
+        return r
+
+    return wrapped
+
+
+# ------------------------------------------------------------ the server
+
+_dumb = {"protocol": None}
+
+
+def tick(ctx):
+    """Every 50 ms: each dumb-increment client gets its next number."""
+    p = _dumb["protocol"]
+    if p is not None:
+        lws_callback_on_writable_all_protocol(ctx, p)
+
+
+def make_info(port, iface, root, **opts):
+    dumb = lws_protocols("dumb-increment-protocol", _tracking(callback_dumb_increment),
+                         DumbIncrement, 10)
+    _dumb["protocol"] = dumb
+    return lws_context_creation_info(
+        port=port,
+        iface=iface,
+        protocols=[
+            lws_protocols("http-only", lws_callback_http_dummy),
+            dumb,
+            lws_protocols("lws-mirror-protocol", _tracking(callback_lws_mirror),
+                          MirrorSession, MIRROR_RX),
+            lws_protocols("lws-status", callback_lws_status),
+        ],
+        mounts=[lws_http_mount("/", root or "firmware/test_server_www", "test.html")],
+        **opts
+    )

@@ -1,0 +1,79 @@
+"""Firmware entry: pick an app and serve it.
+
+On a board this runs after boot.py brought the network up; on a host:
+
+    micropython firmware/main.py --app test_server --port 7681
+    python3 firmware/main.py --app echo --port 9001
+
+Options: --app NAME (fileserver, echo, test_server), --port N, --iface ADDR,
+--root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
+image built from the root, as the board's flash), --seconds N (stop after N
+seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N.
+"""
+
+import sys
+
+DEFAULT_ROOTS = {
+    "fileserver": "www",
+    "test_server": "test_server_www",
+}
+
+
+def _here():
+    f = __file__ if "__file__" in globals() else "main.py"
+    return f.rsplit("/", 1)[0] if "/" in f else "."
+
+
+def parse_args(argv):
+    opts = {"app": "fileserver", "port": 8080}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if not a.startswith("--"):
+            raise SystemExit("unexpected argument %r" % a)
+        key = a[2:].replace("-", "_")
+        if "=" in key:
+            key, val = key.split("=", 1)
+        else:
+            i += 1
+            val = argv[i] if i < len(argv) else ""
+        opts[key] = val
+        i += 1
+    return opts
+
+
+def main(argv):
+    here = _here()
+    sys.path.insert(0, here)
+    sys.path.insert(1, here + "/..")
+    opts = parse_args(argv)
+    app_name = opts.pop("app")
+    app = __import__("apps." + app_name, None, None, [app_name])
+    port = int(opts.pop("port"))
+    iface = opts.pop("iface", None) or None
+    root = opts.pop("root", None)
+    if root is None and app_name in DEFAULT_ROOTS:
+        root = here + "/" + DEFAULT_ROOTS[app_name]
+    flash = opts.pop("flash", None)
+    if flash and root:
+        import host_flash
+
+        root = host_flash.mount(flash, root)
+    seconds = float(opts.pop("seconds", 0) or 0)
+    info_opts = {}
+    names = {"fd_limit": "fd_limit_per_thread", "pool": "max_http_header_pool",
+             "header_data": "max_http_header_data", "serv_buf": "pt_serv_buf_size",
+             "timeout": "timeout_secs"}
+    for k in list(opts):
+        if k in names:
+            info_opts[names[k]] = int(opts.pop(k))
+    if opts:
+        raise SystemExit("unknown options: %s" % ", ".join(opts))
+    import runner
+
+    runner.serve(app, port=port, iface=iface, root=root, max_ms=int(seconds * 1000),
+                 **info_opts)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
