@@ -307,6 +307,94 @@ else:
         return sock.fileno()
 
 
+# ---------------------------------------------------------------- asyncio
+# lws_mp.aio lets asyncio poll a context's sockets.  CPython's loop has
+# add_reader/add_writer; MicroPython's has none, but its streams park a task
+# in the loop's IO queue (``yield _io_queue.queue_read(sock)``).  IOWatch is
+# that difference, behind one interface: while on, ``fn(arg)`` is called from
+# the running loop each time ``sock`` is ready to read (or, with ``write``,
+# to write); close() before the socket is closed.
+
+
+def _current_task(asyncio):
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no loop running
+        return None
+
+
+if IS_MICROPYTHON:
+
+    class IOWatch:
+        def __init__(self, sock, write, fn, arg):
+            self.sock = sock
+            self.write = write
+            self.fn = fn
+            self.arg = arg
+            self.want = False
+            self.task = None
+
+        def on(self):
+            self.want = True
+            if self.task is None:
+                import asyncio
+
+                self.task = asyncio.create_task(self._run(asyncio))
+
+        def off(self):
+            # No cancel: cancelling one task drops the socket's whole IO
+            # queue entry, stranding a task waiting the other way.  A parked
+            # task just leaves when it next wakes; on() again reuses it.
+            self.want = False
+
+        def close(self):
+            import asyncio
+
+            self.want = False
+            t = self.task
+            self.task = None
+            if t is not None and t is not _current_task(asyncio):
+                t.cancel()  # leaves the IO queue now, before the close
+
+        def _run(self, asyncio):
+            me = asyncio.current_task()
+            try:
+                while self.want:
+                    q = asyncio.core._io_queue  # new_event_loop() replaces it
+                    yield q.queue_write(self.sock) if self.write else q.queue_read(self.sock)
+                    if self.want:
+                        self.fn(self.arg)
+            finally:
+                if self.task is me:
+                    self.task = None
+
+else:
+
+    class IOWatch:
+        def __init__(self, sock, write, fn, arg):
+            self.fd = sock.fileno()
+            self.write = write
+            self.fn = fn
+            self.arg = arg
+            self.loop = None
+
+        def on(self):
+            if self.loop is None:
+                import asyncio
+
+                self.loop = asyncio.get_running_loop()
+                add = self.loop.add_writer if self.write else self.loop.add_reader
+                add(self.fd, self.fn, self.arg)
+
+        def off(self):
+            loop = self.loop
+            if loop is not None:
+                self.loop = None
+                (loop.remove_writer if self.write else loop.remove_reader)(self.fd)
+
+        close = off
+
+
 # ---------------------------------------------------------------- crypto
 
 try:
@@ -417,6 +505,27 @@ else:
 
     _Utf8Dec = codecs.getincrementaldecoder("utf-8")
 
+    def _utf8_prefix_ok(b):
+        """Can the bytes ``b`` (one unfinished sequence) still become valid?"""
+        c = b[0]
+        lo, hi = 0x80, 0xBF
+        if c == 0xE0:
+            lo = 0xA0
+        elif c == 0xED:
+            hi = 0x9F
+        elif c == 0xF0:
+            lo = 0x90
+        elif c == 0xF4:
+            hi = 0x8F
+        elif c < 0xC2 or c > 0xF4:
+            return False
+        if len(b) > 1 and not lo <= b[1] <= hi:
+            return False
+        for x in b[2:]:
+            if not 0x80 <= x <= 0xBF:
+                return False
+        return True
+
     class Utf8Validator:
         def __init__(self):
             self.dec = _Utf8Dec()
@@ -433,6 +542,12 @@ else:
             try:
                 self.dec.decode(bytes(mv[:n]), False)
             except UnicodeDecodeError:
+                self.ok = False
+                return False
+            # the codec holds back an unfinished sequence without judging
+            # it; judge its first bytes now so bad input fails at once
+            tail = self.dec.getstate()[0]
+            if tail and not _utf8_prefix_ok(tail):
                 self.ok = False
             return self.ok
 

@@ -7,6 +7,10 @@ an extra returning ``(size, mtime)`` or None; it feeds ETags.
 
 The default works over MicroPython's VfsPosix / VfsLfs2 / VfsFat and CPython
 files alike; a firmware can pass its own object as ``info.fops``.
+
+LittleFS as MicroPython builds it does not refuse ``write`` on a file opened
+LWS_O_RDONLY (littlefs checks that with an assert, compiled out): such a
+write changes the flash.  Open for writing to write.
 """
 
 from . import _port

@@ -1,4 +1,10 @@
-"""Chunked transfer-coding decoder (sans-IO)."""
+"""Chunked transfer-coding decoder (sans-IO).
+
+RFC 7230 4.1: chunk-size [ BWS ";" chunk-ext ] CRLF data CRLF ... then
+"0" CRLF, trailer lines, CRLF.  Size lines, extensions and trailers are
+bounded (MAX_SIZE_DIGITS, MAX_EXT, MAX_TRAILER) so a peer cannot make the
+decoder wait on them forever; extensions and trailers are skipped.
+"""
 
 S_SIZE = 0
 S_EXT = 1
@@ -8,6 +14,8 @@ S_DATA_CR = 4
 S_DATA_LF = 5
 S_TRAILER = 6
 S_DONE = 7
+S_SIZE_WS = 8  # whitespace after the size: only ';' or CR may follow
+S_TRAILER_LF = 9
 
 MAX_SIZE_DIGITS = 15
 MAX_EXT = 256
@@ -55,17 +63,24 @@ class ChunkedDecoder:
                     return ERROR, 0, 0
                 elif c == 13:
                     self.state = S_SIZE_LF
-                elif c == 59 or c == 32 or c == 9:  # ';' extension, BWS
+                elif c == 59:  # ';' starts an extension
                     self.state = S_EXT
+                elif c == 32 or c == 9:  # BWS
+                    self.state = S_SIZE_WS
                 else:
                     return ERROR, 0, 0
-            elif st == S_EXT:
+            elif st == S_EXT or st == S_SIZE_WS:
                 self.count += 1
                 if self.count > MAX_EXT:
                     return ERROR, 0, 0
                 if c == 13:
                     self.state = S_SIZE_LF
-                elif c == 10:
+                elif c == 59:
+                    self.state = S_EXT
+                elif st == S_SIZE_WS:
+                    if c != 32 and c != 9:
+                        return ERROR, 0, 0
+                elif (c < 32 and c != 9) or c == 127:  # no CTL in an extension
                     return ERROR, 0, 0
             elif st == S_SIZE_LF:
                 if c != 10:
@@ -88,16 +103,23 @@ class ChunkedDecoder:
                     return ERROR, 0, 0
                 self.state = S_SIZE
                 self.count = 0
-            elif st == S_TRAILER:
+            elif st == S_TRAILER or st == S_TRAILER_LF:
                 self.count += 1
                 if self.count > MAX_TRAILER:
                     return ERROR, 0, 0
-                if c == 10:
+                if st == S_TRAILER_LF:
+                    if c != 10:
+                        return ERROR, 0, 0
                     if self.line_len == 0:
                         self.state = S_DONE
                         return i, 0, 0
                     self.line_len = 0
-                elif c != 13:
+                    self.state = S_TRAILER
+                elif c == 13:
+                    self.state = S_TRAILER_LF
+                elif (c < 32 and c != 9) or c == 127:
+                    return ERROR, 0, 0
+                else:
                     self.line_len += 1
             else:  # S_DONE
                 return i - 1, 0, 0

@@ -6,6 +6,13 @@ WSI_TOKEN_* the way lws does: the decoded, normalised path in the method's
 URI token, each '&'-separated query argument as a WSI_TOKEN_HTTP_URI_ARGS
 fragment (%-decoded, '+' as space), known headers by name, unknown ones
 dropped.
+
+Errors are the status to answer: 400 (malformed, NUL, obs-fold, a second
+Host, a path that climbs out of the root), 414 (request line longer than
+the table, a URI or argument past token_limits, more arguments than the
+table indexes), 431 (header area full, a header past token_limits), 501
+(unknown method), 505 (HTTP major version other than 1).  A bad request
+line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
 from . import consts as C
@@ -62,22 +69,26 @@ def parse_request(ah, token_limits=None):
     """Parse what ``ah`` holds: NEED_MORE, COMPLETE or an HTTP error status."""
     data = ah.data
     n = ah.rxlen
-    # RFC 7230 3.5: ignore empty lines before the request line
-    if ah.scan == 0 and n >= 2 and data[0] == 13 and data[1] == 10:
+    if ah.scan == 0 and n and data[0] == 13:
+        # RFC 7230 3.5: ignore empty lines before the request line
         skip = 0
         while skip + 1 < n and data[skip] == 13 and data[skip + 1] == 10:
             skip += 2
-        ah.mv[0:n - skip] = ah.mv[skip:n]
-        ah.rxlen = n = n - skip
+        if skip:
+            ah.mv[0:n - skip] = ah.mv[skip:n]
+            ah.rxlen = n = n - skip
+        if n == 1 and data[0] == 13:
+            return NEED_MORE  # the LF of an empty line may follow
         if not n:
             return NEED_MORE
     if n and data[0] not in _TCHAR:
         return 400
     end = data.find(b"\r\n\r\n", ah.scan, n)
     if end < 0:
+        # a bad request line is answered without waiting for the headers
         eol = data.find(b"\r\n", 0, n)
-        if eol >= 0 and ah.scan == 0:
-            st = _check_request_line(data, eol)
+        if eol >= 0:
+            st = _check_request_line(ah, eol)
             if st >= 400:
                 return st
         if n >= ah.size:
@@ -88,67 +99,100 @@ def parse_request(ah, token_limits=None):
     if data.find(b"\x00", 0, end) >= 0:
         return 400
     eol = data.find(b"\r\n", 0, end + 2)
-    st = _parse_request_line(ah, eol)
+    st = _check_request_line(ah, eol)
+    if st >= 400:
+        return st
+    sp1 = data.find(b" ", 0, eol)
+    sp2 = data.find(b" ", sp1 + 1, eol)
+    method = bytes(ah.mv[0:sp1])
+    token = METHODS[method]
+    ah.method = token
+    ah.head = method == b"HEAD"
+    ah.http_version = st
+    st = _parse_uri(ah, token, sp1 + 1, sp2, token_limits)
     if st:
         return st
-    return _parse_headers(ah, eol + 2, end + 2, token_limits)
+    # an absolute-form target stored its authority as the Host already
+    return _parse_headers(ah, eol + 2, end + 2, token_limits,
+                          ah.frag_index[C.WSI_TOKEN_HOST] != 0)
 
 
-def _check_request_line(data, eol):
-    sp1 = data.find(b" ", 0, eol)
-    if sp1 <= 0:
-        return 400
-    sp2 = data.find(b" ", sp1 + 1, eol)
-    if sp2 < 0:
-        return 400
-    return 0
+def _limit(token_limits, token):
+    """The most bytes token_limits allows ``token``, or -1 for no limit."""
+    if token_limits is None:
+        return -1
+    limits = token_limits.token_len
+    if limits is None or token >= len(limits):
+        return -1
+    return limits[token]
 
 
-def _parse_request_line(ah, eol):
+def _check_request_line(ah, eol):
+    """Validate 'METHOD SP request-target SP HTTP/x.y' without changing it.
+
+    Returns an error status, or the HTTP version (10 or 11) if it is good.
+    """
     data = ah.data
     sp1 = data.find(b" ", 0, eol)
     if sp1 <= 0:
         return 400
     sp2 = data.find(b" ", sp1 + 1, eol)
-    if sp2 < 0 or data.find(b" ", sp2 + 1, eol) >= 0:
+    if sp2 < 0 or sp2 == sp1 + 1 or data.find(b" ", sp2 + 1, eol) >= 0:
         return 400
-    method = bytes(ah.mv[0:sp1])
-    version = bytes(ah.mv[sp2 + 1:eol])
-    if version == b"HTTP/1.1":
-        ah.http_version = 11
-    elif version == b"HTTP/1.0":
-        ah.http_version = 10
-    elif version.startswith(b"HTTP/") and len(version) == 8 and version[6] == 46:
+    # HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 7230 2.6)
+    v = sp2 + 1
+    if eol - v != 8 or data.find(b"HTTP/", v, v + 5) != v or data[v + 6] != 46:
+        return 400
+    major = data[v + 5] - 48
+    minor = data[v + 7] - 48
+    if not (0 <= major <= 9 and 0 <= minor <= 9):
+        return 400
+    if major != 1:
         return 505
-    else:
-        return 400
+    method = bytes(ah.mv[0:sp1])
     token = METHODS.get(method)
     if token is None:
         return 501 if _is_token(method) else 400
-    ah.method = token
-    ah.head = method == b"HEAD"
-    return _parse_uri(ah, token, sp1 + 1, sp2)
-
-
-def _parse_uri(ah, token, us, ue):
-    data = ah.data
-    if ue <= us:
+    # request-target: origin-form, absolute-form, or '*' for OPTIONS
+    c = data[sp1 + 1]
+    if c == 42:
+        if sp2 != sp1 + 2 or token != C.WSI_TOKEN_OPTIONS_URI:
+            return 400
+    elif c != 47 and data.find(b"://", sp1 + 1, sp2) < 0:
         return 400
+    # a higher 1.x minor version is served as 1.1
+    return 10 if minor == 0 else 11
+
+
+_SCHEME_CHARS = b"+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _parse_uri(ah, token, us, ue, token_limits):
+    """Store the decoded, normalised path and the query arguments (and an
+    absolute-form target's authority as WSI_TOKEN_HOST, RFC 7230 5.4).
+
+    Returns 0 or an error status.
+    """
+    data = ah.data
     if data[us] != 47:  # '/'
         if ue - us == 1 and data[us] == 42 and token == C.WSI_TOKEN_OPTIONS_URI:
             ah.add_frag(token, us, 1)  # OPTIONS *
             return 0
-        # absolute-form: scheme://authority/path -> keep the path
+        # absolute-form: scheme "://" authority [ path-abempty ] [ "?" query ]
         sch = data.find(b"://", us, ue)
-        if sch < 0:
+        if sch <= us or not _is_scheme(data, us, sch):
             return 400
-        p = data.find(b"/", sch + 3, ue)
-        if p < 0:
-            # no path: it means "/"; reuse the last byte of the authority
-            data[ue - 1] = 47
-            us = ue - 1
-        else:
-            us = p
+        a = sch + 3
+        ae = a
+        while ae < ue and data[ae] != 47 and data[ae] != 63:  # '/', '?'
+            ae += 1
+        if ae > a:
+            ah.add_frag(C.WSI_TOKEN_HOST, a, ae - a)
+        if ae == ue or data[ae] == 63:
+            # no path: it means "/", for which the "://" has a byte to spare
+            ah.add_frag(token, sch + 2, 1)
+            return _parse_args(ah, ae + 1, ue, token_limits)
+        us = ae
     q = data.find(b"?", us, ue)
     pe = ue if q < 0 else q
     dec_end = urldecode_inplace(data, us, pe)
@@ -157,28 +201,48 @@ def _parse_uri(ah, token, us, ue):
     path = normalise_path(bytes(ah.mv[us:dec_end]))
     if path is None:
         return 400
+    lim = _limit(token_limits, token)
+    if lim >= 0 and len(path) > lim:
+        return 414
     ah.mv[us:us + len(path)] = path
-    if not ah.add_frag(token, us, len(path)):
-        return 431
-    if q >= 0:
-        a = q + 1
-        while a < ue:
-            amp = data.find(b"&", a, ue)
-            if amp < 0:
-                amp = ue
-            if amp > a:
-                e = urldecode_inplace(data, a, amp, True)
-                if e < 0:
-                    return 400
-                if not ah.add_frag(C.WSI_TOKEN_HTTP_URI_ARGS, a, e - a):
-                    return 431
-            a = amp + 1
+    ah.add_frag(token, us, len(path))  # the table has room for the first two
+    if q < 0:
+        return 0
+    return _parse_args(ah, q + 1, ue, token_limits)
+
+
+def _is_scheme(data, s, e):
+    # scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+    c = data[s] | 32
+    if c < 97 or c > 122:
+        return False
+    for i in range(s + 1, e):
+        if data[i] not in _SCHEME_CHARS:
+            return False
+    return True
+
+
+def _parse_args(ah, a, ue, token_limits):
+    data = ah.data
+    lim = _limit(token_limits, C.WSI_TOKEN_HTTP_URI_ARGS)
+    while a < ue:
+        amp = data.find(b"&", a, ue)
+        if amp < 0:
+            amp = ue
+        if amp > a:
+            e = urldecode_inplace(data, a, amp, True)
+            if e < 0:
+                return 400
+            if lim >= 0 and e - a > lim:
+                return 414
+            if not ah.add_frag(C.WSI_TOKEN_HTTP_URI_ARGS, a, e - a):
+                return 414  # more arguments than the table has room for
+        a = amp + 1
     return 0
 
 
-def _parse_headers(ah, pos, end, token_limits):
+def _parse_headers(ah, pos, end, token_limits, host_from_target):
     data = ah.data
-    limits = token_limits.token_len if token_limits is not None else None
     while pos < end:
         le = data.find(b"\r\n", pos, end)
         if le < 0:
@@ -201,8 +265,14 @@ def _parse_headers(ah, pos, end, token_limits):
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return 400
         token = HEADER_NAMES.get(name)
+        if token == C.WSI_TOKEN_HOST:
+            if host_from_target:
+                token = None  # the target's authority stands
+            elif ah.frag_index[token]:
+                return 400  # RFC 7230 5.4: more than one Host
         if token is not None:
-            if limits is not None and token < len(limits) and ve - vs > limits[token]:
+            lim = _limit(token_limits, token)
+            if lim >= 0 and ve - vs > lim:
                 return 431
             if not ah.add_frag(token, vs, ve - vs):
                 return 431

@@ -94,6 +94,11 @@ def protocol_error(wsi, code, extra=b""):
     ctx = wsi.context
     lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], code)
     wsi.http_keepalive = False
+    if wsi.headers_sent:
+        # a response is already under way: a status line now would land in
+        # its body, so all that is left is to close
+        ctx.close(wsi)
+        return
     text = STATUS_TEXT.get(code, "Error").encode()
     body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text)
     head = (

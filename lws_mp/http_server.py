@@ -398,17 +398,35 @@ def _match_mount(ctx, uri):
     return best
 
 
+def _file_exists(wsi, fops, path):
+    """stat is an extra of lws_mp's file ops: without it, try an open."""
+    stat = getattr(fops, "stat", None)
+    if stat is not None:
+        return stat(wsi, path) is not None
+    fd, _ = fops.open(wsi, path, 0)
+    if fd is None:
+        return False
+    fops.close(wsi, fd)
+    return True
+
+
 def _serve_mount(wsi, mount, uri):
-    from .serve_file import lws_serve_http_file
+    from .serve_file import client_accepts_gzip, lws_serve_http_file
 
     ctx = wsi.context
     rel = uri[len(mount.mountpoint):].lstrip("/")
+    if not rel and not uri.endswith("/"):
+        # the mountpoint itself ("/ui"): its index lives at "/ui/"
+        _redirect(wsi, uri + "/")
+        return
     path = mount.origin.rstrip("/") + "/" + rel
     if path.endswith("/"):
         path += mount.def_ or "index.html"
     fops = ctx.fops
-    if fops.stat(wsi, path) is None and fops.stat(wsi, path + ".gz") is None:
-        if not uri.endswith("/") and fops.stat(wsi, path + "/" + (mount.def_ or "index.html")):
+    if not _file_exists(wsi, fops, path) and not (
+            client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz")):
+        if not uri.endswith("/") and _file_exists(
+                wsi, fops, path + "/" + (mount.def_ or "index.html")):
             _redirect(wsi, uri + "/")
             return
         lws_return_http_status(wsi, 404, None)
@@ -421,6 +439,10 @@ def _serve_mount(wsi, mount, uri):
     r = lws_serve_http_file(wsi, path, mime_type(path, mount.extra_mimetypes), extra, 0)
     if r < 0:
         ctx.close(wsi)
+    elif r == 0 and wsi.ah is not None and not wsi.ah.pending():
+        # the headers are answered: the table can serve someone else while
+        # the file streams (nothing of ours reads it any more)
+        ctx.release_ah(wsi)
 
 
 def _redirect(wsi, location):

@@ -185,6 +185,9 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         fops.close(wsi, fd)
         return -1
     wsi.file = FileStream(fd, 0 if wsi.head else length)
+    # a peer that stops reading must not hold the file, slot and header
+    # table for ever: the transfer has to progress within timeout_secs
+    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     ctx.change_events(wsi, POLLOUT, 0)
     return 0
 
@@ -204,9 +207,10 @@ def stream_some(wsi):
     fs = wsi.file
     buf = ctx.serv_mv
     size = len(buf)
+    moved = 0
     for _ in range(8):
         if not fs.remaining:
-            return True
+            break
         n = fs.remaining if fs.remaining < size else size
         got = fops.read(wsi, fs.fd, buf, n)
         if got <= 0:
@@ -219,10 +223,16 @@ def stream_some(wsi):
             ctx.fatal(wsi, "send failed %r" % (e,))
             return False
         fs.remaining -= sent
+        moved += sent
         if sent < got:
             # give back what the socket did not take: read it again later
-            fops.seek_cur(wsi, fs.fd, sent - got)
-            return False
+            if fops.seek_cur(wsi, fs.fd, sent - got) < 0:
+                ctx.fatal(wsi, "file seek failed")
+                return False
+            break
+    if moved and fs.remaining:
+        # the peer is taking data: it gets another timeout_secs
+        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     return not fs.remaining
 
 

@@ -9,6 +9,10 @@ the server in the same process, with no threads and no sleeps.
 Every wait pumps ``lws_service(ctx, 0)`` and the client socket in turn until
 the expected bytes arrive or ``timeout_ms`` passes (then TimeoutError).
 The client runs on CPython and MicroPython alike.
+
+``service=`` replaces that one step of the server (a callable taking no
+arguments), for a context driven by an outside poll loop instead of
+``lws_service``.
 """
 
 import socket
@@ -39,8 +43,10 @@ class ClientTimeout(Exception):
 class TestClient:
     __test__ = False  # not a pytest test class
 
-    def __init__(self, ctx, port, host="127.0.0.1", timeout_ms=5000, connect=True):
+    def __init__(self, ctx, port, host="127.0.0.1", timeout_ms=5000, connect=True,
+                 service=None):
         self.ctx = ctx
+        self._step = service or self._lws_step
         self.port = port
         self.host = host
         self.timeout_ms = timeout_ms
@@ -74,10 +80,13 @@ class TestClient:
             self.sock = None
         self.service(2)
 
+    def _lws_step(self):
+        lws_service(self.ctx, 0)
+
     def service(self, rounds=1):
         """Run the server a little without waiting on the client."""
         for _ in range(rounds):
-            lws_service(self.ctx, 0)
+            self._step()
 
     def _recv_some(self):
         if self.sock is None or self.closed_by_peer:
@@ -102,7 +111,7 @@ class TestClient:
             timeout_ms = self.timeout_ms
         start = _port.ticks_ms()
         while True:
-            lws_service(self.ctx, 0)
+            self._step()
             self._recv_some()
             if done():
                 return True
@@ -120,9 +129,9 @@ class TestClient:
             n = _port.send(self.sock, mv)
             mv = mv[n:]
             if len(mv):
-                lws_service(self.ctx, 0)
+                self._step()
                 self._recv_some()
-        lws_service(self.ctx, 0)
+        self._step()
 
     def wait_closed(self, timeout_ms=None):
         """Wait until the server closes the connection; returns what came."""

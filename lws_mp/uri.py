@@ -57,12 +57,14 @@ def normalise_path(path):
     """Collapse '//', '.', '..' in a decoded absolute path (bytes).
 
     Returns the normalised bytes, or None if the path is unsafe: not
-    absolute, contains NUL or a backslash, or climbs above the root.
+    absolute, contains a control byte (NUL, CR, LF, ...) or a backslash,
+    or climbs above the root.
     """
     if not path or path[0] != 0x2F:
         return None
-    if b"\x00" in path or b"\\" in path:
-        return None
+    for c in path:
+        if c < 32 or c == 127 or c == 92:  # CTL, DEL, '\\'
+            return None
     if b"/." not in path and b"//" not in path:
         return path
     out = []
@@ -84,9 +86,13 @@ def normalise_path(path):
 def lws_parse_uri(p):
     """Split 'prot://address:port/path' the lws way.
 
-    Returns (0, prot, address, port, path); as in lws, the leading '/' of
-    the path is not part of ``path``.  -1 in the first place if ``p`` has no
-    address.
+    Returns (0, prot, address, port, path).  As in lws the leading '/' of
+    the path is not part of ``path``, and a URI with no path (or just '/')
+    gives "/".  ``prot`` is "" without a "://".  The port is the one given,
+    else 443 for https / wss, else 80.  An IPv6 address is written in
+    brackets ('[::1]:7681') and returned without them.  Python rule: where
+    lws would carry on with an empty address or atoi() a bad port, the
+    first item is -1.
     """
     if isinstance(p, (bytes, bytearray)):
         p = p.decode()
@@ -97,35 +103,31 @@ def lws_parse_uri(p):
         rest = p[i + 3:]
     else:
         rest = p
-    port = 80
-    if prot in ("https", "wss"):
-        port = 443
-    slash = rest.find("/")
-    if slash < 0:
-        hostport = rest
-        path = ""
-    else:
-        hostport = rest[:slash]
-        path = rest[slash + 1:]
-    if hostport.startswith("["):
-        close = hostport.find("]")
+    port = 443 if prot in ("https", "wss") else 80
+    err = 0
+    if rest.startswith("["):
+        close = rest.find("]")
         if close < 0:
-            return (-1, prot, "", port, path)
-        address = hostport[1:close]
-        tail = hostport[close + 1:]
+            return (-1, prot, rest[1:], port, "/")
+        address = rest[1:close]
+        i = close + 1
     else:
-        c = hostport.find(":")
-        if c >= 0:
-            address = hostport[:c]
-            tail = hostport[c:]
-        else:
-            address = hostport
-            tail = ""
-    if tail.startswith(":"):
+        i = 0
+        while i < len(rest) and rest[i] != ":" and rest[i] != "/":
+            i += 1
+        address = rest[:i]
+    if i < len(rest) and rest[i] == ":":
+        j = rest.find("/", i)
+        if j < 0:
+            j = len(rest)
         try:
-            port = int(tail[1:])
+            port = int(rest[i + 1:j])
         except ValueError:
-            return (-1, prot, address, port, path)
+            err = -1
+        i = j
+    path = "/"
+    if i + 1 < len(rest):
+        path = rest[i + 1:]
     if not address:
-        return (-1, prot, address, port, path)
-    return (0, prot, address, port, path)
+        err = -1
+    return (err, prot, address, port, path)

@@ -208,7 +208,10 @@ def _process(wsi, mv, pos, end):
 def _frame_start(wsi, ws, hdr):
     err = hdr.check()
     if err != OK:
-        _fail(wsi, err, "bad frame header")
+        if hdr.opcode == OP_CLOSE and not ws.close_sent:
+            _answer_bad_close(wsi, err)
+        else:
+            _fail(wsi, err, "bad frame header")
         return False
     op = hdr.opcode
     if op < 8:
@@ -341,11 +344,10 @@ def _peer_close(wsi, ws, payload, n):
             err = 1007
     if ws.close_sent:
         # the answer to our close: the handshake is complete
-        wsi.state = LWSS_DEAD_SOCKET if not wsi.trunc_len else wsi.state
         _close_now(wsi)
         return
     if err:
-        _fail(wsi, err, "bad close frame")
+        _answer_bad_close(wsi, err)
         return
     if ctx.user_callback(wsi, C.LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, payload, n):
         _close_now(wsi)
@@ -356,6 +358,18 @@ def _peer_close(wsi, ws, payload, n):
     else:
         _send_frame(wsi, OP_CLOSE, True, payload[:2], 2)
     ws.close_sent = True
+    wsi.state = LWSS_RETURNED_CLOSE_ALREADY
+    _close_now(wsi)
+
+
+def _answer_bad_close(wsi, err):
+    """The peer started closing, badly: answer with the error and close
+    the connection ourselves, without waiting for anything more."""
+    lwsl_info("%s:%d: bad close frame: closing with %d", wsi.addr[0], wsi.addr[1], err)
+    p = bytearray(2)
+    p[0] = err >> 8
+    p[1] = err & 0xFF
+    _send_frame(wsi, OP_CLOSE, True, p, 2)
     wsi.state = LWSS_RETURNED_CLOSE_ALREADY
     _close_now(wsi)
 
