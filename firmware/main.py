@@ -5,7 +5,8 @@ On a board this runs after boot.py brought the network up; on a host:
     micropython firmware/main.py --app test_server --port 7681
     python3 firmware/main.py --app echo --port 9001
 
-Options: --app NAME (fileserver, echo, test_server), --port N, --iface ADDR,
+Options: --app NAME (fileserver, echo, test_server), --board NAME (the sizes
+of boards/NAME/board.py), --port N, --iface ADDR,
 --root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
 image built from the root, as the board's flash), --seconds N (stop after N
 seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N.
@@ -54,13 +55,19 @@ def main(argv):
     root = opts.pop("root", None)
     if root is None and app_name in DEFAULT_ROOTS:
         root = here + "/" + DEFAULT_ROOTS[app_name]
+    board = {"lws": {}, "flash": {}}
+    board_name = opts.pop("board", None)
+    if board_name:
+        board = __import__("boards." + board_name + ".board", None, None, ["BOARD"]).BOARD
     flash = opts.pop("flash", None)
     if flash and root:
         import host_flash
 
-        root = host_flash.mount(flash, root)
+        geo = board.get("flash", {})
+        root = host_flash.mount(flash, root, geo.get("block_size", 4096),
+                                geo.get("block_count", 256))
     seconds = float(opts.pop("seconds", 0) or 0)
-    info_opts = {}
+    info_opts = dict(board.get("lws", {}))
     names = {"fd_limit": "fd_limit_per_thread", "pool": "max_http_header_pool",
              "header_data": "max_http_header_data", "serv_buf": "pt_serv_buf_size",
              "timeout": "timeout_secs"}

@@ -11,10 +11,14 @@
 """
 
 import array
+import binascii
 
 from lws_mp import (
     LWS_CALLBACK_CLOSED,
     LWS_CALLBACK_ESTABLISHED,
+    LWS_CALLBACK_HTTP,
+    LWS_CALLBACK_HTTP_BODY,
+    LWS_CALLBACK_HTTP_BODY_COMPLETION,
     LWS_CALLBACK_PROTOCOL_DESTROY,
     LWS_CALLBACK_PROTOCOL_INIT,
     LWS_CALLBACK_RECEIVE,
@@ -22,16 +26,25 @@ from lws_mp import (
     LWS_CLOSE_STATUS_GOINGAWAY,
     LWS_PRE,
     LWS_WRITE_CONTINUATION,
+    LWS_WRITE_HTTP_FINAL,
+    LWS_WRITE_HTTP_HEADERS,
     LWS_WRITE_NO_FIN,
     LWS_WRITE_TEXT,
+    WSI_TOKEN_POST_URI,
+    lws_add_http_header_by_name,
+    lws_add_http_header_content_length,
+    lws_add_http_header_status,
     lws_callback_http_dummy,
     lws_callback_on_writable,
     lws_callback_on_writable_all_protocol,
     lws_close_reason,
     lws_context_creation_info,
+    lws_finalize_http_header,
     lws_get_context,
     lws_get_protocol,
+    lws_hdr_total_length,
     lws_http_mount,
+    lws_http_transaction_completed,
     lws_is_final_fragment,
     lws_partial_buffered,
     lws_protocols,
@@ -41,6 +54,49 @@ from lws_mp import (
 )
 
 TICK_MS = 50
+
+# ------------------------------------------------------------ http (form test)
+
+
+class FormSession:
+    """What POST /formtest has seen of its body so far: never the body."""
+
+    def __init__(self):
+        self.posting = False
+        self.count = 0
+        self.crc = 0
+
+
+def callback_http(wsi, reason, pss, in_, len_):
+    """POST /formtest: the body streams through HTTP_BODY, counted and
+    CRC-32'd piece by piece; the answer is "bytes=N crc=XXXXXXXX".  The rest
+    is the dummy's (the mounts serve files before a request gets here)."""
+    if reason == LWS_CALLBACK_HTTP:
+        pss.posting = False
+        if in_ == "/formtest" and lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI):
+            pss.posting = True
+            pss.count = 0
+            pss.crc = 0
+            return 0  # the body follows as HTTP_BODY, then BODY_COMPLETION
+    elif reason == LWS_CALLBACK_HTTP_BODY and pss.posting:
+        pss.count += len_
+        pss.crc = binascii.crc32(in_, pss.crc)
+        return 0
+    elif reason == LWS_CALLBACK_HTTP_BODY_COMPLETION and pss.posting:
+        pss.posting = False
+        body = b"bytes=%d crc=%08x" % (pss.count, pss.crc & 0xFFFFFFFF)
+        head = bytearray()
+        if lws_add_http_header_status(wsi, 200, head) or \
+                lws_add_http_header_by_name(wsi, "Content-Type:", "text/plain", head) or \
+                lws_add_http_header_content_length(wsi, len(body), head) or \
+                lws_finalize_http_header(wsi, head):
+            return -1
+        if lws_write(wsi, head, len(head), LWS_WRITE_HTTP_HEADERS) < 0 or \
+                lws_write(wsi, body, len(body), LWS_WRITE_HTTP_FINAL) < 0:
+            return -1
+        return 1 if lws_http_transaction_completed(wsi) else 0
+    return lws_callback_http_dummy(wsi, reason, pss, in_, len_)
+
 
 # ------------------------------------------------------------ dumb increment
 
@@ -258,7 +314,7 @@ def make_info(port, iface, root, **opts):
         port=port,
         iface=iface,
         protocols=[
-            lws_protocols("http-only", lws_callback_http_dummy),
+            lws_protocols("http-only", callback_http, FormSession),
             dumb,
             lws_protocols("lws-mirror-protocol", _tracking(callback_lws_mirror),
                           MirrorSession, MIRROR_RX),

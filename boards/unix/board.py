@@ -1,0 +1,14 @@
+BOARD = {
+    "name": "unix",
+    "mpy_arch": None,  # the host runs plain .py / bytecode .mpy
+    "heap": None,
+    "lws": {
+        "fd_limit_per_thread": 32,
+        "max_http_header_pool": 4,
+        "max_http_header_data": 4096,
+        "pt_serv_buf_size": 4096,
+        "timeout_secs": 20,
+    },
+    "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 256},
+    "network": "the host's loopback and interfaces; nothing to bring up",
+}
