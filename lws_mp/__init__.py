@@ -46,6 +46,7 @@ from .service import (  # noqa: F401
     lws_cancel_service_pt,
     lws_service,
     lws_service_fd,
+    lws_service_adjust_timeout,
     lws_service_fd_tsi,
 )
 from .api import (  # noqa: F401

@@ -382,7 +382,8 @@ else:
             if self.loop is None:
                 import asyncio
 
-                self.loop = asyncio.get_running_loop()
+                # only called from the running loop: this is that loop
+                self.loop = asyncio.get_event_loop()
                 add = self.loop.add_writer if self.write else self.loop.add_reader
                 add(self.fd, self.fn, self.arg)
 

@@ -48,7 +48,11 @@ API:
 ``Server.serving``
     True between ``serve`` and the stop.
 
-LOCK_POLL / UNLOCK_POLL need nothing here: one loop, one thread.
+While asyncio serves a context, do not call ``lws_service`` on it as well.
+``lws_cancel_service`` works as ever (its waker is one of the sockets).
+LOCK_POLL / UNLOCK_POLL need nothing here: one loop, one thread.  Cost on
+MicroPython: one small task per socket and direction while it is wanted,
+made again when a direction is wanted again after it ended.
 """
 
 import asyncio
@@ -56,7 +60,7 @@ import asyncio
 from . import _port
 from . import consts as C
 from .log import lwsl_err
-from .service import lws_service_fd
+from .service import lws_service_adjust_timeout, lws_service_fd
 from .structs import lws_pollfd
 
 POLLIN = _port.POLLIN
@@ -116,11 +120,13 @@ class Server:
         _cancel(self._drain_task)
         self._tick_task = None
         self._drain_task = None
-        self._stopped.set()
+        if self._stopped is not None:
+            self._stopped.set()
 
     async def wait_stopped(self):
-        if self.serving:
-            await self._stopped.wait()
+        stopped = self._stopped
+        if self.serving and stopped is not None:
+            await stopped.wait()
 
     def _follow(self, s):
         if not self.serving:
@@ -157,12 +163,13 @@ class Server:
     def _after_service(self):
         # input already buffered needs no poll to be ready: run it soon
         # (lws_service would service with a zero timeout for the same reason)
-        if self.serving and self.ctx.pending and self._drain_task is None:
+        if self.serving and self._drain_task is None and \
+                lws_service_adjust_timeout(self.ctx, 1) == 0:
             self._drain_task = asyncio.create_task(self._drain())
 
     async def _drain(self):
         try:
-            while self.serving and self.ctx.pending:
+            while self.serving and lws_service_adjust_timeout(self.ctx, 1) == 0:
                 await asyncio.sleep(0)
                 if self.serving:
                     lws_service_fd(self.ctx, None)

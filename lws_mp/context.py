@@ -23,8 +23,8 @@ DEFAULT_TIMEOUT_SECS = 20
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 DEFAULT_RX_BUFFER = 4096
 
-# role handlers, filled in by the role modules as they are imported
-ROLES = [None, None, None, None]
+# role handlers by ROLE_*, filled in by lws_mp/__init__
+ROLES: list = [None, None, None, None]
 
 
 class lws_context:
@@ -75,12 +75,48 @@ class lws_context:
         self.listen_wsi = None
         self.port = info.port
         self.waker = None
+        self.waker_wsi = None
         self.hostname = None
         self.ws_tx = None  # frame assembly buffer, made with the first websocket
         self.ws_tx_mv = None
         self.max_ws_message_size = info.max_ws_message_size
         # one wsi the protocol-wide callbacks are issued on, as lws does
         self.dummy_wsi = lws(self, None, ROLE_RAW)
+
+    def start_sockets(self):
+        """The cancel waker and (unless CONTEXT_PORT_NO_LISTEN) the listen
+        socket, both in the fd table.  False if they cannot be made."""
+        info = self.info
+        self.waker = _port.Waker()
+        wk = lws(self, self.waker.sock, ROLE_RAW)
+        wk.protocol = self.protocols[0]
+        self.waker_wsi = wk
+        if not self.insert_wsi(wk, _port.POLLIN):
+            lwsl_err("fd_limit_per_thread too small")
+            self.waker.close()
+            return False
+        if info.port == C.CONTEXT_PORT_NO_LISTEN:
+            return True
+        backlog = info.listen_backlog or max(4, min(16, self.fd_limit))
+        try:
+            sock, bound = _port.listen_socket(info.iface, info.port, backlog)
+        except OSError as e:
+            lwsl_err("listen on port %d failed: %r", info.port, e)
+            self.remove_wsi(wk)
+            self.waker.close()
+            return False
+        lw = lws(self, sock, ROLE_LISTEN)
+        lw.protocol = self.protocols[0]
+        self.listen_wsi = lw
+        self.port = bound
+        if not self.insert_wsi(lw, _port.POLLIN):
+            lwsl_err("fd_limit_per_thread too small")
+            sock.close()
+            self.remove_wsi(wk)
+            self.waker.close()
+            return False
+        lwsl_notice("listening on port %d", bound)
+        return True
 
     # ---------------------------------------------------------- callbacks
 
@@ -284,39 +320,13 @@ def lws_create_context(info):
 
     Returns None if the listen socket cannot be made, as lws does.
     """
-    from . import service  # noqa: F401  (registers the listen role)
-
     try:
         ctx = lws_context(info)
     except (ValueError, MemoryError) as e:
         lwsl_err("lws_create_context: %r", e)
         return None
-    ctx.waker = _port.Waker()
-    wk = lws(ctx, ctx.waker.sock, ROLE_RAW)
-    wk.protocol = ctx.protocols[0]
-    ctx.waker_wsi = wk
-    if not ctx.insert_wsi(wk, _port.POLLIN):
-        lwsl_err("fd_limit_per_thread too small")
-        ctx.waker.close()
+    if not ctx.start_sockets():
         return None
-    if info.port != C.CONTEXT_PORT_NO_LISTEN:
-        backlog = info.listen_backlog or max(4, min(16, ctx.fd_limit))
-        try:
-            sock, bound = _port.listen_socket(info.iface, info.port, backlog)
-        except OSError as e:
-            lwsl_err("listen on port %d failed: %r", info.port, e)
-            ctx.remove_wsi(wk)
-            ctx.waker.close()
-            return None
-        lw = lws(ctx, sock, ROLE_LISTEN)
-        lw.protocol = ctx.protocols[0]
-        ctx.listen_wsi = lw
-        ctx.port = bound
-        if not ctx.insert_wsi(lw, _port.POLLIN):
-            lwsl_err("fd_limit_per_thread too small")
-            sock.close()
-            return None
-        lwsl_notice("listening on port %d", bound)
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
         if ctx.callback(ctx.dummy_wsi, p, C.LWS_CALLBACK_PROTOCOL_INIT):

@@ -243,6 +243,7 @@ def _parse_args(ah, a, ue, token_limits):
 
 def _parse_headers(ah, pos, end, token_limits, host_from_target):
     data = ah.data
+    hosts = 0
     while pos < end:
         le = data.find(b"\r\n", pos, end)
         if le < 0:
@@ -266,10 +267,11 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
             return 400
         token = HEADER_NAMES.get(name)
         if token == C.WSI_TOKEN_HOST:
+            hosts += 1
+            if hosts > 1:
+                return 400  # RFC 7230 5.4: more than one Host
             if host_from_target:
                 token = None  # the target's authority stands
-            elif ah.frag_index[token]:
-                return 400  # RFC 7230 5.4: more than one Host
         if token is not None:
             lim = _limit(token_limits, token)
             if lim >= 0 and ve - vs > lim:
@@ -277,4 +279,6 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
             if not ah.add_frag(token, vs, ve - vs):
                 return 431
         pos = le + 2
+    if host_from_target and not hosts and ah.http_version == 11:
+        return 400  # an HTTP/1.1 request carries Host even then
     return COMPLETE

@@ -110,8 +110,10 @@ def protocol_error(wsi, code, extra=b""):
         + b"Connection: close\r\n\r\n"
     )
     wsi.http_status = code
+    # one write for all of it; a HEAD request gets the head alone
+    out = head if wsi.head else head + body
     wsi.head = False
-    if lws_write(wsi, head + body, len(head) + len(body), C.LWS_WRITE_HTTP) >= 0:
+    if lws_write(wsi, out, len(out), C.LWS_WRITE_HTTP) >= 0:
         ctx.close(wsi)
 
 

@@ -43,6 +43,10 @@ def _queue(wsi):
 def readable(wsi, revents):
     st = wsi.state
     if st == LWSS_HTTP:
+        if wsi.ah is None and revents & (_port.POLLHUP | _port.POLLERR):
+            # gone while waiting for a header table (or between requests)
+            wsi.context.fatal(wsi, "peer hung up")
+            return
         _read_headers(wsi)
     elif st == LWSS_HTTP_BODY:
         _read_body(wsi)

@@ -183,6 +183,12 @@ def lws_service_fd_tsi(ctx, pollfd, tsi=0):
     return lws_service_fd(ctx, pollfd)
 
 
+def lws_service_adjust_timeout(ctx, timeout_ms, tsi=0):
+    """For an outside poll loop: 0 if buffered input waits to be serviced
+    (call lws_service_fd(ctx, None) without polling), else ``timeout_ms``."""
+    return 0 if ctx.pending else timeout_ms
+
+
 def lws_cancel_service(ctx):
     """Make a blocked lws_service return now."""
     if ctx.waker is not None:

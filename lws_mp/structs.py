@@ -124,6 +124,10 @@ class lws_pollargs(_Struct):
     """
 
     _defaults = (("fd", -1), ("events", 0), ("prev_events", 0), ("sock", None))
+    fd: int
+    events: int
+    prev_events: int
+    sock: object
 
 
 class lws_pollfd(_Struct):
@@ -131,6 +135,9 @@ class lws_pollfd(_Struct):
     events, revents."""
 
     _defaults = (("fd", -1), ("events", 0), ("revents", 0))
+    fd: object
+    events: int
+    revents: int
 
 
 class lws_tokens(_Struct):

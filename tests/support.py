@@ -28,7 +28,7 @@ def _port_base():
         import time
 
         pid = time.ticks_ms() if hasattr(time, "ticks_ms") else int(time.time())
-    return 20000 + (pid * 7) % 30000
+    return 20000 + (pid * 7) % 12000  # below the ephemeral range
 
 
 def make_context(info_factory, tries=40):

@@ -179,3 +179,22 @@ def test_large_chunk_reported_in_runs():
     raw = chunk(data) + b"0\r\n\r\n"
     pieces = [raw[i:i + 1000] for i in range(0, len(raw), 1000)]
     assert decode_pieces(pieces) == (data, True, False, 0)
+
+
+def test_mutated_encodings_never_raise():
+    x = 99
+    results = {"done": 0, "error": 0, "more": 0}
+    for case in range(400):
+        s = ENCODED
+        for _ in range(1 + case % 4):
+            x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+            p = (x >> 8) % len(s)
+            c = b"\r\n;0aF \t\x00zZ"[(x >> 4) % 11]
+            s = s[:p] + bytes((c,)) + s[p + 1:] if case % 2 else s[:p] + bytes((c,)) + s[p:]
+        cut = (x >> 3) % len(s)
+        body, done, err, left = decode_pieces([s[:cut], s[cut:]])
+        assert len(body) <= len(s)
+        assert not (done and err)
+        results["done" if done else "error" if err else "more"] += 1
+    # the mutations hit every outcome
+    assert results["done"] and results["error"] and results["more"], results

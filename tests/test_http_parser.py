@@ -354,10 +354,15 @@ def test_absolute_form_uri():
     assert st == COMPLETE
     assert frags(ah, C.WSI_TOKEN_GET_URI) == [b"/"]
     assert frags(ah, C.WSI_TOKEN_HOST) == [b"example.com"]
-    st, ah = parse(b"GET https://example.com?q=2 HTTP/1.1\r\n\r\n")
+    st, ah = parse(b"GET https://example.com?q=2 HTTP/1.1\r\nHost: a\r\n\r\n")
     assert st == COMPLETE
     assert frags(ah, C.WSI_TOKEN_GET_URI) == [b"/"]
     assert frags(ah, C.WSI_TOKEN_HTTP_URI_ARGS) == [b"q=2"]
+    # HTTP/1.1 still needs a Host header (RFC 7230 5.4), and only one
+    assert status_of(b"GET http://example.com/ HTTP/1.1\r\n\r\n") == 400
+    assert status_of(b"GET http://e.com/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400
+    st, ah = parse(b"GET http://example.com/x HTTP/1.0\r\n\r\n")
+    assert st == COMPLETE and frags(ah, C.WSI_TOKEN_HOST) == [b"example.com"]
     # the path climbs out of the root: refused like any other
     assert status_of(b"GET http://x/../secret HTTP/1.1\r\nHost: x\r\n\r\n") == 400
     assert status_of(b"GET http://x/a/%2e%2e/%2e%2e/s HTTP/1.1\r\nHost: x\r\n\r\n") == 400
@@ -466,3 +471,76 @@ def test_pipelined_requests_reset_and_parse_again():
     assert frags(ah, C.WSI_TOKEN_HTTP_URI_ARGS) == [b"z=9"]
     assert not frags(ah, C.WSI_TOKEN_GET_URI)
     assert not frags(ah, C.WSI_TOKEN_HOST)
+
+
+class _Lcg:
+    """A small deterministic generator (MicroPython's random has no Random)."""
+
+    def __init__(self, seed):
+        self.x = seed
+
+    def next(self, n):
+        self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
+        return (self.x >> 8) % n
+
+
+_SEEDS = (
+    REQUEST,
+    b"POST http://h:80/p?q HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello",
+    b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"HEAD /a/%2e%2e/b?x=%41+y HTTP/1.1\r\nHost: x\r\nCookie: c\r\n\r\n",
+)
+_MUTATIONS = b"\r\n :/%?&+.\\\x00\t*#aZ09\x7f\xff" + b"%2e%2f%5c%00%zz"
+
+
+def _check_complete(ah, raw):
+    fr = ah.frag(ah.method, 0)
+    uri = bytes(ah.mv[fr[0]:fr[0] + fr[1]])
+    assert uri == b"*" or uri.startswith(b"/"), (uri, raw)
+    for seg in uri.split(b"/"):
+        assert seg != b"." and seg != b"..", (uri, raw)
+    for c in uri:
+        assert c >= 32 and c != 127 and c != 92, (uri, raw)
+    for t in range(C.WSI_TOKEN_COUNT):
+        i = 0
+        while True:
+            f = ah.frag(t, i)
+            if f is None:
+                break
+            assert f[0] + f[1] <= ah.hdr_end, (t, f, raw)
+            i += 1
+
+
+def test_mutated_requests_never_raise_and_never_escape():
+    rnd = _Lcg(7)
+    valid = (NEED_MORE, COMPLETE, 400, 414, 431, 501, 505)
+    lens = [40] * C.WSI_TOKEN_COUNT
+    limits = lws_token_limits(token_len=lens)
+    complete = 0
+    for case in range(600):
+        s = _SEEDS[case % len(_SEEDS)]
+        for _ in range(1 + rnd.next(5)):
+            p = rnd.next(len(s) + 1)
+            op = rnd.next(3)
+            if op == 0 and len(s) > 1:
+                s = s[:p] + s[p + 1 + rnd.next(3):]
+            elif op == 1 and p < len(s):
+                s = s[:p] + bytes((rnd.next(256),)) + s[p + 1:]
+            else:
+                m = rnd.next(len(_MUTATIONS) - 2)
+                s = s[:p] + _MUTATIONS[m:m + 1 + rnd.next(3)] + s[p:]
+        size = (64, 128, 4096)[case % 3]
+        raw = bytes(s[:size])
+        ah = HeaderTable(size)
+        st = NEED_MORE
+        pos = 0
+        while pos < len(raw) and st == NEED_MORE:
+            piece = raw[pos:pos + 1 + rnd.next(20)]
+            pos += len(piece)
+            feed(ah, piece)
+            st = parse_request(ah, limits if case % 4 == 0 else None)
+            assert st in valid, (st, raw)
+        if st == COMPLETE:
+            complete += 1
+            _check_complete(ah, raw)
+    assert complete > 50  # the mutations leave plenty of valid requests

@@ -109,6 +109,8 @@ def test_normalise_refuses_every_traversal_form():
         b"/%2e./secret",
         b"/a/%2e%2e/%2e%2e/secret",
         b"/%2f..%2f..%2fsecret",
+        b"/..%2f..",
+        b"/a/..%2f..",
     )
     for raw in encoded:
         dec = decode(raw)
