@@ -35,21 +35,12 @@ _ETIMEDOUT = getattr(errno, "ETIMEDOUT", 110)
 
 # ---------------------------------------------------------------- time
 
-if hasattr(time, "ticks_ms"):
+if IS_MICROPYTHON:
     ticks_ms = time.ticks_ms
     ticks_diff = time.ticks_diff
     ticks_add = time.ticks_add
-else:  # CPython
-    _t0 = time.monotonic()
-
-    def ticks_ms():
-        return int((time.monotonic() - _t0) * 1000)
-
-    def ticks_diff(a, b):
-        return a - b
-
-    def ticks_add(a, b):
-        return a + b
+else:
+    from ._port_cpython import ticks_add, ticks_diff, ticks_ms  # noqa: F401
 
 
 def wall_time():
@@ -84,13 +75,10 @@ def heap_used():
     return -1
 
 
-def print_exception(exc):
-    if IS_MICROPYTHON:
-        sys.print_exception(exc)
-    else:
-        import traceback
-
-        traceback.print_exception(type(exc), exc, exc.__traceback__)
+if IS_MICROPYTHON:
+    print_exception = sys.print_exception
+else:
+    from ._port_cpython import print_exception  # noqa: F401
 
 
 # ---------------------------------------------------------------- sockets
@@ -201,8 +189,9 @@ def listen_socket(iface, port, backlog):
         s.close()
         raise
     bound = port
-    if hasattr(s, "getsockname"):
-        bound = s.getsockname()[1]
+    getsockname = getattr(s, "getsockname", None)
+    if getsockname is not None:  # not on MicroPython's unix port
+        bound = getsockname()[1]
     return s, bound
 
 
@@ -228,11 +217,12 @@ def set_keepalive(sock, ka_time, ka_probes, ka_interval):
 
 
 def set_nodelay(sock):
-    opt = getattr(socket, "TCP_NODELAY", None)
-    if opt is None:
-        return
+    # The unix port names neither constant; Linux, macOS and Windows all use
+    # IPPROTO_TCP 6 / TCP_NODELAY 1 (the board ports name their own).
+    # Without it Nagle holds a response's second write for the peer's
+    # delayed ACK: ~40 ms per request.
     try:
-        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), opt, 1)
+        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
     except OSError:
         pass
 
@@ -253,9 +243,11 @@ class Waker:
     def __init__(self):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         port = 0
-        if IS_MICROPYTHON and not hasattr(s, "getsockname"):
+        getsockname = getattr(s, "getsockname", None)
+        if getsockname is None:
             # no getsockname: pick a port ourselves
-            port = 40000 + (ticks_ms() & 0x3FFF)
+            r = os.urandom(2)
+            port = 40000 + (((r[0] << 8) | r[1]) & 0x3FFF)
             for _ in range(64):
                 try:
                     s.bind(sockaddr("127.0.0.1", port, socket.SOCK_DGRAM))
@@ -266,7 +258,7 @@ class Waker:
                 raise OSError(errno.EADDRINUSE)
         else:
             s.bind(sockaddr("127.0.0.1", 0, socket.SOCK_DGRAM))
-            port = s.getsockname()[1]
+            port = getsockname()[1]
         s.setblocking(False)
         self.sock = s
         self.addr = sockaddr("127.0.0.1", port, socket.SOCK_DGRAM)
@@ -369,31 +361,7 @@ if IS_MICROPYTHON:
                     self.task = None
 
 else:
-
-    class IOWatch:
-        def __init__(self, sock, write, fn, arg):
-            self.fd = sock.fileno()
-            self.write = write
-            self.fn = fn
-            self.arg = arg
-            self.loop = None
-
-        def on(self):
-            if self.loop is None:
-                import asyncio
-
-                # only called from the running loop: this is that loop
-                self.loop = asyncio.get_event_loop()
-                add = self.loop.add_writer if self.write else self.loop.add_reader
-                add(self.fd, self.fn, self.arg)
-
-        def off(self):
-            loop = self.loop
-            if loop is not None:
-                self.loop = None
-                (loop.remove_writer if self.write else loop.remove_reader)(self.fd)
-
-        close = off
+    from ._port_cpython import IOWatch  # noqa: F401
 
 
 # ---------------------------------------------------------------- crypto
@@ -451,10 +419,9 @@ def remove(path):
 
 
 def hostname():
-    try:
-        return socket.gethostname()
-    except AttributeError:
-        pass
+    gethostname = getattr(socket, "gethostname", None)
+    if gethostname is not None:
+        return gethostname()
     try:
         return os.uname()[1]
     except (AttributeError, IndexError):
@@ -493,70 +460,4 @@ if IS_MICROPYTHON:
             return self.state == 0
 
 else:
-    import codecs
-
-    def unmask(mv, n, mask, phase):
-        if not n:
-            return
-        m = bytes((mask[phase & 3], mask[(phase + 1) & 3],
-                   mask[(phase + 2) & 3], mask[(phase + 3) & 3]))
-        key = int.from_bytes((m * ((n + 3) // 4))[:n], "little")
-        data = int.from_bytes(mv[:n], "little")
-        mv[:n] = (data ^ key).to_bytes(n, "little")
-
-    _Utf8Dec = codecs.getincrementaldecoder("utf-8")
-
-    def _utf8_prefix_ok(b):
-        """Can the bytes ``b`` (one unfinished sequence) still become valid?"""
-        c = b[0]
-        lo, hi = 0x80, 0xBF
-        if c == 0xE0:
-            lo = 0xA0
-        elif c == 0xED:
-            hi = 0x9F
-        elif c == 0xF0:
-            lo = 0x90
-        elif c == 0xF4:
-            hi = 0x8F
-        elif c < 0xC2 or c > 0xF4:
-            return False
-        if len(b) > 1 and not lo <= b[1] <= hi:
-            return False
-        for x in b[2:]:
-            if not 0x80 <= x <= 0xBF:
-                return False
-        return True
-
-    class Utf8Validator:
-        def __init__(self):
-            self.dec = _Utf8Dec()
-            self.ok = True
-            self.pending = 0
-
-        def reset(self):
-            self.dec.reset()
-            self.ok = True
-
-        def feed(self, mv, n):
-            if not self.ok:
-                return False
-            try:
-                self.dec.decode(bytes(mv[:n]), False)
-            except UnicodeDecodeError:
-                self.ok = False
-                return False
-            # the codec holds back an unfinished sequence without judging
-            # it; judge its first bytes now so bad input fails at once
-            tail = self.dec.getstate()[0]
-            if tail and not _utf8_prefix_ok(tail):
-                self.ok = False
-            return self.ok
-
-        def complete(self):
-            if not self.ok:
-                return False
-            try:
-                self.dec.decode(b"", True)
-            except UnicodeDecodeError:
-                self.ok = False
-            return self.ok
+    from ._port_cpython import Utf8Validator, unmask  # noqa: F401

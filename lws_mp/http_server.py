@@ -139,7 +139,10 @@ def _handle_request(wsi):
         if cl is not None:
             protocol_error(wsi, 400)  # both: a smuggling attempt
             return
-        if bytes(te).strip().lower() != b"chunked":
+        if ah.count(C.WSI_TOKEN_HTTP_TRANSFER_ENCODING) != 1 or \
+                bytes(te).strip().lower() != b"chunked":
+            # RFC 7230 3.3.1: repeated fields make one list, and only a lone
+            # "chunked" is understood here
             protocol_error(wsi, 501)
             return
         wsi.chunked = ChunkedDecoder()
@@ -169,6 +172,11 @@ def _handle_request(wsi):
         lwsl_notice("%s: request for %s refused by filter", wsi.addr[0], uri)
         protocol_error(wsi, 403)
         return
+    mount = _match_mount(ctx, uri)
+    if mount is not None and ah.method != C.WSI_TOKEN_GET_URI:
+        # refused before a 100 Continue could invite the body
+        protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
+        return
     if has_body:
         if ah.frag_index[C.WSI_TOKEN_HTTP_EXPECT] and \
                 bytes(ah.value(C.WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
@@ -181,12 +189,7 @@ def _handle_request(wsi):
         wsi.state = LWSS_HTTP_SERVING
         ctx.set_timeout(wsi, 0, 0)
         ctx.change_events(wsi, 0, POLLIN)
-    mount = _match_mount(ctx, uri)
     if mount is not None:
-        if ah.method != C.WSI_TOKEN_GET_URI:
-            wsi.http_keepalive = wsi.http_keepalive and not has_body
-            protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
-            return
         if has_body:
             wsi.http_keepalive = False
         wsi.state = LWSS_HTTP_SERVING

@@ -566,3 +566,36 @@ def test_timeouts_408_for_half_a_request_and_idle_closed_silently():
     assert not rig.ka.closed_by_peer
     rig.check_alive()
     rig.destroy()
+
+
+def test_transfer_encoding_split_over_two_fields_501():
+    rig = Rig()
+    rig.expect_error(b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                     b"Transfer-Encoding: gzip\r\n\r\n", 501, "two TE fields")
+    rig.destroy()
+
+
+def test_refused_upload_is_not_invited_with_100_continue():
+    root, _ = _served_root()
+    rig = Rig(mounts=[lws_http_mount(mountpoint="/static", origin=root)])
+    c = rig.client()
+    c.send(b"PUT /static/ok.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+           b"Expect: 100-continue\r\n\r\n")
+    data = c.wait_closed()
+    assert data.startswith(b"HTTP/1.1 405 "), data
+    c.close()
+    rig.check_alive()
+    rig.destroy()
+
+
+def test_error_answer_survives_unread_input():
+    rig = Rig()
+    for i in range(5):
+        c = rig.client()
+        c.send(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n"
+               + b"u" * 20000)
+        data = c.wait_closed()
+        assert data.startswith(b"HTTP/1.1 413 "), (i, data)
+        c.close()
+        rig.check_alive()
+    rig.destroy()

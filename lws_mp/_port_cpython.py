@@ -1,0 +1,120 @@
+"""The CPython half of the platform layer (see _port).
+
+Only imported when running on CPython; it is left out of the static check
+against the boards' stubs, since none of it runs there.
+"""
+
+import codecs
+import time
+import traceback
+
+_t0 = time.monotonic()
+
+
+def ticks_ms():
+    return int((time.monotonic() - _t0) * 1000)
+
+
+def ticks_diff(a, b):
+    return a - b
+
+
+def ticks_add(a, b):
+    return a + b
+
+
+def print_exception(exc):
+    traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+
+class IOWatch:
+    def __init__(self, sock, write, fn, arg):
+        self.fd = sock.fileno()
+        self.write = write
+        self.fn = fn
+        self.arg = arg
+        self.loop = None
+
+    def on(self):
+        if self.loop is None:
+            import asyncio
+
+            # only called from the running loop: this is that loop
+            self.loop = asyncio.get_event_loop()
+            add = self.loop.add_writer if self.write else self.loop.add_reader
+            add(self.fd, self.fn, self.arg)
+
+    def off(self):
+        loop = self.loop
+        if loop is not None:
+            self.loop = None
+            (loop.remove_writer if self.write else loop.remove_reader)(self.fd)
+
+    close = off
+
+
+def unmask(mv, n, mask, phase):
+    if not n:
+        return
+    m = bytes((mask[phase & 3], mask[(phase + 1) & 3],
+               mask[(phase + 2) & 3], mask[(phase + 3) & 3]))
+    key = int.from_bytes((m * ((n + 3) // 4))[:n], "little")
+    data = int.from_bytes(mv[:n], "little")
+    mv[:n] = (data ^ key).to_bytes(n, "little")
+
+_Utf8Dec = codecs.getincrementaldecoder("utf-8")
+
+def _utf8_prefix_ok(b):
+    """Can the bytes ``b`` (one unfinished sequence) still become valid?"""
+    c = b[0]
+    lo, hi = 0x80, 0xBF
+    if c == 0xE0:
+        lo = 0xA0
+    elif c == 0xED:
+        hi = 0x9F
+    elif c == 0xF0:
+        lo = 0x90
+    elif c == 0xF4:
+        hi = 0x8F
+    elif c < 0xC2 or c > 0xF4:
+        return False
+    if len(b) > 1 and not lo <= b[1] <= hi:
+        return False
+    for x in b[2:]:
+        if not 0x80 <= x <= 0xBF:
+            return False
+    return True
+
+class Utf8Validator:
+    def __init__(self):
+        self.dec = _Utf8Dec()
+        self.ok = True
+        self.pending = 0
+
+    def reset(self):
+        self.dec.reset()
+        self.ok = True
+
+    def feed(self, mv, n):
+        if not self.ok:
+            return False
+        try:
+            self.dec.decode(bytes(mv[:n]), False)
+        except UnicodeDecodeError:
+            self.ok = False
+            return False
+        # the codec holds back an unfinished sequence without judging
+        # it; judge its first bytes now so bad input fails at once
+        tail = self.dec.getstate()[0]
+        if tail and not _utf8_prefix_ok(tail):
+            self.ok = False
+        return self.ok
+
+    def complete(self):
+        if not self.ok:
+            return False
+        try:
+            self.dec.decode(b"", True)
+        except UnicodeDecodeError:
+            self.ok = False
+        return self.ok
