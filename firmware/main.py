@@ -9,7 +9,8 @@ Options: --app NAME (fileserver, echo, test_server), --board NAME (the sizes
 of boards/NAME/board.py), --port N, --iface ADDR,
 --root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
 image built from the root, as the board's flash), --seconds N (stop after N
-seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N.
+seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
+--body-limit N.
 """
 
 import sys
@@ -70,7 +71,7 @@ def main(argv):
     info_opts = dict(board.get("lws", {}))
     names = {"fd_limit": "fd_limit_per_thread", "pool": "max_http_header_pool",
              "header_data": "max_http_header_data", "serv_buf": "pt_serv_buf_size",
-             "timeout": "timeout_secs"}
+             "timeout": "timeout_secs", "body_limit": "max_http_body_size"}
     for k in list(opts):
         if k in names:
             info_opts[names[k]] = int(opts.pop(k))

@@ -58,10 +58,15 @@ made again when a direction is wanted again after it ended.
 import asyncio
 
 from . import _port
-from . import consts as C
 from .log import lwsl_err
 from .service import lws_service_adjust_timeout, lws_service_fd
 from .structs import lws_pollfd
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_ADD_POLL_FD = const(32)
+_LWS_CALLBACK_CHANGE_MODE_POLL_FD = const(34)
+_LWS_CALLBACK_DEL_POLL_FD = const(33)
 
 POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
@@ -212,14 +217,14 @@ def pollfd_callback(cb):
     """Wrap protocols[0]'s callback so asyncio can follow the context."""
 
     def callback(wsi, reason, user, in_, len_):
-        if C.LWS_CALLBACK_ADD_POLL_FD <= reason <= C.LWS_CALLBACK_CHANGE_MODE_POLL_FD:
+        if _LWS_CALLBACK_ADD_POLL_FD <= reason <= _LWS_CALLBACK_CHANGE_MODE_POLL_FD:
             ctx = wsi.context
             server = _servers.get(ctx)
             if server is None:
                 server = _servers[ctx] = Server(ctx)
-            if reason == C.LWS_CALLBACK_ADD_POLL_FD:
+            if reason == _LWS_CALLBACK_ADD_POLL_FD:
                 server._add(in_)
-            elif reason == C.LWS_CALLBACK_DEL_POLL_FD:
+            elif reason == _LWS_CALLBACK_DEL_POLL_FD:
                 server._delete(in_)
             else:
                 server._change(in_)

@@ -32,6 +32,9 @@ def lws_get_peer_addresses(wsi, fd=None, name=None, name_len=0, rip=None, rip_le
     bytearrays given they are also filled NUL-terminated, truncated to fit.
     There is no reverse DNS on a device: the name is the IP."""
     ip = wsi.addr[0] if wsi.addr else ""
+    acc = wsi.context.accepting
+    if acc is not None and (fd is None or fd == acc[0] or fd == _port.sock_fd(acc[0])):
+        ip = acc[1][0]  # asked from FILTER_NETWORK_CONNECTION: the new peer
     for buf, ln in ((name, name_len), (rip, rip_len)):
         if buf is not None and ln > 0:
             b = ip.encode()[:ln - 1]

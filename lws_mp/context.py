@@ -1,7 +1,6 @@
 """The context: fixed tables allocated once, callbacks, closing, timeouts."""
 
 from . import _port
-from . import consts as C
 from .header_table import HeaderPool
 from .log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
 from .structs import lws_pollargs
@@ -12,6 +11,21 @@ from .wsi import (
     ROLE_RAW,
     lws,
 )
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_CONTEXT_PORT_NO_LISTEN = const(-1)
+_LWS_CALLBACK_ADD_POLL_FD = const(32)
+_LWS_CALLBACK_CHANGE_MODE_POLL_FD = const(34)
+_LWS_CALLBACK_DEL_POLL_FD = const(33)
+_LWS_CALLBACK_LOCK_POLL = const(35)
+_LWS_CALLBACK_PROTOCOL_DESTROY = const(28)
+_LWS_CALLBACK_PROTOCOL_INIT = const(27)
+_LWS_CALLBACK_UNLOCK_POLL = const(36)
+_LWS_CALLBACK_WSI_DESTROY = const(30)
+_LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
+_PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = const(12)
+_PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
 
 LWS_LIBRARY_VERSION = "2.1.0 lws_mp-0.1.0"
 
@@ -73,6 +87,7 @@ class lws_context:
         self.stats_accepted = 0
         self.stats_timeouts = 0
         self.listen_wsi = None
+        self.accepting = None  # (socket, address) while FILTER_NETWORK_CONNECTION runs
         self.port = info.port
         self.waker = None
         self.waker_wsi = None
@@ -95,7 +110,7 @@ class lws_context:
             lwsl_err("fd_limit_per_thread too small")
             self.waker.close()
             return False
-        if info.port == C.CONTEXT_PORT_NO_LISTEN:
+        if info.port == _CONTEXT_PORT_NO_LISTEN:
             return True
         backlog = info.listen_backlog or max(4, min(16, self.fd_limit))
         try:
@@ -150,7 +165,7 @@ class lws_context:
         for i in range(self.fd_limit):
             if self.slots[i] is None:
                 break
-        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_LOCK_POLL, None, 1)
+        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         self.slots[i] = wsi
         wsi.slot = i
         self.fd_count += 1
@@ -159,25 +174,25 @@ class lws_context:
         wsi.events = events
         self.lookup[wsi.key] = wsi
         self.poll.register(wsi.sock, events)
-        self._poll_callback(wsi, C.LWS_CALLBACK_ADD_POLL_FD, 0)
-        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_UNLOCK_POLL, None, 1)
+        self._poll_callback(wsi, _LWS_CALLBACK_ADD_POLL_FD, 0)
+        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
         return True
 
     def remove_wsi(self, wsi):
         if wsi.slot < 0:
             return
-        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_LOCK_POLL, None, 1)
+        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         try:
             self.poll.unregister(wsi.sock)
         except (OSError, KeyError, ValueError):
             pass
-        self._poll_callback(wsi, C.LWS_CALLBACK_DEL_POLL_FD, wsi.events)
+        self._poll_callback(wsi, _LWS_CALLBACK_DEL_POLL_FD, wsi.events)
         self.slots[wsi.slot] = None
         self.fd_count -= 1
         wsi.slot = -1
         if self.lookup.get(wsi.key) is wsi:
             del self.lookup[wsi.key]
-        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_UNLOCK_POLL, None, 1)
+        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
 
     def change_events(self, wsi, set_bits, clear_bits):
         if wsi.slot < 0:
@@ -186,11 +201,11 @@ class lws_context:
         ev = (prev | set_bits) & ~clear_bits
         if ev == prev:
             return
-        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_LOCK_POLL, None, 0)
+        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
         wsi.events = ev
         self.poll.modify(wsi.sock, ev)
-        self._poll_callback(wsi, C.LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
-        self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_UNLOCK_POLL, None, 0)
+        self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
+        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
 
     def find_wsi(self, fd):
         """The wsi for a fd number or socket object, or None (foreign)."""
@@ -239,7 +254,7 @@ class lws_context:
         ):
             wsi.state = LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
             wsi.close_after_flush = True
-            self.set_timeout(wsi, C.PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
+            self.set_timeout(wsi, _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
             self.change_events(wsi, _port.POLLOUT, _port.POLLIN)
             return
         wsi.closed = True
@@ -258,7 +273,7 @@ class lws_context:
         except OSError:
             pass
         if wsi.role != ROLE_LISTEN:
-            self.callback(wsi, self.protocols[0], C.LWS_CALLBACK_WSI_DESTROY)
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
         wsi.user_space = None
         wsi.trunc = None
 
@@ -269,7 +284,7 @@ class lws_context:
             lwsl_info("header table handed to waiting connection %d", nxt.fd)
             if not nxt.rxflow_disabled:
                 self.change_events(nxt, _port.POLLIN, 0)
-            self.set_timeout(nxt, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, self.timeout_secs)
+            self.set_timeout(nxt, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, self.timeout_secs)
 
     def attach_ah(self, wsi):
         """Get a header table, or wait for one with POLLIN off."""
@@ -298,7 +313,7 @@ class lws_context:
             self.stats_timeouts += 1
             lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
             role = ROLES[wsi.role]
-            if reason == C.PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
+            if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
                 wsi.state = LWSS_DEAD_SOCKET
                 wsi.trunc_len = 0
                 self.close(wsi)
@@ -329,7 +344,7 @@ def lws_create_context(info):
         return None
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
-        if ctx.callback(ctx.dummy_wsi, p, C.LWS_CALLBACK_PROTOCOL_INIT):
+        if ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_INIT):
             lwsl_err("protocol %s init failed", p.name)
             lws_context_destroy(ctx)
             return None
@@ -347,10 +362,10 @@ def lws_context_destroy(ctx):
             continue
         wsi.state = LWSS_DEAD_SOCKET
         wsi.trunc_len = 0
-        ctx.close(wsi, C.LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY)
+        ctx.close(wsi, _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY)
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
-        ctx.callback(ctx.dummy_wsi, p, C.LWS_CALLBACK_PROTOCOL_DESTROY)
+        ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_DESTROY)
     ctx.remove_wsi(ctx.waker_wsi)
     ctx.waker.close()
 

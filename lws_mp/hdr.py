@@ -4,18 +4,22 @@ Python rule: ``dst`` is a bytearray (or writable memoryview); the value is
 written NUL-terminated as in C.  ``lws_hdr_str`` is the Pythonic shortcut.
 Repeated headers are joined with ',' and URI arguments with '&'.
 """
+from ._port import const
 
-from . import consts as C
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_WSI_TOKEN_COUNT = const(86)
+_WSI_TOKEN_HTTP_URI_ARGS = const(76)
+
 
 
 def _sep(h):
-    return 0x26 if h == C.WSI_TOKEN_HTTP_URI_ARGS else 0x2C
+    return 0x26 if h == _WSI_TOKEN_HTTP_URI_ARGS else 0x2C
 
 
 def lws_hdr_total_length(wsi, h):
     """Length of header ``h`` (all fragments joined), 0 if absent."""
     ah = wsi.ah
-    if ah is None or h < 0 or h >= C.WSI_TOKEN_COUNT:
+    if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT:
         return 0
     n = ah.frag_index[h]
     total = 0
@@ -30,7 +34,7 @@ def lws_hdr_total_length(wsi, h):
 
 def lws_hdr_fragment_length(wsi, h, frag_idx):
     ah = wsi.ah
-    if ah is None or h < 0 or h >= C.WSI_TOKEN_COUNT:
+    if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT:
         return 0
     fr = ah.frag(h, frag_idx)
     return 0 if fr is None else fr[1]
@@ -108,7 +112,7 @@ def lws_get_urlarg_by_name(wsi, name):
     key = name + b"="
     i = 0
     while True:
-        fr = ah.frag(C.WSI_TOKEN_HTTP_URI_ARGS, i)
+        fr = ah.frag(_WSI_TOKEN_HTTP_URI_ARGS, i)
         if fr is None:
             return None
         off, ln = fr

@@ -7,8 +7,11 @@ creation; a connection that finds no free table waits in arrival order.
 """
 
 import array
+from ._port import const
 
-from .consts import WSI_TOKEN_COUNT
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_WSI_TOKEN_COUNT = const(86)
+
 
 
 class HeaderTable:
@@ -17,9 +20,9 @@ class HeaderTable:
         self.mv = memoryview(self.data)
         self.size = size
         # fragments: [offset, length, next] triples; fragment 0 means "none"
-        self.frag_cap = max(16, min(WSI_TOKEN_COUNT * 2, size // 16))
+        self.frag_cap = max(16, min(_WSI_TOKEN_COUNT * 2, size // 16))
         self.frags = array.array("H", [0] * (3 * self.frag_cap))
-        self.frag_index = bytearray(WSI_TOKEN_COUNT)
+        self.frag_index = bytearray(_WSI_TOKEN_COUNT)
         self.wsi = None
         self.reset(0)
 

@@ -15,36 +15,47 @@ table indexes), 431 (header area full, a header past token_limits), 501
 line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
-from . import consts as C
 from .uri import normalise_path, urldecode_inplace
+from .consts import HEADER_TOKEN_NAMES
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_WSI_TOKEN_DELETE_URI = const(75)
+_WSI_TOKEN_GET_URI = const(0)
+_WSI_TOKEN_HOST = const(3)
+_WSI_TOKEN_HTTP_URI_ARGS = const(76)
+_WSI_TOKEN_OPTIONS_URI = const(2)
+_WSI_TOKEN_PATCH_URI = const(73)
+_WSI_TOKEN_POST_URI = const(1)
+_WSI_TOKEN_PUT_URI = const(74)
 
 NEED_MORE = 0
 COMPLETE = 1
 
 # method -> the token its URI is stored under (HEAD is served as GET)
 METHODS = {
-    b"GET": C.WSI_TOKEN_GET_URI,
-    b"HEAD": C.WSI_TOKEN_GET_URI,
-    b"POST": C.WSI_TOKEN_POST_URI,
-    b"OPTIONS": C.WSI_TOKEN_OPTIONS_URI,
-    b"PUT": C.WSI_TOKEN_PUT_URI,
-    b"PATCH": C.WSI_TOKEN_PATCH_URI,
-    b"DELETE": C.WSI_TOKEN_DELETE_URI,
+    b"GET": _WSI_TOKEN_GET_URI,
+    b"HEAD": _WSI_TOKEN_GET_URI,
+    b"POST": _WSI_TOKEN_POST_URI,
+    b"OPTIONS": _WSI_TOKEN_OPTIONS_URI,
+    b"PUT": _WSI_TOKEN_PUT_URI,
+    b"PATCH": _WSI_TOKEN_PATCH_URI,
+    b"DELETE": _WSI_TOKEN_DELETE_URI,
 }
 
 METHOD_TOKENS = (
-    C.WSI_TOKEN_GET_URI,
-    C.WSI_TOKEN_POST_URI,
-    C.WSI_TOKEN_OPTIONS_URI,
-    C.WSI_TOKEN_PUT_URI,
-    C.WSI_TOKEN_PATCH_URI,
-    C.WSI_TOKEN_DELETE_URI,
+    _WSI_TOKEN_GET_URI,
+    _WSI_TOKEN_POST_URI,
+    _WSI_TOKEN_OPTIONS_URI,
+    _WSI_TOKEN_PUT_URI,
+    _WSI_TOKEN_PATCH_URI,
+    _WSI_TOKEN_DELETE_URI,
 )
 
 
 def _build_names():
     names = {}
-    for i, n in enumerate(C.HEADER_TOKEN_NAMES):
+    for i, n in enumerate(HEADER_TOKEN_NAMES):
         if n.endswith(b":") and not n.startswith(b":"):
             names[n[:-1]] = i
     return names
@@ -114,7 +125,7 @@ def parse_request(ah, token_limits=None):
         return st
     # an absolute-form target stored its authority as the Host already
     return _parse_headers(ah, eol + 2, end + 2, token_limits,
-                          ah.frag_index[C.WSI_TOKEN_HOST] != 0)
+                          ah.frag_index[_WSI_TOKEN_HOST] != 0)
 
 
 def _limit(token_limits, token):
@@ -156,7 +167,7 @@ def _check_request_line(ah, eol):
     # request-target: origin-form, absolute-form, or '*' for OPTIONS
     c = data[sp1 + 1]
     if c == 42:
-        if sp2 != sp1 + 2 or token != C.WSI_TOKEN_OPTIONS_URI:
+        if sp2 != sp1 + 2 or token != _WSI_TOKEN_OPTIONS_URI:
             return 400
     elif c != 47 and data.find(b"://", sp1 + 1, sp2) < 0:
         return 400
@@ -175,7 +186,7 @@ def _parse_uri(ah, token, us, ue, token_limits):
     """
     data = ah.data
     if data[us] != 47:  # '/'
-        if ue - us == 1 and data[us] == 42 and token == C.WSI_TOKEN_OPTIONS_URI:
+        if ue - us == 1 and data[us] == 42 and token == _WSI_TOKEN_OPTIONS_URI:
             ah.add_frag(token, us, 1)  # OPTIONS *
             return 0
         # absolute-form: scheme "://" authority [ path-abempty ] [ "?" query ]
@@ -187,7 +198,7 @@ def _parse_uri(ah, token, us, ue, token_limits):
         while ae < ue and data[ae] != 47 and data[ae] != 63:  # '/', '?'
             ae += 1
         if ae > a:
-            ah.add_frag(C.WSI_TOKEN_HOST, a, ae - a)
+            ah.add_frag(_WSI_TOKEN_HOST, a, ae - a)
         if ae == ue or data[ae] == 63:
             # no path: it means "/", for which the "://" has a byte to spare
             ah.add_frag(token, sch + 2, 1)
@@ -224,7 +235,7 @@ def _is_scheme(data, s, e):
 
 def _parse_args(ah, a, ue, token_limits):
     data = ah.data
-    lim = _limit(token_limits, C.WSI_TOKEN_HTTP_URI_ARGS)
+    lim = _limit(token_limits, _WSI_TOKEN_HTTP_URI_ARGS)
     while a < ue:
         amp = data.find(b"&", a, ue)
         if amp < 0:
@@ -235,7 +246,7 @@ def _parse_args(ah, a, ue, token_limits):
                 return 400
             if lim >= 0 and e - a > lim:
                 return 414
-            if not ah.add_frag(C.WSI_TOKEN_HTTP_URI_ARGS, a, e - a):
+            if not ah.add_frag(_WSI_TOKEN_HTTP_URI_ARGS, a, e - a):
                 return 414  # more arguments than the table has room for
         a = amp + 1
     return 0
@@ -266,7 +277,7 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return 400
         token = HEADER_NAMES.get(name)
-        if token == C.WSI_TOKEN_HOST:
+        if token == _WSI_TOKEN_HOST:
             hosts += 1
             if hosts > 1:
                 return 400  # RFC 7230 5.4: more than one Host

@@ -1,7 +1,13 @@
 """Building HTTP responses: status lines, header helpers, simple statuses."""
 
-from . import consts as C
 from .log import lwsl_info
+from .consts import HEADER_TOKEN_NAMES
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_WRITE_HTTP = const(3)
+_LWS_WRITE_HTTP_FINAL = const(7)
+_LWS_WRITE_HTTP_HEADERS = const(8)
 
 STATUS_TEXT = {
     100: "Continue",
@@ -54,7 +60,7 @@ def connection_header(wsi):
 def send_headers(wsi, head):
     from .write import lws_write
 
-    return lws_write(wsi, head, len(head), C.LWS_WRITE_HTTP_HEADERS)
+    return lws_write(wsi, head, len(head), _LWS_WRITE_HTTP_HEADERS)
 
 
 def lws_return_http_status(wsi, code, html_body=None):
@@ -82,7 +88,7 @@ def lws_return_http_status(wsi, code, html_body=None):
     wsi.http_status = code
     if send_headers(wsi, head) < 0:
         return 1
-    if lws_write(wsi, body, len(body), C.LWS_WRITE_HTTP_FINAL) < 0:
+    if lws_write(wsi, body, len(body), _LWS_WRITE_HTTP_FINAL) < 0:
         return 1
     return 0
 
@@ -113,7 +119,7 @@ def protocol_error(wsi, code, extra=b""):
     # one write for all of it; a HEAD request gets the head alone
     out = head if wsi.head else head + body
     wsi.head = False
-    if lws_write(wsi, out, len(out), C.LWS_WRITE_HTTP) >= 0:
+    if lws_write(wsi, out, len(out), _LWS_WRITE_HTTP) >= 0:
         ctx.close(wsi)
 
 
@@ -147,7 +153,7 @@ def lws_add_http_header_by_name(wsi, name, value, buf, end=0):
 
 
 def lws_add_http_header_by_token(wsi, token, value, buf, end=0):
-    name = C.HEADER_TOKEN_NAMES[token]
+    name = HEADER_TOKEN_NAMES[token]
     return lws_add_http_header_by_name(wsi, name, value, buf, end)
 
 

@@ -1,7 +1,6 @@
 """The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
 
 from . import _port
-from . import consts as C
 from . import context as _context
 from .http_body import ERROR, S_DONE, ChunkedDecoder
 from .http_parser import COMPLETE, NEED_MORE, parse_request
@@ -17,6 +16,24 @@ from .wsi import (
     ROLE_HTTP,
     ROLE_WS,
 )
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_CLOSED_HTTP = const(5)
+_LWS_CALLBACK_FILTER_HTTP_CONNECTION = const(18)
+_LWS_CALLBACK_HTTP = const(12)
+_LWS_CALLBACK_HTTP_BODY = const(13)
+_LWS_CALLBACK_HTTP_BODY_COMPLETION = const(14)
+_LWS_CALLBACK_HTTP_WRITEABLE = const(16)
+_PENDING_TIMEOUT_HTTP_CONTENT = const(10)
+_PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
+_WSI_TOKEN_CONNECTION = const(4)
+_WSI_TOKEN_GET_URI = const(0)
+_WSI_TOKEN_HOST = const(3)
+_WSI_TOKEN_HTTP_CONTENT_LENGTH = const(27)
+_WSI_TOKEN_HTTP_EXPECT = const(51)
+_WSI_TOKEN_HTTP_TRANSFER_ENCODING = const(68)
+_WSI_TOKEN_UPGRADE = const(5)
 
 POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
@@ -29,7 +46,7 @@ def adopted(wsi, readbuf):
     if readbuf is not None and len(readbuf):
         wsi.preload = bytes(readbuf)
     if ctx.attach_ah(wsi):
-        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
         if wsi.preload:
             _queue(wsi)
 
@@ -77,7 +94,7 @@ def _read_headers(wsi):
     if wsi.ah is None:
         if not ctx.attach_ah(wsi):
             return
-        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
     ah = wsi.ah
     if ah.rxlen < ah.size:
         try:
@@ -124,22 +141,22 @@ def _handle_request(wsi):
     wsi.http_status = 0
     wsi.body_remaining = 0
     wsi.chunked = None
-    conn = ah.value(C.WSI_TOKEN_CONNECTION)
+    conn = ah.value(_WSI_TOKEN_CONNECTION)
     if ah.http_version == 11:
         wsi.http_keepalive = not _token_list_has(conn, b"close")
-        if not ah.frag_index[C.WSI_TOKEN_HOST]:
+        if not ah.frag_index[_WSI_TOKEN_HOST]:
             protocol_error(wsi, 400)
             return
     else:
         wsi.http_keepalive = _token_list_has(conn, b"keep-alive")
     # request body framing
-    te = ah.value(C.WSI_TOKEN_HTTP_TRANSFER_ENCODING)
-    cl = ah.value(C.WSI_TOKEN_HTTP_CONTENT_LENGTH)
+    te = ah.value(_WSI_TOKEN_HTTP_TRANSFER_ENCODING)
+    cl = ah.value(_WSI_TOKEN_HTTP_CONTENT_LENGTH)
     if te is not None:
         if cl is not None:
             protocol_error(wsi, 400)  # both: a smuggling attempt
             return
-        if ah.count(C.WSI_TOKEN_HTTP_TRANSFER_ENCODING) != 1 or \
+        if ah.count(_WSI_TOKEN_HTTP_TRANSFER_ENCODING) != 1 or \
                 bytes(te).strip().lower() != b"chunked":
             # RFC 7230 3.3.1: repeated fields make one list, and only a lone
             # "chunked" is understood here
@@ -157,10 +174,10 @@ def _handle_request(wsi):
         wsi.body_remaining = length
     has_body = wsi.chunked is not None or wsi.body_remaining > 0
     # websocket upgrade
-    if _token_list_has(conn, b"upgrade") and ah.frag_index[C.WSI_TOKEN_UPGRADE]:
-        up = bytes(ah.value(C.WSI_TOKEN_UPGRADE)).strip().lower()
+    if _token_list_has(conn, b"upgrade") and ah.frag_index[_WSI_TOKEN_UPGRADE]:
+        up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
         ws = _context.ROLES[ROLE_WS]
-        if up == b"websocket" and ws is not None and ah.method == C.WSI_TOKEN_GET_URI:
+        if up == b"websocket" and ws is not None and ah.method == _WSI_TOKEN_GET_URI:
             ws.upgrade(wsi)
             return
     try:
@@ -168,47 +185,63 @@ def _handle_request(wsi):
     except (UnicodeError, TypeError):
         protocol_error(wsi, 400)
         return
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
         lwsl_notice("%s: request for %s refused by filter", wsi.addr[0], uri)
         protocol_error(wsi, 403)
         return
+    target = None
     mount = _match_mount(ctx, uri)
-    if mount is not None and ah.method != C.WSI_TOKEN_GET_URI:
-        # refused before a 100 Continue could invite the body
-        protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
-        return
+    if mount is not None:
+        # as in lws, a mount answers for what it has; a URL it has nothing
+        # for goes on to protocols[0] (dynamic routes, POST handlers)
+        target = _mount_lookup(wsi, mount, uri)
+        if target is not None and ah.method != _WSI_TOKEN_GET_URI:
+            # refused before a 100 Continue could invite the body
+            protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
+            return
     if has_body:
-        if ah.frag_index[C.WSI_TOKEN_HTTP_EXPECT] and \
-                bytes(ah.value(C.WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
+        if ah.frag_index[_WSI_TOKEN_HTTP_EXPECT] and \
+                bytes(ah.value(_WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
             from .output import issue_raw
 
             issue_raw(wsi, memoryview(b"HTTP/1.1 100 Continue\r\n\r\n"))
         wsi.state = LWSS_HTTP_BODY
-        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     else:
         wsi.state = LWSS_HTTP_SERVING
         ctx.set_timeout(wsi, 0, 0)
         ctx.change_events(wsi, 0, POLLIN)
-    if mount is not None:
+    if target is not None:
         if has_body:
             wsi.http_keepalive = False
         wsi.state = LWSS_HTTP_SERVING
         ctx.change_events(wsi, 0, POLLIN)
-        _serve_mount(wsi, mount, uri)
+        _serve_mount(wsi, mount, target)
         return
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP, uri, len(uri)):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
         ctx.close(wsi)
         return
     if wsi.closed:
         return
+    if mount is not None and not wsi.transaction_done and wsi.state == LWSS_HTTP_SERVING \
+            and not (wsi.headers_sent or wsi.trunc_len or wsi.want_writable or wsi.file):
+        # a URL under a mount that neither the mount nor protocols[0] answered
+        lws_return_http_status(wsi, 404, None)
+        if lws_http_transaction_completed(wsi):
+            ctx.close(wsi)
+        return
+    if wsi.state == LWSS_HTTP_SERVING and not wsi.transaction_done and not wsi.pending_timeout:
+        # the answer is still to come: bounded like every other wait (each
+        # write renews it; lws_set_timeout can give more)
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if wsi.state == LWSS_HTTP_BODY and ah.pending():
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen, True)
 
 
 def _content_length(ah):
     total = -1
-    for i in range(ah.count(C.WSI_TOKEN_HTTP_CONTENT_LENGTH)):
-        off, ln = ah.frag(C.WSI_TOKEN_HTTP_CONTENT_LENGTH, i)
+    for i in range(ah.count(_WSI_TOKEN_HTTP_CONTENT_LENGTH)):
+        off, ln = ah.frag(_WSI_TOKEN_HTTP_CONTENT_LENGTH, i)
         v = bytes(ah.mv[off:off + ln])
         if not v or len(v) > 15 or not v.isdigit():
             return -1
@@ -235,7 +268,7 @@ def _read_body(wsi):
     if n == 0:
         ctx.fatal(wsi, "peer closed during body")
         return
-    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     _body_from(wsi, buf, 0, n, False)
 
 
@@ -280,7 +313,7 @@ def _deliver(wsi, chunk):
         if wsi.body_seen > ctx.max_http_body_size:
             protocol_error(wsi, 413)
             return False
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_BODY, chunk, len(chunk)):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY, chunk, len(chunk)):
         ctx.close(wsi)
         return False
     return not wsi.closed
@@ -302,7 +335,7 @@ def _body_complete(wsi, mv, pos, end, in_ah):
     wsi.state = LWSS_HTTP_SERVING
     ctx.set_timeout(wsi, 0, 0)
     ctx.change_events(wsi, 0, POLLIN)
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_BODY_COMPLETION):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
         ctx.close(wsi)
 
 
@@ -335,7 +368,7 @@ def writable(wsi):
     if wsi.want_writable:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
-        if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_WRITEABLE):
+        if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_WRITEABLE):
             ctx.close(wsi)
         return
     ctx.change_events(wsi, 0, POLLOUT)
@@ -371,7 +404,7 @@ def lws_http_transaction_completed(wsi):
         ctx.release_ah(wsi)
     if not wsi.rxflow_disabled:
         ctx.change_events(wsi, POLLIN, 0)
-    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
     return 0
 
 
@@ -380,7 +413,7 @@ def closed(wsi):
     if wsi.file is not None:
         ctx.fops.close(wsi, wsi.file.fd)
         wsi.file = None
-    ctx.user_callback(wsi, C.LWS_CALLBACK_CLOSED_HTTP)
+    ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
 
 
 def timeout(wsi, reason):
@@ -417,28 +450,35 @@ def _file_exists(wsi, fops, path):
     return True
 
 
-def _serve_mount(wsi, mount, uri):
-    from .serve_file import client_accepts_gzip, lws_serve_http_file
+def _mount_lookup(wsi, mount, uri):
+    """What ``mount`` has for ``uri``: ("file", path), ("redirect", url) or
+    None when it has nothing."""
+    from .serve_file import client_accepts_gzip
 
-    ctx = wsi.context
+    fops = wsi.context.fops
+    index = mount.def_ or "index.html"
     rel = uri[len(mount.mountpoint):].lstrip("/")
+    path = mount.origin.rstrip("/") + "/" + rel
     if not rel and not uri.endswith("/"):
         # the mountpoint itself ("/ui"): its index lives at "/ui/"
-        _redirect(wsi, uri + "/")
-        return
-    path = mount.origin.rstrip("/") + "/" + rel
+        return ("redirect", uri + "/") if _file_exists(wsi, fops, path + "/" + index) else None
     if path.endswith("/"):
-        path += mount.def_ or "index.html"
-    fops = ctx.fops
-    if not _file_exists(wsi, fops, path) and not (
+        path += index
+    if _file_exists(wsi, fops, path) or (
             client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz")):
-        if not uri.endswith("/") and _file_exists(
-                wsi, fops, path + "/" + (mount.def_ or "index.html")):
-            _redirect(wsi, uri + "/")
-            return
-        lws_return_http_status(wsi, 404, None)
-        if lws_http_transaction_completed(wsi):
-            ctx.close(wsi)
+        return ("file", path)
+    if not uri.endswith("/") and _file_exists(wsi, fops, path + "/" + index):
+        return ("redirect", uri + "/")
+    return None
+
+
+def _serve_mount(wsi, mount, target):
+    from .serve_file import lws_serve_http_file
+
+    ctx = wsi.context
+    kind, path = target
+    if kind == "redirect":
+        _redirect(wsi, path)
         return
     extra = None
     if mount.cache_max_age:
@@ -464,7 +504,7 @@ def _redirect(wsi, location):
 
 def lws_callback_http_dummy(wsi, reason, user, in_, len_):
     """A protocols[0] callback that answers 404 to what no mount serves."""
-    if reason == C.LWS_CALLBACK_HTTP:
+    if reason == _LWS_CALLBACK_HTTP:
         if lws_return_http_status(wsi, 404, None):
             return -1
         if lws_http_transaction_completed(wsi):

@@ -3,14 +3,26 @@
 import sys
 
 from . import _port
+from ._port import const
 
-from .consts import (LLL_ERR, LLL_WARN, LLL_NOTICE, LLL_INFO, LLL_DEBUG, LLL_PARSER,
-                     LLL_HEADER, LLL_EXT, LLL_CLIENT, LLL_LATENCY, LLL_COUNT)
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LLL_CLIENT = const(256)
+_LLL_COUNT = const(10)
+_LLL_DEBUG = const(16)
+_LLL_ERR = const(1)
+_LLL_EXT = const(128)
+_LLL_HEADER = const(64)
+_LLL_INFO = const(8)
+_LLL_LATENCY = const(512)
+_LLL_NOTICE = const(4)
+_LLL_PARSER = const(32)
+_LLL_WARN = const(2)
+
 
 _NAMES = ("ERR", "WARN", "NOTICE", "INFO", "DEBUG", "PARSER", "HEADER", "EXT",
           "CLIENT", "LATENCY")
 
-_level = LLL_ERR | LLL_WARN | LLL_NOTICE
+_level = _LLL_ERR | _LLL_WARN | _LLL_NOTICE
 
 
 def _emit_stderr(level, line):
@@ -38,7 +50,7 @@ def lwsl_timestamp(level, p=None, len_=0):
     length is returned; without one the text itself is returned.
     """
     name = "?"
-    for n in range(LLL_COUNT):
+    for n in range(_LLL_COUNT):
         if level == 1 << n:
             name = _NAMES[n]
             break
@@ -69,43 +81,43 @@ def _log(level, fmt, args):
 
 
 def lwsl_err(fmt, *args):
-    _log(LLL_ERR, fmt, args)
+    _log(_LLL_ERR, fmt, args)
 
 
 def lwsl_warn(fmt, *args):
-    _log(LLL_WARN, fmt, args)
+    _log(_LLL_WARN, fmt, args)
 
 
 def lwsl_notice(fmt, *args):
-    _log(LLL_NOTICE, fmt, args)
+    _log(_LLL_NOTICE, fmt, args)
 
 
 def lwsl_info(fmt, *args):
-    _log(LLL_INFO, fmt, args)
+    _log(_LLL_INFO, fmt, args)
 
 
 def lwsl_debug(fmt, *args):
-    _log(LLL_DEBUG, fmt, args)
+    _log(_LLL_DEBUG, fmt, args)
 
 
 def lwsl_parser(fmt, *args):
-    _log(LLL_PARSER, fmt, args)
+    _log(_LLL_PARSER, fmt, args)
 
 
 def lwsl_header(fmt, *args):
-    _log(LLL_HEADER, fmt, args)
+    _log(_LLL_HEADER, fmt, args)
 
 
 def lwsl_ext(fmt, *args):
-    _log(LLL_EXT, fmt, args)
+    _log(_LLL_EXT, fmt, args)
 
 
 def lwsl_client(fmt, *args):
-    _log(LLL_CLIENT, fmt, args)
+    _log(_LLL_CLIENT, fmt, args)
 
 
 def lwsl_latency(fmt, *args):
-    _log(LLL_LATENCY, fmt, args)
+    _log(_LLL_LATENCY, fmt, args)
 
 
 def log_enabled(level):

@@ -6,10 +6,18 @@ against an ETag made of the file's mtime and size.
 """
 
 from . import _port
-from . import consts as C
 from .file_ops import LWS_O_RDONLY
 from .http_response import connection_header, send_headers, status_line
 from .log import lwsl_info
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_HTTP_FILE_COMPLETION = const(15)
+_PENDING_TIMEOUT_HTTP_CONTENT = const(10)
+_WSI_TOKEN_HTTP_ACCEPT_ENCODING = const(21)
+_WSI_TOKEN_HTTP_IF_NONE_MATCH = const(20)
+_WSI_TOKEN_HTTP_IF_RANGE = const(55)
+_WSI_TOKEN_HTTP_RANGE = const(30)
 
 POLLOUT = _port.POLLOUT
 
@@ -83,7 +91,7 @@ def _accepts_gzip(accept_enc):
 
 def client_accepts_gzip(wsi):
     """True if this request's Accept-Encoding lets a .gz variant be sent."""
-    v = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_ACCEPT_ENCODING)
+    v = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_ACCEPT_ENCODING)
     return v is not None and _accepts_gzip(v)
 
 
@@ -146,7 +154,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     if gzip:
         common += b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
     if etag is not None and _etag_matches(
-            _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
+            _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
         fops.close(wsi, fd)
         wsi.http_status = 304
         send_headers(wsi, status_line(304) + common + extra + connection_header(wsi) + b"\r\n")
@@ -156,9 +164,9 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     start = 0
     length = flen
     code = 200
-    rng = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_RANGE)
+    rng = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_RANGE)
     if rng is not None:
-        if_range = _hdr_bytes(wsi, C.WSI_TOKEN_HTTP_IF_RANGE)
+        if_range = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_RANGE)
         if if_range is None or if_range == etag:
             r = _parse_range(rng, flen)
             if r == -1:
@@ -187,7 +195,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     wsi.file = FileStream(fd, 0 if wsi.head else length)
     # a peer that stops reading must not hold the file, slot and header
     # table for ever: the transfer has to progress within timeout_secs
-    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     ctx.change_events(wsi, POLLOUT, 0)
     return 0
 
@@ -232,7 +240,7 @@ def stream_some(wsi):
             break
     if moved and fs.remaining:
         # the peer is taking data: it gets another timeout_secs
-        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     return not fs.remaining
 
 
@@ -242,7 +250,7 @@ def finish(wsi):
     fs = wsi.file
     wsi.file = None
     ctx.fops.close(wsi, fs.fd)
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_HTTP_FILE_COMPLETION):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
         ctx.close(wsi)
         return
     if wsi.closed:

@@ -1,11 +1,16 @@
 """The service loop: one poll, accept, dispatch to roles, 1 Hz timeouts."""
 
 from . import _port
-from . import consts as C
 from .context import ROLES
 from .log import lwsl_err, lwsl_notice, lwsl_warn
 from .structs import lws_pollfd
 from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
+_LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
+_LWS_CALLBACK_WSI_CREATE = const(29)
 
 POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
@@ -32,8 +37,12 @@ def _accept(ctx, lwsi):
             except OSError:
                 pass
             continue
-        if ctx.callback(lwsi, ctx.protocols[0], C.LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
-                        _port.sock_fd(sock), 0):
+        # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
+        ctx.accepting = (sock, addr)
+        refused = ctx.callback(lwsi, ctx.protocols[0], _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
+                               _port.sock_fd(sock), 0)
+        ctx.accepting = None
+        if refused:
             lwsl_notice("connection from %s refused by filter", addr[0])
             sock.close()
             continue
@@ -57,8 +66,8 @@ def adopt(ctx, sock, addr, readbuf):
     if not ctx.insert_wsi(wsi, POLLIN):
         sock.close()
         return None
-    ctx.callback(wsi, ctx.protocols[0], C.LWS_CALLBACK_WSI_CREATE)
-    ctx.callback(wsi, ctx.protocols[0], C.LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
+    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
+    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
     role = ROLES[ROLE_HTTP]
     role.adopted(wsi, readbuf)
     return wsi

@@ -8,13 +8,19 @@ the headroom -- no copy.  Without headroom (``pre`` 0) the payload is copied
 once into the service buffer (or sent in two writes when it is larger).
 """
 
-from . import consts as C
 from .context import ROLES
 from .output import issue_raw
 from .wsi import ROLE_HTTP, ROLE_WS
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_PENDING_TIMEOUT_HTTP_CONTENT = const(10)
+_LWS_WRITE_HTTP = const(3)
+_LWS_WRITE_HTTP_FINAL = const(7)
+_LWS_WRITE_HTTP_HEADERS = const(8)
 
 
-def lws_write(wsi, buf, len_=None, wp=C.LWS_WRITE_HTTP, pre=0):
+def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
     """Send ``len_`` bytes of ``buf`` (from offset ``pre``) as ``wp``.
 
     Returns the number of bytes taken (a partial send is kept and sent on
@@ -32,10 +38,13 @@ def lws_write(wsi, buf, len_=None, wp=C.LWS_WRITE_HTTP, pre=0):
     if wsi.role != ROLE_HTTP:
         return -1
     mv = memoryview(buf)[pre:pre + len_]
-    if base == C.LWS_WRITE_HTTP_HEADERS:
+    if wsi.pending_timeout == _PENDING_TIMEOUT_HTTP_CONTENT:
+        # an answer in progress: renew its timeout
+        wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
+    if base == _LWS_WRITE_HTTP_HEADERS:
         wsi.headers_sent = True
         return issue_raw(wsi, mv)
-    if base in (C.LWS_WRITE_HTTP, C.LWS_WRITE_HTTP_FINAL):
+    if base in (_LWS_WRITE_HTTP, _LWS_WRITE_HTTP_FINAL):
         if wsi.head:
             return len_  # HEAD: the body is not sent
         return issue_raw(wsi, mv)

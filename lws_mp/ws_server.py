@@ -9,7 +9,6 @@ of at most that size otherwise.
 """
 
 from . import _port
-from . import consts as C
 from .http_response import protocol_error
 from .log import lwsl_info, lwsl_notice
 from .output import flush, issue_raw
@@ -33,6 +32,29 @@ from .wsi import (
     LWSS_RETURNED_CLOSE_ALREADY,
     ROLE_WS,
 )
+from ._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_CLOSED = const(4)
+_LWS_CALLBACK_ESTABLISHED = const(0)
+_LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
+_LWS_CALLBACK_RECEIVE = const(6)
+_LWS_CALLBACK_RECEIVE_PONG = const(7)
+_LWS_CALLBACK_SERVER_WRITEABLE = const(11)
+_LWS_CALLBACK_WS_PEER_INITIATED_CLOSE = const(38)
+_LWS_CLOSE_STATUS_NORMAL = const(1000)
+_LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
+_LWS_WRITE_BINARY = const(1)
+_LWS_WRITE_CONTINUATION = const(2)
+_LWS_WRITE_NO_FIN = const(64)
+_LWS_WRITE_PING = const(5)
+_LWS_WRITE_PONG = const(6)
+_LWS_WRITE_TEXT = const(0)
+_PENDING_TIMEOUT_CLOSE_ACK = const(6)
+_PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = const(17)
+_WSI_TOKEN_KEY = const(32)
+_WSI_TOKEN_PROTOCOL = const(12)
+_WSI_TOKEN_VERSION = const(33)
 
 POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
@@ -42,11 +64,11 @@ CLOSE_ACK_SECS = 5
 
 # lws_write protocol -> opcode
 _OPCODES = {
-    C.LWS_WRITE_TEXT: OP_TEXT,
-    C.LWS_WRITE_BINARY: OP_BINARY,
-    C.LWS_WRITE_CONTINUATION: 0,
-    C.LWS_WRITE_PING: OP_PING,
-    C.LWS_WRITE_PONG: OP_PONG,
+    _LWS_WRITE_TEXT: OP_TEXT,
+    _LWS_WRITE_BINARY: OP_BINARY,
+    _LWS_WRITE_CONTINUATION: 0,
+    _LWS_WRITE_PING: OP_PING,
+    _LWS_WRITE_PONG: OP_PONG,
 }
 
 
@@ -86,22 +108,22 @@ def upgrade(wsi):
     """Turn an HTTP request asking for a WebSocket into one (or refuse)."""
     ctx = wsi.context
     ah = wsi.ah
-    ver = ah.value(C.WSI_TOKEN_VERSION)
+    ver = ah.value(_WSI_TOKEN_VERSION)
     if ver is None or bytes(ver).strip() != b"13":
         protocol_error(wsi, 426, b"Sec-WebSocket-Version: 13\r\n")
         return
-    key = ah.value(C.WSI_TOKEN_KEY)
+    key = ah.value(_WSI_TOKEN_KEY)
     if key is None or not key_is_valid(key):
         protocol_error(wsi, 400)
         return
-    offered = ah.value(C.WSI_TOKEN_PROTOCOL)
+    offered = ah.value(_WSI_TOKEN_PROTOCOL)
     proto, name = choose_protocol(ctx.protocols, offered)
     if proto is None:
         lwsl_notice("%s: no protocol of %r is served", wsi.addr[0], bytes(offered))
         protocol_error(wsi, 400)
         return
     ctx.bind_protocol(wsi, proto)
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
+    if ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
                          proto.name, len(proto.name)):
         lwsl_notice("%s: %s refused by filter", wsi.addr[0], proto.name)
         protocol_error(wsi, 403)
@@ -119,7 +141,7 @@ def upgrade(wsi):
     if not wsi.rxflow_disabled:
         ctx.change_events(wsi, POLLIN, 0)
     lwsl_info("%s:%d: websocket %s established", wsi.addr[0], wsi.addr[1], proto.name)
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_ESTABLISHED):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_ESTABLISHED):
         ctx.close(wsi)
         return
     if wsi.closed:
@@ -300,7 +322,7 @@ def _deliver(wsi, ws, mv, n, left):
     ws.cb_remaining = left
     ws.cb_final = not left and ws.hdr.fin
     ws.binary = ws.msg_opcode == OP_BINARY
-    if wsi.context.user_callback(wsi, C.LWS_CALLBACK_RECEIVE, mv, n):
+    if wsi.context.user_callback(wsi, _LWS_CALLBACK_RECEIVE, mv, n):
         wsi.context.close(wsi)
         return False
     return not wsi.closed
@@ -327,9 +349,9 @@ def _control(wsi, ws, chunk, n):
     elif op == OP_PONG:
         if ws.ping_pending:
             ws.ping_pending = False
-            if wsi.pending_timeout == C.PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
+            if wsi.pending_timeout == _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
                 ctx.set_timeout(wsi, 0, 0)
-        if ctx.user_callback(wsi, C.LWS_CALLBACK_RECEIVE_PONG, payload, n):
+        if ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_PONG, payload, n):
             ctx.close(wsi)
     elif op == OP_CLOSE:
         _peer_close(wsi, ws, payload, n)
@@ -349,7 +371,7 @@ def _peer_close(wsi, ws, payload, n):
     if err:
         _answer_bad_close(wsi, err)
         return
-    if ctx.user_callback(wsi, C.LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, payload, n):
+    if ctx.user_callback(wsi, _LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, payload, n):
         _close_now(wsi)
         return
     # echo the peer's close, then close the connection once it is sent
@@ -395,7 +417,7 @@ def _start_close(wsi):
     ws = wsi.ws
     status = wsi.close_status
     reason = wsi.close_reason or b""
-    if status and status != C.LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
+    if status and status != _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
         p = bytearray(2 + len(reason))
         p[0] = status >> 8
         p[1] = status & 0xFF
@@ -406,7 +428,7 @@ def _start_close(wsi):
     ws.close_sent = True
     wsi.state = LWSS_AWAITING_CLOSE_ACK
     ctx = wsi.context
-    ctx.set_timeout(wsi, C.PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_SECS)
+    ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_SECS)
     ctx.change_events(wsi, POLLIN, 0)
 
 
@@ -418,10 +440,10 @@ def before_close(wsi):
     ws = wsi.ws
     if ws is None or ws.close_sent or wsi.state != LWSS_ESTABLISHED:
         return False
-    if wsi.close_status == C.LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
+    if wsi.close_status == _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
         return False
     if not wsi.close_status:
-        wsi.close_status = C.LWS_CLOSE_STATUS_NORMAL
+        wsi.close_status = _LWS_CLOSE_STATUS_NORMAL
     _start_close(wsi)
     return not wsi.closed
 
@@ -449,15 +471,21 @@ def write(wsi, buf, len_, wp, pre):
     op = _OPCODES.get(wp & 0x3F)
     if op is None:
         return -1
-    fin = not wp & C.LWS_WRITE_NO_FIN
+    fin = not wp & _LWS_WRITE_NO_FIN
     if op & 8 and (len_ > 125 or not fin):
         return -1
     hlen = header_len(len_)
     if pre >= hlen and not isinstance(buf, bytes):
         # the caller left LWS_PRE headroom: the header goes there, no copy
         mv = memoryview(buf)
-        build_header(mv, pre - hlen, op, fin, len_)
-        r = issue_raw(wsi, mv[pre - hlen:pre + len_])
+        try:
+            build_header(mv, pre - hlen, op, fin, len_)
+        except TypeError:  # a read-only buffer after all: copy instead
+            mv = None
+        if mv is not None:
+            r = issue_raw(wsi, mv[pre - hlen:pre + len_])
+            return -1 if r < 0 else len_
+        r = _send_frame(wsi, op, fin, memoryview(buf)[pre:pre + len_], len_)
     else:
         r = _send_frame(wsi, op, fin, memoryview(buf)[pre:pre + len_], len_)
     return -1 if r < 0 else len_
@@ -475,7 +503,7 @@ def writable(wsi):
     if wsi.want_writable and wsi.state == LWSS_ESTABLISHED:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
-        if ctx.user_callback(wsi, C.LWS_CALLBACK_SERVER_WRITEABLE):
+        if ctx.user_callback(wsi, _LWS_CALLBACK_SERVER_WRITEABLE):
             ctx.close(wsi)
         return
     ctx.change_events(wsi, 0, POLLOUT)
@@ -488,7 +516,7 @@ def closed(wsi):
     ws = wsi.ws
     wsi.ws = None
     if ws is not None:
-        wsi.context.user_callback(wsi, C.LWS_CALLBACK_CLOSED)
+        wsi.context.user_callback(wsi, _LWS_CALLBACK_CLOSED)
 
 
 def timeout(wsi, reason):
@@ -508,7 +536,7 @@ def periodic(ctx, now):
             continue
         ws.ping_pending = True
         _send_frame(wsi, OP_PING, True, b"", 0)
-        ctx.set_timeout(wsi, C.PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, ctx.timeout_secs)
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, ctx.timeout_secs)
 
 
 # ------------------------------------------------------------ queries

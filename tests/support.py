@@ -96,7 +96,9 @@ class FileBlockDevice:
         self.block_size = block_size
         self.block_count = block_count
         self.f = open(path, "w+b")
-        self.f.write(bytes(block_size * block_count))
+        zero = bytes(block_size)  # a block at a time: fits a capped heap
+        for _ in range(block_count):
+            self.f.write(zero)
         self.f.flush()
 
     def readblocks(self, block, buf, offset=0):

@@ -368,9 +368,30 @@ def test_method_not_allowed_on_mount_405():
     rig.destroy()
 
 
-def test_missing_file_on_mount_404_keeps_the_connection():
+def test_missing_file_on_mount_goes_to_protocols0():
+    # as in lws: what a mount has no file for is the callback's to answer
+    # (dynamic routes under a mount); this app answers every URL
     root, _ = _served_root()
     rig = Rig(mounts=[lws_http_mount(mountpoint="/static", origin=root)])
+    r = rig.ka.request("GET", "/static/api/status")
+    assert r.status == 200 and r.body == b"ok /static/api/status", r
+    assert rig.app.seen[-1] == "/static/api/status"
+    rig.destroy()
+
+
+def test_missing_file_on_mount_404_keeps_the_connection():
+    root, _ = _served_root()
+    ctx, port = make_context(lambda p: lws_context_creation_info(
+        port=p, protocols=[lws_protocols("http", lws_callback_http_dummy)],
+        mounts=[lws_http_mount(mountpoint="/static", origin=root)]))
+
+    class _Rig:
+        pass
+
+    rig = _Rig()
+    rig.ctx = ctx
+    rig.ka = TestClient(ctx, port)
+    rig.destroy = lambda: lws_context_destroy(ctx)
     for path in ("/static/nope.html", "/static/sub/nope", "/static/nodir/x.txt"):
         r = rig.ka.request("GET", path)
         assert r.status == 404, (path, r)

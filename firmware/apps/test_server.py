@@ -30,6 +30,8 @@ from lws_mp import (
     LWS_WRITE_HTTP_HEADERS,
     LWS_WRITE_NO_FIN,
     LWS_WRITE_TEXT,
+    WSI_TOKEN_HTTP_CONTENT_LENGTH,
+    WSI_TOKEN_HTTP_TRANSFER_ENCODING,
     WSI_TOKEN_POST_URI,
     lws_add_http_header_by_name,
     lws_add_http_header_content_length,
@@ -42,6 +44,7 @@ from lws_mp import (
     lws_finalize_http_header,
     lws_get_context,
     lws_get_protocol,
+    lws_hdr_copy,
     lws_hdr_total_length,
     lws_http_mount,
     lws_http_transaction_completed,
@@ -67,6 +70,31 @@ class FormSession:
         self.crc = 0
 
 
+def _form_reply(wsi, pss):
+    body = b"bytes=%d crc=%08x" % (pss.count, pss.crc & 0xFFFFFFFF)
+    head = bytearray()
+    if lws_add_http_header_status(wsi, 200, head) or \
+            lws_add_http_header_by_name(wsi, "Content-Type:", "text/plain", head) or \
+            lws_add_http_header_content_length(wsi, len(body), head) or \
+            lws_finalize_http_header(wsi, head):
+        return -1
+    if lws_write(wsi, head, len(head), LWS_WRITE_HTTP_HEADERS) < 0 or \
+            lws_write(wsi, body, len(body), LWS_WRITE_HTTP_FINAL) < 0:
+        return -1
+    return 1 if lws_http_transaction_completed(wsi) else 0
+
+
+def _has_body(wsi):
+    if lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING):
+        return True
+    n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH)
+    if not n:
+        return False
+    v = bytearray(n + 1)
+    lws_hdr_copy(wsi, v, n + 1, WSI_TOKEN_HTTP_CONTENT_LENGTH)
+    return bytes(v[:n]).strip(b"0") != b""
+
+
 def callback_http(wsi, reason, pss, in_, len_):
     """POST /formtest: the body streams through HTTP_BODY, counted and
     CRC-32'd piece by piece; the answer is "bytes=N crc=XXXXXXXX".  The rest
@@ -74,9 +102,11 @@ def callback_http(wsi, reason, pss, in_, len_):
     if reason == LWS_CALLBACK_HTTP:
         pss.posting = False
         if in_ == "/formtest" and lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI):
-            pss.posting = True
             pss.count = 0
             pss.crc = 0
+            if not _has_body(wsi):
+                return _form_reply(wsi, pss)  # no BODY_COMPLETION will come
+            pss.posting = True
             return 0  # the body follows as HTTP_BODY, then BODY_COMPLETION
     elif reason == LWS_CALLBACK_HTTP_BODY and pss.posting:
         pss.count += len_
@@ -84,17 +114,7 @@ def callback_http(wsi, reason, pss, in_, len_):
         return 0
     elif reason == LWS_CALLBACK_HTTP_BODY_COMPLETION and pss.posting:
         pss.posting = False
-        body = b"bytes=%d crc=%08x" % (pss.count, pss.crc & 0xFFFFFFFF)
-        head = bytearray()
-        if lws_add_http_header_status(wsi, 200, head) or \
-                lws_add_http_header_by_name(wsi, "Content-Type:", "text/plain", head) or \
-                lws_add_http_header_content_length(wsi, len(body), head) or \
-                lws_finalize_http_header(wsi, head):
-            return -1
-        if lws_write(wsi, head, len(head), LWS_WRITE_HTTP_HEADERS) < 0 or \
-                lws_write(wsi, body, len(body), LWS_WRITE_HTTP_FINAL) < 0:
-            return -1
-        return 1 if lws_http_transaction_completed(wsi) else 0
+        return _form_reply(wsi, pss)
     return lws_callback_http_dummy(wsi, reason, pss, in_, len_)
 
 
