@@ -3,111 +3,131 @@
 The names are libwebsockets': build an ``lws_context_creation_info`` with a
 list of ``lws_protocols``, call ``lws_create_context`` and loop on
 ``lws_service``.  See docs/API.md for the whole map.
+
+Names load on first use: ``from lws_mp import lws_create_context,
+LWS_CALLBACK_HTTP`` imports only the modules behind them, so a firmware
+pays RAM for what it uses.  (``from lws_mp import *`` works on CPython; on
+MicroPython name what you import.)
 """
 
-from .consts import *  # noqa: F401,F403
-from .structs import (  # noqa: F401
-    lws_context_creation_info,
-    lws_extension,
-    lws_http_mount,
-    lws_pollargs,
-    lws_pollfd,
-    lws_protocols,
-    lws_token_limits,
-    lws_tokens,
-)
-from .log import (  # noqa: F401
-    lws_set_log_level,
-    lwsl_client,
-    lwsl_debug,
-    lwsl_err,
-    lwsl_ext,
-    lwsl_header,
-    lwsl_info,
-    lwsl_latency,
-    lwsl_notice,
-    lwsl_parser,
-    lwsl_timestamp,
-    lwsl_warn,
-)
-from .context import (  # noqa: F401
-    ROLES as _ROLES,
-    lws_canonical_hostname,
-    lws_context_destroy,
-    lws_context_user,
-    lws_create_context,
-    lws_get_library_version,
-    lws_set_timeout,
-)
-from .service import (  # noqa: F401
-    lws_adopt_socket,
-    lws_adopt_socket_readbuf,
-    lws_cancel_service,
-    lws_cancel_service_pt,
-    lws_service,
-    lws_service_fd,
-    lws_service_adjust_timeout,
-    lws_service_fd_tsi,
-)
-from .api import (  # noqa: F401
-    lws_callback_all_protocol,
-    lws_callback_on_writable,
-    lws_callback_on_writable_all_protocol,
-    lws_cgi,
-    lws_cgi_kill,
-    lws_close_reason,
-    lws_get_context,
-    lws_get_peer_addresses,
-    lws_get_protocol,
-    lws_get_socket_fd,
-    lws_is_ssl,
-    lws_rx_flow_allow_all_protocol,
-    lws_rx_flow_control,
-    lws_set_proxy,
-    lws_wsi_user,
-)
-from .hdr import (  # noqa: F401
-    lws_get_urlarg_by_name,
-    lws_hdr_copy,
-    lws_hdr_copy_fragment,
-    lws_hdr_fragment_length,
-    lws_hdr_str,
-    lws_hdr_total_length,
-)
-from .output import lws_partial_buffered  # noqa: F401
-from .write import lws_write  # noqa: F401
-from .uri import lws_parse_uri  # noqa: F401
-from .http_response import (  # noqa: F401
-    lws_add_http_header_by_name,
-    lws_add_http_header_by_token,
-    lws_add_http_header_content_length,
-    lws_add_http_header_status,
-    lws_finalize_http_header,
-    lws_return_http_status,
-)
-from . import http_server as _http_server
-from .http_server import (  # noqa: F401
-    lws_callback_http_dummy,
-    lws_http_transaction_completed,
-)
-from .serve_file import lws_serve_http_file  # noqa: F401
-from .file_ops import (  # noqa: F401
-    LWS_O_CREAT,
-    LWS_O_RDONLY,
-    LWS_O_RDWR,
-    LWS_O_TRUNC,
-    LWS_O_WRONLY,
-    lws_plat_file_ops,
-    lws_plat_file_write_atomic,
-)
-from . import ws_server as _ws_server
-from .ws_server import (  # noqa: F401
-    lws_frame_is_binary,
-    lws_is_final_fragment,
-    lws_remaining_packet_payload,
-)
-from .wsi import ROLE_HTTP as _ROLE_HTTP
-from .wsi import ROLE_WS as _ROLE_WS
+import sys
 
-_ROLES[_ROLE_HTTP] = _http_server
-_ROLES[_ROLE_WS] = _ws_server
+# function / class -> the module that defines it
+_WHERE = {
+    "LWS_O_CREAT": "file_ops",
+    "LWS_O_RDONLY": "file_ops",
+    "LWS_O_RDWR": "file_ops",
+    "LWS_O_TRUNC": "file_ops",
+    "LWS_O_WRONLY": "file_ops",
+    "lws_add_http_header_by_name": "http_response",
+    "lws_add_http_header_by_token": "http_response",
+    "lws_add_http_header_content_length": "http_response",
+    "lws_add_http_header_status": "http_response",
+    "lws_adopt_socket": "service",
+    "lws_adopt_socket_readbuf": "service",
+    "lws_callback_all_protocol": "api",
+    "lws_callback_http_dummy": "http_server",
+    "lws_callback_on_writable": "api",
+    "lws_callback_on_writable_all_protocol": "api",
+    "lws_cancel_service": "service",
+    "lws_cancel_service_pt": "service",
+    "lws_canonical_hostname": "context",
+    "lws_cgi": "api",
+    "lws_cgi_kill": "api",
+    "lws_close_reason": "api",
+    "lws_context_creation_info": "structs",
+    "lws_context_destroy": "context",
+    "lws_context_user": "context",
+    "lws_create_context": "context",
+    "lws_extension": "structs",
+    "lws_finalize_http_header": "http_response",
+    "lws_frame_is_binary": "ws_server",
+    "lws_get_context": "api",
+    "lws_get_library_version": "context",
+    "lws_get_peer_addresses": "api",
+    "lws_get_protocol": "api",
+    "lws_get_socket_fd": "api",
+    "lws_get_urlarg_by_name": "hdr",
+    "lws_hdr_copy": "hdr",
+    "lws_hdr_copy_fragment": "hdr",
+    "lws_hdr_fragment_length": "hdr",
+    "lws_hdr_str": "hdr",
+    "lws_hdr_total_length": "hdr",
+    "lws_http_mount": "structs",
+    "lws_http_transaction_completed": "http_server",
+    "lws_is_final_fragment": "ws_server",
+    "lws_is_ssl": "api",
+    "lws_parse_uri": "uri",
+    "lws_partial_buffered": "output",
+    "lws_plat_file_ops": "file_ops",
+    "lws_plat_file_write_atomic": "file_ops",
+    "lws_pollargs": "structs",
+    "lws_pollfd": "structs",
+    "lws_protocols": "structs",
+    "lws_remaining_packet_payload": "ws_server",
+    "lws_return_http_status": "http_response",
+    "lws_rx_flow_allow_all_protocol": "api",
+    "lws_rx_flow_control": "api",
+    "lws_serve_http_file": "serve_file",
+    "lws_service": "service",
+    "lws_service_adjust_timeout": "service",
+    "lws_service_fd": "service",
+    "lws_service_fd_tsi": "service",
+    "lws_set_log_level": "log",
+    "lws_set_proxy": "api",
+    "lws_set_timeout": "context",
+    "lws_token_limits": "structs",
+    "lws_tokens": "structs",
+    "lws_write": "write",
+    "lws_wsi_user": "api",
+    "lwsl_client": "log",
+    "lwsl_debug": "log",
+    "lwsl_err": "log",
+    "lwsl_ext": "log",
+    "lwsl_header": "log",
+    "lwsl_info": "log",
+    "lwsl_latency": "log",
+    "lwsl_notice": "log",
+    "lwsl_parser": "log",
+    "lwsl_timestamp": "log",
+    "lwsl_warn": "log",
+}
+
+
+def _module_of(name):
+    m = _WHERE.get(name)
+    if m is not None:
+        return m
+    if name.startswith("LWS_CALLBACK_"):
+        return "consts_callback"
+    if name.startswith("WSI_") or name == "HEADER_TOKEN_NAMES":
+        return "consts_token"
+    if name.startswith("HTTP_STATUS_") or name.startswith("LWS_SERVER_OPTION_") or \
+            name.startswith("LWS_EXT_CB_") or name.startswith("EXTARG_"):
+        return "consts_misc"
+    if name.isupper() and not name.startswith("_"):
+        return "consts_core"
+    return None
+
+
+def __getattr__(name):
+    m = _module_of(name)
+    if m is None:
+        # a submodule (``from . import _viper`` asks the package first)
+        try:
+            return __import__("lws_mp." + name, None, None, ["_"])
+        except ImportError:
+            raise AttributeError(name)
+    v = getattr(__import__("lws_mp." + m, None, None, [name]), name)
+    globals()[name] = v
+    return v
+
+
+if sys.implementation.name != "micropython":
+    # star-import on CPython: every public name (MicroPython skips this list)
+    def _all():
+        from . import consts
+
+        return sorted(_WHERE) + [n for n in dir(consts) if not n.startswith("_")]
+
+    __all__ = _all()

@@ -7,8 +7,10 @@ from .structs import lws_pollargs
 from .wsi import (
     LWSS_DEAD_SOCKET,
     LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE,
+    ROLE_HTTP,
     ROLE_LISTEN,
     ROLE_RAW,
+    ROLE_WS,
     lws,
 )
 from ._port import const
@@ -37,8 +39,27 @@ DEFAULT_TIMEOUT_SECS = 20
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 DEFAULT_RX_BUFFER = 4096
 
-# role handlers by ROLE_*, filled in by lws_mp/__init__
+# role handlers by ROLE_*, each imported the first time a connection needs
+# it: an HTTP-only firmware never loads the WebSocket role
 ROLES: list = [None, None, None, None]
+
+
+def role_of(wsi):
+    return role(wsi.role)
+
+
+def role(n):
+    """The module handling role ``n`` (None for the listen and waker sockets)."""
+    m = ROLES[n]
+    if m is None:
+        if n == ROLE_HTTP:
+            from . import http_server as m
+        elif n == ROLE_WS:
+            from . import ws_server as m
+        else:
+            return None
+        ROLES[n] = m
+    return m
 
 
 class lws_context:
@@ -243,7 +264,7 @@ class lws_context:
         """
         if wsi.closed:
             return
-        role = ROLES[wsi.role]
+        role = role_of(wsi)
         if wsi.state != LWSS_DEAD_SOCKET and hasattr(role, "before_close") and \
                 role.before_close(wsi):
             return
@@ -312,7 +333,7 @@ class lws_context:
             wsi.pending_timeout = 0
             self.stats_timeouts += 1
             lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
-            role = ROLES[wsi.role]
+            role = role_of(wsi)
             if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
                 wsi.state = LWSS_DEAD_SOCKET
                 wsi.trunc_len = 0

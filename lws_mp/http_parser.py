@@ -16,7 +16,7 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
 from .uri import normalise_path, urldecode_inplace
-from .consts import HEADER_TOKEN_NAMES
+from .header_names import token_of
 from ._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -52,16 +52,6 @@ METHOD_TOKENS = (
     _WSI_TOKEN_DELETE_URI,
 )
 
-
-def _build_names():
-    names = {}
-    for i, n in enumerate(HEADER_TOKEN_NAMES):
-        if n.endswith(b":") and not n.startswith(b":"):
-            names[n[:-1]] = i
-    return names
-
-
-HEADER_NAMES = _build_names()
 
 # bytes allowed in a method (RFC 7230 tchar)
 _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -276,7 +266,7 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
             ve -= 1
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return 400
-        token = HEADER_NAMES.get(name)
+        token = token_of(name)
         if token == _WSI_TOKEN_HOST:
             hosts += 1
             if hosts > 1:

@@ -1,7 +1,7 @@
 """Building HTTP responses: status lines, header helpers, simple statuses."""
 
 from .log import lwsl_info
-from .consts import HEADER_TOKEN_NAMES
+from .header_names import name_of
 from ._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -153,7 +153,9 @@ def lws_add_http_header_by_name(wsi, name, value, buf, end=0):
 
 
 def lws_add_http_header_by_token(wsi, token, value, buf, end=0):
-    name = HEADER_TOKEN_NAMES[token]
+    name = name_of(token)
+    if name is None:
+        return 1
     return lws_add_http_header_by_name(wsi, name, value, buf, end)
 
 

@@ -176,7 +176,7 @@ def _handle_request(wsi):
     # websocket upgrade
     if _token_list_has(conn, b"upgrade") and ah.frag_index[_WSI_TOKEN_UPGRADE]:
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
-        ws = _context.ROLES[ROLE_WS]
+        ws = _context.role(ROLE_WS)
         if up == b"websocket" and ws is not None and ah.method == _WSI_TOKEN_GET_URI:
             ws.upgrade(wsi)
             return

@@ -1,7 +1,7 @@
 """The service loop: one poll, accept, dispatch to roles, 1 Hz timeouts."""
 
 from . import _port
-from .context import ROLES
+from .context import ROLES, role, role_of
 from .log import lwsl_err, lwsl_notice, lwsl_warn
 from .structs import lws_pollfd
 from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW
@@ -68,8 +68,7 @@ def adopt(ctx, sock, addr, readbuf):
         return None
     ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
     ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
-    role = ROLES[ROLE_HTTP]
-    role.adopted(wsi, readbuf)
+    role(ROLE_HTTP).adopted(wsi, readbuf)
     return wsi
 
 
@@ -82,12 +81,12 @@ def _service_wsi(ctx, wsi, revents):
     if wsi.role == ROLE_RAW:
         ctx.waker.drain()
         return
-    role = ROLES[wsi.role]
+    r = role_of(wsi)
     if revents & POLLOUT and not wsi.closed:
-        role.writable(wsi)
+        r.writable(wsi)
     if revents & (POLLIN | POLLHUP | POLLERR) and not wsi.closed:
         if wsi.events & POLLIN or revents & (POLLHUP | POLLERR):
-            role.readable(wsi, revents)
+            r.readable(wsi, revents)
 
 
 def _run_pending(ctx):
@@ -98,7 +97,7 @@ def _run_pending(ctx):
         wsi = ctx.pending.pop(0)
         wsi.pending_rx = False
         if not wsi.closed:
-            ROLES[wsi.role].process_buffered(wsi)
+            role_of(wsi).process_buffered(wsi)
 
 
 def lws_service(ctx, timeout_ms):
@@ -147,9 +146,9 @@ def lws_service(ctx, timeout_ms):
     if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
         ctx.last_sweep = now
         ctx.sweep_timeouts(now)
-        for r in ROLES:
-            if r is not None and hasattr(r, "periodic"):
-                r.periodic(ctx, now)
+        for m in ROLES:
+            if m is not None and hasattr(m, "periodic"):
+                m.periodic(ctx, now)
     return 0
 
 
@@ -182,9 +181,9 @@ def lws_service_fd(ctx, pollfd):
     if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
         ctx.last_sweep = now
         ctx.sweep_timeouts(now)
-        for role in ROLES:
-            if role is not None and hasattr(role, "periodic"):
-                role.periodic(ctx, now)
+        for m in ROLES:
+            if m is not None and hasattr(m, "periodic"):
+                m.periodic(ctx, now)
     return r
 
 

@@ -8,7 +8,7 @@ the headroom -- no copy.  Without headroom (``pre`` 0) the payload is copied
 once into the service buffer (or sent in two writes when it is larger).
 """
 
-from .context import ROLES
+from .context import role
 from .output import issue_raw
 from .wsi import ROLE_HTTP, ROLE_WS
 from ._port import const
@@ -34,7 +34,7 @@ def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
         len_ = len(buf) - pre
     base = wp & 0x3F
     if wsi.role == ROLE_WS:
-        return ROLES[ROLE_WS].write(wsi, buf, len_, wp, pre)
+        return role(ROLE_WS).write(wsi, buf, len_, wp, pre)
     if wsi.role != ROLE_HTTP:
         return -1
     mv = memoryview(buf)[pre:pre + len_]
