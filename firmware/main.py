@@ -10,7 +10,8 @@ of boards/NAME/board.py), --port N, --iface ADDR,
 --root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
 image built from the root, as the board's flash), --seconds N (stop after N
 seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
---body-limit N.
+--body-limit N, --lib DIR (import lws_mp and the apps from the .mpy files in
+DIR first, as deployed to a board).
 """
 
 import sys
@@ -46,9 +47,13 @@ def parse_args(argv):
 
 def main(argv):
     here = _here()
+    opts = parse_args(argv)
     sys.path.insert(0, here)
     sys.path.insert(1, here + "/..")
-    opts = parse_args(argv)
+    lib = opts.pop("lib", None)
+    if lib:
+        # precompiled .mpy of lws_mp and the apps, as a board would hold them
+        sys.path.insert(0, lib)
     app_name = opts.pop("app")
     app = __import__("apps." + app_name, None, None, [app_name])
     port = int(opts.pop("port"))
