@@ -128,6 +128,6 @@ if sys.implementation.name != "micropython":
     def _all():
         from . import consts
 
-        return sorted(_WHERE) + [n for n in dir(consts) if not n.startswith("_")]
+        return sorted(_WHERE) + [n for n in dir(consts) if n.isupper() and n[0] != "_"]
 
     __all__ = _all()

@@ -48,7 +48,19 @@ def adopted(wsi, readbuf):
     if ctx.attach_ah(wsi):
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
         if wsi.preload:
+            _take_preload(wsi)
             _queue(wsi)
+
+
+def _take_preload(wsi):
+    """Adopted input goes into the header table before anything read later."""
+    pre = wsi.preload
+    if pre:
+        ah = wsi.ah
+        n = min(len(pre), ah.size - ah.rxlen)
+        ah.mv[ah.rxlen:ah.rxlen + n] = pre[:n]
+        ah.rxlen += n
+        wsi.preload = pre[n:] if n < len(pre) else None
 
 
 def _queue(wsi):
@@ -79,13 +91,7 @@ def process_buffered(wsi):
     if wsi.state == LWSS_HTTP:
         if wsi.ah is None and not wsi.context.attach_ah(wsi):
             return
-        pre = wsi.preload
-        if pre:
-            ah = wsi.ah
-            n = min(len(pre), ah.size - ah.rxlen)
-            ah.mv[ah.rxlen:ah.rxlen + n] = pre[:n]
-            ah.rxlen += n
-            wsi.preload = pre[n:] if n < len(pre) else None
+        _take_preload(wsi)
         _process_headers(wsi)
 
 
@@ -95,6 +101,8 @@ def _read_headers(wsi):
         if not ctx.attach_ah(wsi):
             return
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+    if wsi.preload:
+        _take_preload(wsi)
     ah = wsi.ah
     if ah.rxlen < ah.size:
         try:

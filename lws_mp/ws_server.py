@@ -310,9 +310,13 @@ def _data(wsi, ws, chunk, n):
             if pos == n:
                 return
             continue
-        # the start of a frame that goes on in the next read: gather it
-        if ws.rxbuf is None:
-            ws.rxbuf = bytearray(rx)
+        # the start of a frame that goes on in the next read: gather it, in
+        # a buffer no bigger than this frame needs (at most rx_buffer_size)
+        need = avail + ws.remaining
+        if need > rx:
+            need = rx
+        if ws.rxbuf is None or len(ws.rxbuf) < need:
+            ws.rxbuf = bytearray(need)
         ws.rxbuf[0:avail] = chunk[pos:n]
         ws.rxlen = avail
         return

@@ -25,10 +25,8 @@ from lws_mp import (
     LWS_CALLBACK_SERVER_WRITEABLE,
     LWS_CLOSE_STATUS_GOINGAWAY,
     LWS_PRE,
-    LWS_WRITE_CONTINUATION,
     LWS_WRITE_HTTP_FINAL,
     LWS_WRITE_HTTP_HEADERS,
-    LWS_WRITE_NO_FIN,
     LWS_WRITE_TEXT,
     WSI_TOKEN_HTTP_CONTENT_LENGTH,
     WSI_TOKEN_HTTP_TRANSFER_ENCODING,
@@ -48,7 +46,6 @@ from lws_mp import (
     lws_hdr_total_length,
     lws_http_mount,
     lws_http_transaction_completed,
-    lws_is_final_fragment,
     lws_partial_buffered,
     lws_protocols,
     lws_rx_flow_allow_all_protocol,
@@ -150,13 +147,12 @@ def callback_dumb_increment(wsi, reason, pss, in_, len_):
 
 RING_BYTES = 8192
 RING_SLOTS = 128
-MIRROR_RX = 1024
-_FIN = 1
-_CONT = 2
+# a message up to this size is received, and mirrored, whole
+MIRROR_RX = 4096
 
 
 class MirrorRing:
-    """Messages (or RECEIVE pieces of them) in one preallocated arena.
+    """Received messages in one preallocated arena, oldest first.
 
     Each entry keeps LWS_PRE bytes of headroom in front of its data, so
     lws_write builds the frame header in place.
@@ -166,7 +162,6 @@ class MirrorRing:
         self.arena = bytearray(size)
         self.start = array.array("H", [0] * slots)
         self.length = array.array("H", [0] * slots)
-        self.flags = bytearray(slots)
         self.head = 0  # sequence number of the next entry
         self.tail = 0  # oldest entry still kept
         self.write_pos = 0
@@ -183,7 +178,7 @@ class MirrorRing:
     def room_for(self, n):
         return self.head - self.tail < len(self.start) and self.free_bytes() >= n + LWS_PRE
 
-    def push(self, data, n, flags):
+    def push(self, data, n):
         if not self.room_for(n):
             self.dropped += 1
             return False
@@ -194,7 +189,6 @@ class MirrorRing:
         i = self.head % len(self.start)
         self.start[i] = pos + LWS_PRE
         self.length[i] = n
-        self.flags[i] = flags
         self.arena[pos + LWS_PRE:pos + LWS_PRE + n] = data[:n]
         self.write_pos = pos + need
         self.head += 1
@@ -211,10 +205,10 @@ class MirrorRing:
 class MirrorSession:
     def __init__(self):
         self.next = -1  # next ring entry this client still has to get
-        self.continuing = False  # a message being received from this client
+        self.wsi = None
 
 
-_mirror = {"ring": None, "sessions": []}
+_mirror = {"ring": None, "sessions": [], "choked": False}
 
 
 def _mirror_release(ring):
@@ -225,32 +219,48 @@ def _mirror_release(ring):
     ring.release_to(min(s.next for s in sessions))
 
 
+def _choke_all(ring):
+    """Pause every sender while the ring could not take one more piece, so
+    nothing is ever dropped; readers draining it let them go on."""
+    if not _mirror["choked"] and not ring.room_for(MIRROR_RX):
+        _mirror["choked"] = True
+        for s in _mirror["sessions"]:
+            lws_rx_flow_control(s.wsi, 0)
+
+
+def _unchoke_all(ring, wsi):
+    if _mirror["choked"] and ring.room_for(MIRROR_RX):
+        _mirror["choked"] = False
+        lws_rx_flow_allow_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+
+
 def callback_lws_mirror(wsi, reason, pss, in_, len_):
     ring = _mirror["ring"]
     if reason == LWS_CALLBACK_PROTOCOL_INIT:
         _mirror["ring"] = MirrorRing()
         _mirror["sessions"] = []
+        _mirror["choked"] = False
     elif reason == LWS_CALLBACK_PROTOCOL_DESTROY:
         _mirror["ring"] = None
         _mirror["sessions"] = []
     elif reason == LWS_CALLBACK_ESTABLISHED:
         pss.next = ring.head
+        pss.wsi = wsi
         _mirror["sessions"].append(pss)
+        if _mirror["choked"]:
+            lws_rx_flow_control(wsi, 0)
     elif reason == LWS_CALLBACK_CLOSED:
         if pss in _mirror["sessions"]:
             _mirror["sessions"].remove(pss)
         _mirror_release(ring)
-        lws_rx_flow_allow_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+        _unchoke_all(ring, wsi)
     elif reason == LWS_CALLBACK_SERVER_WRITEABLE:
         sent = 0
         while pss.next < ring.head and sent < 4:
             i = pss.next % RING_SLOTS
             n = ring.length[i]
-            fl = ring.flags[i]
-            wp = LWS_WRITE_CONTINUATION if fl & _CONT else LWS_WRITE_TEXT
-            if not fl & _FIN:
-                wp |= LWS_WRITE_NO_FIN
-            if lws_write(wsi, ring.arena, n, wp, ring.start[i]) < n:
+            # as lws' mirror: each piece received goes out as one message
+            if lws_write(wsi, ring.arena, n, LWS_WRITE_TEXT, ring.start[i]) < n:
                 return -1
             pss.next += 1
             sent += 1
@@ -259,17 +269,11 @@ def callback_lws_mirror(wsi, reason, pss, in_, len_):
         _mirror_release(ring)
         if pss.next < ring.head:
             lws_callback_on_writable(wsi)
-        # readers caught up: let paused senders go on
-        if ring.room_for(2 * MIRROR_RX):
-            lws_rx_flow_allow_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+        _unchoke_all(ring, wsi)
     elif reason == LWS_CALLBACK_RECEIVE:
-        final = lws_is_final_fragment(wsi)
-        fl = (_CONT if pss.continuing else 0) | (_FIN if final else 0)
-        pss.continuing = not final
-        if not ring.push(in_, len_, fl):
+        if not ring.push(in_, len_):
             print("mirror: ring full, piece dropped")
-        if not ring.room_for(2 * MIRROR_RX):
-            lws_rx_flow_control(wsi, 0)  # choke this sender until readers drain
+        _choke_all(ring)
         lws_callback_on_writable_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
     return 0
 
