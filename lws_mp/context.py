@@ -50,16 +50,16 @@ def role_of(wsi):
 
 def role(n):
     """The module handling role ``n`` (None for the listen and waker sockets)."""
-    m = ROLES[n]
-    if m is None:
+    if ROLES[n] is None:
         if n == ROLE_HTTP:
-            from . import http_server as m
+            from . import http_server
+
+            ROLES[n] = http_server
         elif n == ROLE_WS:
-            from . import ws_server as m
-        else:
-            return None
-        ROLES[n] = m
-    return m
+            from . import ws_server
+
+            ROLES[n] = ws_server
+    return ROLES[n]
 
 
 class lws_context:
