@@ -401,7 +401,10 @@ def _answer_bad_close(wsi, err):
 
 
 def _close_now(wsi):
-    wsi.ws.close_sent = True
+    # the close frame just sent may have found the peer gone: then the
+    # connection is closed already
+    if wsi.ws is not None:
+        wsi.ws.close_sent = True
     wsi.context.close(wsi)
 
 
@@ -430,6 +433,8 @@ def _start_close(wsi):
     else:
         _send_frame(wsi, OP_CLOSE, True, b"", 0)
     ws.close_sent = True
+    if wsi.closed:
+        return  # the peer was gone already
     wsi.state = LWSS_AWAITING_CLOSE_ACK
     ctx = wsi.context
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_SECS)
