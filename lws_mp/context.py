@@ -325,23 +325,33 @@ class lws_context:
 
     def sweep_timeouts(self, now):
         for wsi in self.slots:
-            if wsi is None or not wsi.pending_timeout:
-                continue
-            if _port.ticks_diff(now, wsi.timeout_at) < 0:
-                continue
-            reason = wsi.pending_timeout
-            wsi.pending_timeout = 0
-            self.stats_timeouts += 1
-            lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
-            role = role_of(wsi)
-            if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
-                wsi.state = LWSS_DEAD_SOCKET
-                wsi.trunc_len = 0
-                self.close(wsi)
-            elif role is None or role.timeout(wsi, reason):
-                wsi.state = LWSS_DEAD_SOCKET
-                wsi.trunc_len = 0
-                self.close(wsi)
+            try:
+                self._timeout_one(wsi, now)
+            except Exception as e:  # MemoryError included: never out of lws_service
+                lwsl_err("timeout handling raised %r", e)
+                if wsi is not None and not wsi.closed:
+                    wsi.state = LWSS_DEAD_SOCKET
+                    wsi.trunc_len = 0
+                    self.close(wsi)
+
+    def _timeout_one(self, wsi, now):
+        if wsi is None or not wsi.pending_timeout:
+            return
+        if _port.ticks_diff(now, wsi.timeout_at) < 0:
+            return
+        reason = wsi.pending_timeout
+        wsi.pending_timeout = 0
+        self.stats_timeouts += 1
+        lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
+        role = role_of(wsi)
+        if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
+            wsi.state = LWSS_DEAD_SOCKET
+            wsi.trunc_len = 0
+            self.close(wsi)
+        elif role is None or role.timeout(wsi, reason):
+            wsi.state = LWSS_DEAD_SOCKET
+            wsi.trunc_len = 0
+            self.close(wsi)
 
     def fatal(self, wsi, why):
         """A socket error: close at once, nothing more can be sent."""

@@ -97,7 +97,38 @@ def _run_pending(ctx):
         wsi = ctx.pending.pop(0)
         wsi.pending_rx = False
         if not wsi.closed:
-            role_of(wsi).process_buffered(wsi)
+            _guarded(ctx, wsi, _process_buffered, 0)
+
+
+def _process_buffered(ctx, wsi, unused):
+    role_of(wsi).process_buffered(wsi)
+
+
+def _guarded(ctx, wsi, fn, arg):
+    """Run ``fn(ctx, wsi, arg)``; what it raises (even MemoryError) closes
+    that one connection and never leaves lws_service."""
+    try:
+        fn(ctx, wsi, arg)
+    except MemoryError as e:
+        lwsl_err("out of memory servicing connection %d", wsi.fd)
+        _port.print_exception(e)
+        if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
+            ctx.fatal(wsi, "out of memory")
+    except Exception as e:  # a bug must not take the server down
+        lwsl_err("servicing connection %d raised %r", wsi.fd, e)
+        _port.print_exception(e)
+        if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
+            ctx.fatal(wsi, "internal error")
+
+
+def _once_a_second(ctx, now):
+    ctx.sweep_timeouts(now)
+    for m in ROLES:
+        if m is not None and hasattr(m, "periodic"):
+            try:
+                m.periodic(ctx, now)
+            except Exception as e:  # MemoryError included
+                lwsl_err("periodic service raised %r", e)
 
 
 def lws_service(ctx, timeout_ms):
@@ -128,27 +159,13 @@ def lws_service(ctx, timeout_ms):
         wsi = lookup.get(key)
         if wsi is None:
             continue
-        try:
-            _service_wsi(ctx, wsi, revents)
-        except MemoryError as e:
-            lwsl_err("out of memory servicing connection %d", wsi.fd)
-            _port.print_exception(e)
-            if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
-                ctx.fatal(wsi, "out of memory")
-        except Exception as e:  # a bug must not take the server down
-            lwsl_err("servicing connection %d raised %r", wsi.fd, e)
-            _port.print_exception(e)
-            if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
-                ctx.fatal(wsi, "internal error")
+        _guarded(ctx, wsi, _service_wsi, revents)
     if ctx.pending:
         _run_pending(ctx)
     now = _port.ticks_ms()
     if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
         ctx.last_sweep = now
-        ctx.sweep_timeouts(now)
-        for m in ROLES:
-            if m is not None and hasattr(m, "periodic"):
-                m.periodic(ctx, now)
+        _once_a_second(ctx, now)
     return 0
 
 
@@ -168,22 +185,13 @@ def lws_service_fd(ctx, pollfd):
             revents = pollfd.revents
             pollfd.revents = 0
             r = 1
-            try:
-                _service_wsi(ctx, wsi, revents)
-            except Exception as e:
-                lwsl_err("servicing connection %d raised %r", wsi.fd, e)
-                _port.print_exception(e)
-                if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
-                    ctx.fatal(wsi, "internal error")
+            _guarded(ctx, wsi, _service_wsi, revents)
     if ctx.pending:
         _run_pending(ctx)
     now = _port.ticks_ms()
     if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
         ctx.last_sweep = now
-        ctx.sweep_timeouts(now)
-        for m in ROLES:
-            if m is not None and hasattr(m, "periodic"):
-                m.periodic(ctx, now)
+        _once_a_second(ctx, now)
     return r
 
 
