@@ -353,6 +353,20 @@ class lws_context:
             wsi.trunc_len = 0
             self.close(wsi)
 
+    def read(self, wsi, mv):
+        """Read what the socket has into ``mv``: the byte count, or 0 when
+        nothing is there yet or the connection just ended (then closed)."""
+        try:
+            n = _port.recv_into(wsi.sock, mv)
+        except OSError as e:
+            self.fatal(wsi, "recv failed %r" % (e,))
+            return 0
+        if n is None:
+            return 0
+        if n == 0:
+            self.fatal(wsi, "peer closed")
+        return n
+
     def fatal(self, wsi, why):
         """A socket error: close at once, nothing more can be sent."""
         lwsl_info("connection %d: %s", wsi.fd, why)

@@ -105,15 +105,8 @@ def _read_headers(wsi):
         _take_preload(wsi)
     ah = wsi.ah
     if ah.rxlen < ah.size:
-        try:
-            n = _port.recv_into(wsi.sock, ah.mv[ah.rxlen:ah.size])
-        except OSError as e:
-            ctx.fatal(wsi, "recv failed %r" % (e,))
-            return
-        if n is None:
-            return
-        if n == 0:
-            ctx.fatal(wsi, "peer closed")
+        n = ctx.read(wsi, ah.mv[ah.rxlen:ah.size])
+        if not n:
             return
         ah.rxlen += n
     _process_headers(wsi)
@@ -266,15 +259,8 @@ def _read_body(wsi):
     want = len(buf)
     if wsi.chunked is None and wsi.body_remaining < want:
         want = wsi.body_remaining
-    try:
-        n = _port.recv_into(wsi.sock, buf[:want])
-    except OSError as e:
-        ctx.fatal(wsi, "recv failed %r" % (e,))
-        return
-    if n is None:
-        return
-    if n == 0:
-        ctx.fatal(wsi, "peer closed during body")
+    n = ctx.read(wsi, buf[:want])
+    if not n:
         return
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     _body_from(wsi, buf, 0, n, False)

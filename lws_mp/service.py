@@ -121,6 +121,16 @@ def _guarded(ctx, wsi, fn, arg):
             ctx.fatal(wsi, "internal error")
 
 
+def _after_events(ctx):
+    """Buffered input, then (once a second) timeouts and pings."""
+    if ctx.pending:
+        _run_pending(ctx)
+    now = _port.ticks_ms()
+    if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
+        ctx.last_sweep = now
+        _once_a_second(ctx, now)
+
+
 def _once_a_second(ctx, now):
     ctx.sweep_timeouts(now)
     for m in ROLES:
@@ -160,12 +170,7 @@ def lws_service(ctx, timeout_ms):
         if wsi is None:
             continue
         _guarded(ctx, wsi, _service_wsi, revents)
-    if ctx.pending:
-        _run_pending(ctx)
-    now = _port.ticks_ms()
-    if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
-        ctx.last_sweep = now
-        _once_a_second(ctx, now)
+    _after_events(ctx)
     return 0
 
 
@@ -186,12 +191,7 @@ def lws_service_fd(ctx, pollfd):
             pollfd.revents = 0
             r = 1
             _guarded(ctx, wsi, _service_wsi, revents)
-    if ctx.pending:
-        _run_pending(ctx)
-    now = _port.ticks_ms()
-    if _port.ticks_diff(now, ctx.last_sweep) >= 1000:
-        ctx.last_sweep = now
-        _once_a_second(ctx, now)
+    _after_events(ctx)
     return r
 
 

@@ -159,15 +159,8 @@ def upgrade(wsi):
 def readable(wsi, revents):
     ctx = wsi.context
     mv = ctx.serv_mv
-    try:
-        n = _port.recv_into(wsi.sock, mv)
-    except OSError as e:
-        ctx.fatal(wsi, "recv failed %r" % (e,))
-        return
-    if n is None:
-        return
-    if n == 0:
-        ctx.fatal(wsi, "peer closed")
+    n = ctx.read(wsi, mv)
+    if not n:
         return
     wsi.ws.last_rx = _port.ticks_ms()
     _process(wsi, mv, 0, n)

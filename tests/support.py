@@ -89,37 +89,11 @@ def write_file(path, data):
         f.write(data)
 
 
-class FileBlockDevice:
-    """A block device over a regular file, for a LittleFS image."""
+def FileBlockDevice(path, block_size=4096, block_count=128):
+    """A block device over a regular file: the firmware's own host flash."""
+    from firmware.host_flash import FileBlockDevice as _Dev
 
-    def __init__(self, path, block_size=4096, block_count=128):
-        self.block_size = block_size
-        self.block_count = block_count
-        self.f = open(path, "w+b")
-        zero = bytes(block_size)  # a block at a time: fits a capped heap
-        for _ in range(block_count):
-            self.f.write(zero)
-        self.f.flush()
-
-    def readblocks(self, block, buf, offset=0):
-        self.f.seek(block * self.block_size + offset)
-        self.f.readinto(buf)
-
-    def writeblocks(self, block, buf, offset=None):
-        if offset is None:
-            offset = 0
-        self.f.seek(block * self.block_size + offset)
-        self.f.write(buf)
-        self.f.flush()
-
-    def ioctl(self, op, arg):
-        if op == 4:  # block count
-            return self.block_count
-        if op == 5:  # block size
-            return self.block_size
-        if op == 6:  # erase
-            return 0
-        return 0
+    return _Dev(path, block_size, block_count)
 
 
 _lfs = {}
