@@ -82,6 +82,7 @@ _WHERE = {
     "lws_wsi_user": "api",
     "lwsl_client": "log",
     "lwsl_debug": "log",
+    "lwsl_emit_stderr": "log",
     "lwsl_err": "log",
     "lwsl_ext": "log",
     "lwsl_header": "log",

@@ -25,11 +25,11 @@ _NAMES = ("ERR", "WARN", "NOTICE", "INFO", "DEBUG", "PARSER", "HEADER", "EXT",
 _level = _LLL_ERR | _LLL_WARN | _LLL_NOTICE
 
 
-def _emit_stderr(level, line):
+def lwsl_emit_stderr(level, line):
     sys.stderr.write(line)
 
 
-_emit = _emit_stderr
+_emit = lwsl_emit_stderr
 
 
 def lws_set_log_level(level, func=None):

@@ -35,6 +35,7 @@ from lws_mp import (
     lws_return_http_status,
     lws_service_fd_tsi,
     lws_set_log_level,
+    lwsl_emit_stderr,
     lwsl_notice,
     lwsl_timestamp,
     lwsl_warn,
@@ -61,7 +62,7 @@ def test_log_levels_hook_and_timestamp():
     lws_set_log_level(LLL_ERR | LLL_WARN, lambda level, line: lines.append((level, line)))
     lwsl_warn("disk %d%% full", 93)
     lwsl_notice("not shown")
-    lws_set_log_level(LLL_ERR)
+    lws_set_log_level(LLL_ERR, lwsl_emit_stderr)  # back to the default output
     assert len(lines) == 1
     level, line = lines[0]
     assert level == LLL_WARN and line.endswith("WARN: disk 93% full\n"), line
