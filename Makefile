@@ -1,7 +1,7 @@
 # lws_mp: the two commands are `make run` and `make test`.
 #
 #   make run  [APP=fileserver|echo|test_server] [PORT=8080] [PY=micropython|cpython]
-#             [HEAP=64k] [ARGS="--pool 2 ..."]
+#             [HEAP=192k] [BOARD=esp32_generic] [IFACE=127.0.0.1] [ARGS="--pool 2 ..."]
 #   make test            everything: lint, mpy-cross, stub check, all tests
 #                        (CPython, MicroPython, Autobahn, lws test client, Chromium)
 #   make autobahn        Autobahn|Testsuite against the echo app on both interpreters
@@ -15,6 +15,8 @@ STAMP := $(VENV)/.installed
 
 APP ?= fileserver
 PORT ?= 8080
+# loopback unless asked (IFACE=0.0.0.0 to reach it from another machine)
+IFACE ?= 127.0.0.1
 PY ?= micropython
 HEAP ?=
 ARGS ?=
@@ -47,10 +49,11 @@ deps:
 # image built from the app's assets (PY=cpython serves the directory).
 run: venv $(if $(RUN_HEAP),mpy-host)
 ifeq ($(PY),cpython)
-	$(VPY) firmware/main.py --app $(APP) --port $(PORT) $(ARGS)
+	$(VPY) firmware/main.py --app $(APP) --port $(PORT) --iface $(IFACE) $(ARGS)
 else
 	@mkdir -p build
-	$(MPY) $(if $(RUN_HEAP),-X heapsize=$(RUN_HEAP)) firmware/main.py --app $(APP) --port $(PORT) \
+	$(MPY) $(if $(RUN_HEAP),-X heapsize=$(RUN_HEAP)) firmware/main.py --app $(APP) \
+		--port $(PORT) --iface $(IFACE) \
 		--flash build/flash-$(APP).img $(if $(RUN_HEAP),--lib build/mpy/host) \
 		$(if $(BOARD),--board $(BOARD)) $(ARGS)
 endif
