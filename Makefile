@@ -5,6 +5,7 @@
 #   make test            everything: lint, mpy-cross, stub check, all tests
 #                        (CPython, MicroPython, Autobahn, lws test client, Chromium)
 #   make autobahn        Autobahn|Testsuite against the echo app on both interpreters
+#   make bench           benchmarks against microdot (figures and ratios)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -31,7 +32,7 @@ RUN_HEAP := $(or $(HEAP),$(BOARD_HEAP))
 ARCHS := xtensawin armv6m
 LIB_SOURCES := $(wildcard lws_mp/*.py)
 
-.PHONY: all run test venv deps lint mpy mpy-host stubcheck pytest autobahn clean
+.PHONY: all run test venv deps lint mpy mpy-host stubcheck pytest autobahn bench clean
 
 all: test
 
@@ -98,6 +99,10 @@ autobahn: venv
 test: lint mpy stubcheck
 	tools/autobahn/setup.sh
 	$(MAKE) --no-print-directory pytest
+
+# figures and ratios against microdot on the same interpreter (no pass/fail)
+bench: venv
+	benchmarks/run.sh
 
 clean:
 	rm -rf build .pytest_cache
