@@ -358,11 +358,12 @@ def test_405_post_to_a_mounted_file(www_server, interp):
     srv = www_server(interp)
     s = connect(srv)
     try:
-        # no body: the connection can go on
+        # refused with Connection: close, as every protocol error is
         s.sendall(b"POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         (r,), _ = read_responses(s, 1)
         assert r.status == 405
         assert r.header("allow") == "GET, HEAD"
+        assert r.header("connection") == "close"
     finally:
         s.close()
     # with a body nobody will read: answered, then closed

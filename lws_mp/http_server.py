@@ -331,6 +331,10 @@ def _body_complete(wsi, mv, pos, end, in_ah):
     ctx.change_events(wsi, 0, POLLIN)
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
         ctx.close(wsi)
+        return
+    if not wsi.closed and not wsi.transaction_done and not wsi.pending_timeout:
+        # the answer is still to come: bounded as after LWS_CALLBACK_HTTP
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
 
 
 def writable(wsi):

@@ -45,6 +45,7 @@ def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
         wsi.headers_sent = True
         return issue_raw(wsi, mv)
     if base in (_LWS_WRITE_HTTP, _LWS_WRITE_HTTP_FINAL):
+        wsi.headers_sent = True  # the answer has begun, whatever wrote its head
         if wsi.head:
             return len_  # HEAD: the body is not sent
         return issue_raw(wsi, mv)

@@ -537,7 +537,13 @@ def periodic(ctx, now):
         if ws.ping_pending or _port.ticks_diff(now, ws.last_rx) < interval * 1000:
             continue
         ws.ping_pending = True
-        _send_frame(wsi, OP_PING, True, b"", 0)
+        try:
+            _send_frame(wsi, OP_PING, True, b"", 0)
+        except Exception as e:  # MemoryError included: this connection only
+            lwsl_info("ping failed %r", e)
+            wsi.state = LWSS_DEAD_SOCKET
+            ctx.close(wsi)
+            continue
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, ctx.timeout_secs)
 
 
