@@ -29,7 +29,7 @@ def serve(app, port=8080, iface=None, root=None, max_ms=0, **opts):
     info = app.make_info(port, iface, root, **opts)
     ctx = lws_create_context(info)
     if ctx is None:
-        print("could not create the context (port %d in use?)" % port)
+        print("could not create the context (the log above says why)")
         sys.exit(1)
     tick_ms = getattr(app, "TICK_MS", 0)
     tick = getattr(app, "tick", None)

@@ -12,93 +12,61 @@ MicroPython name what you import.)
 
 import sys
 
-# function / class -> the module that defines it
-_WHERE = {
-    "LWS_O_CREAT": "file_ops",
-    "LWS_O_RDONLY": "file_ops",
-    "LWS_O_RDWR": "file_ops",
-    "LWS_O_TRUNC": "file_ops",
-    "LWS_O_WRONLY": "file_ops",
-    "lws_add_http_header_by_name": "http_response",
-    "lws_add_http_header_by_token": "http_response",
-    "lws_add_http_header_content_length": "http_response",
-    "lws_add_http_header_status": "http_response",
-    "lws_adopt_socket": "service",
-    "lws_adopt_socket_readbuf": "service",
-    "lws_callback_all_protocol": "api",
-    "lws_callback_http_dummy": "http_server",
-    "lws_callback_on_writable": "api",
-    "lws_callback_on_writable_all_protocol": "api",
-    "lws_cancel_service": "service",
-    "lws_cancel_service_pt": "service",
-    "lws_canonical_hostname": "context",
-    "lws_cgi": "api",
-    "lws_cgi_kill": "api",
-    "lws_close_reason": "api",
-    "lws_context_creation_info": "structs",
-    "lws_context_destroy": "context",
-    "lws_context_user": "context",
-    "lws_create_context": "context",
-    "lws_extension": "structs",
-    "lws_finalize_http_header": "http_response",
-    "lws_frame_is_binary": "ws_server",
-    "lws_get_context": "api",
-    "lws_get_library_version": "context",
-    "lws_get_peer_addresses": "api",
-    "lws_get_protocol": "api",
-    "lws_get_socket_fd": "api",
-    "lws_get_urlarg_by_name": "hdr",
-    "lws_hdr_copy": "hdr",
-    "lws_hdr_copy_fragment": "hdr",
-    "lws_hdr_fragment_length": "hdr",
-    "lws_hdr_str": "hdr",
-    "lws_hdr_total_length": "hdr",
-    "lws_http_mount": "structs",
-    "lws_http_transaction_completed": "http_server",
-    "lws_is_final_fragment": "ws_server",
-    "lws_is_ssl": "api",
-    "lws_parse_uri": "uri",
-    "lws_partial_buffered": "output",
-    "lws_plat_file_ops": "file_ops",
-    "lws_plat_file_write_atomic": "file_ops",
-    "lws_pollargs": "structs",
-    "lws_pollfd": "structs",
-    "lws_protocols": "structs",
-    "lws_remaining_packet_payload": "ws_server",
-    "lws_return_http_status": "http_response",
-    "lws_rx_flow_allow_all_protocol": "api",
-    "lws_rx_flow_control": "api",
-    "lws_serve_http_file": "serve_file",
-    "lws_service": "service",
-    "lws_service_adjust_timeout": "service",
-    "lws_service_fd": "service",
-    "lws_service_fd_tsi": "service",
-    "lws_set_log_level": "log",
-    "lws_set_proxy": "api",
-    "lws_set_timeout": "context",
-    "lws_token_limits": "structs",
-    "lws_tokens": "structs",
-    "lws_write": "write",
-    "lws_wsi_user": "api",
-    "lwsl_client": "log",
-    "lwsl_debug": "log",
-    "lwsl_emit_stderr": "log",
-    "lwsl_err": "log",
-    "lwsl_ext": "log",
-    "lwsl_header": "log",
-    "lwsl_info": "log",
-    "lwsl_latency": "log",
-    "lwsl_notice": "log",
-    "lwsl_parser": "log",
-    "lwsl_timestamp": "log",
-    "lwsl_warn": "log",
-}
+# the module that defines each function / class: one string per module,
+# searched on first use (no table of name objects held in RAM)
+_WHERE = (
+    ("api",
+     " lws_callback_all_protocol lws_callback_on_writable "
+     "lws_callback_on_writable_all_protocol lws_cgi lws_cgi_kill "
+     "lws_close_reason lws_get_context lws_get_peer_addresses "
+     "lws_get_protocol lws_get_socket_fd lws_is_ssl "
+     "lws_rx_flow_allow_all_protocol lws_rx_flow_control lws_set_proxy "
+     "lws_wsi_user "),
+    ("context",
+     " lws_canonical_hostname lws_context_destroy lws_context_user "
+     "lws_create_context lws_get_library_version lws_set_timeout "),
+    ("file_ops",
+     " LWS_O_CREAT LWS_O_RDONLY LWS_O_RDWR LWS_O_TRUNC LWS_O_WRONLY "
+     "lws_plat_file_ops lws_plat_file_write_atomic "),
+    ("hdr",
+     " lws_get_urlarg_by_name lws_hdr_copy lws_hdr_copy_fragment "
+     "lws_hdr_fragment_length lws_hdr_str lws_hdr_total_length "),
+    ("http_response",
+     " lws_add_http_header_by_name lws_add_http_header_by_token "
+     "lws_add_http_header_content_length lws_add_http_header_status "
+     "lws_finalize_http_header lws_return_http_status "),
+    ("http_server",
+     " lws_callback_http_dummy lws_http_transaction_completed "),
+    ("log",
+     " lws_set_log_level lwsl_client lwsl_debug lwsl_emit_stderr lwsl_err "
+     "lwsl_ext lwsl_header lwsl_info lwsl_latency lwsl_notice lwsl_parser "
+     "lwsl_timestamp lwsl_warn "),
+    ("output",
+     " lws_partial_buffered "),
+    ("serve_file",
+     " lws_serve_http_file "),
+    ("service",
+     " lws_adopt_socket lws_adopt_socket_readbuf lws_cancel_service "
+     "lws_cancel_service_pt lws_service lws_service_adjust_timeout "
+     "lws_service_fd lws_service_fd_tsi "),
+    ("structs",
+     " lws_context_creation_info lws_extension lws_http_mount lws_pollargs "
+     "lws_pollfd lws_protocols lws_token_limits lws_tokens "),
+    ("uri",
+     " lws_parse_uri "),
+    ("write",
+     " lws_write "),
+    ("ws_server",
+     " lws_frame_is_binary lws_is_final_fragment "
+     "lws_remaining_packet_payload "),
+)
 
 
 def _module_of(name):
-    m = _WHERE.get(name)
-    if m is not None:
-        return m
+    key = " " + name + " "
+    for module, names in _WHERE:
+        if key in names:
+            return module
     if name.startswith("LWS_CALLBACK_"):
         return "consts_callback"
     if name.startswith("WSI_") or name == "HEADER_TOKEN_NAMES":
@@ -129,6 +97,7 @@ if sys.implementation.name != "micropython":
     def _all():
         from . import consts
 
-        return sorted(_WHERE) + [n for n in dir(consts) if n.isupper() and n[0] != "_"]
+        names = [n for _, ns in _WHERE for n in ns.split()]
+        return sorted(names) + [n for n in dir(consts) if n.isupper() and n[0] != "_"]
 
     __all__ = _all()

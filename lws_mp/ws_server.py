@@ -212,6 +212,10 @@ def _process(wsi, mv, pos, end):
                 _payload(wsi, ws, mv[pos:pos], 0)
             continue
         take = ws.remaining if ws.remaining < end - pos else end - pos
+        if take > ws.rx_size - ws.rxlen and not hdr.opcode & 8:
+            # at most one RECEIVE per pass, so rx flow control turned off
+            # by that callback holds back the rest at once, as lws does
+            take = ws.rx_size - ws.rxlen
         chunk = mv[pos:pos + take]
         _port.unmask(chunk, take, hdr.mask, ws.phase)
         ws.phase = (ws.phase + take) & 3

@@ -197,3 +197,41 @@ def test_writeable_and_pool_released_after_upgrade():
     for ws in clients:
         assert ws.recv().text == "tick"
     lws_context_destroy(ctx)
+
+
+def test_rx_flow_control_holds_back_the_rest_of_a_read():
+    from lws_mp import lws_rx_flow_control
+
+    got = []
+
+    def cb(wsi, reason, user, in_, len_):
+        if reason == LWS_CALLBACK_RECEIVE:
+            got.append(bytes(in_[:1]))
+            if len(got) == 1:
+                lws_rx_flow_control(wsi, 0)  # nothing more until allowed
+        return 0
+
+    ctx, port = make_context(lambda p: lws_context_creation_info(
+        port=p, protocols=[lws_protocols("http", cb), lws_protocols("slow", cb, 0, 1024)]))
+    client = TestClient(ctx, port)
+    ws = client.ws_connect("/", "slow")
+    # one frame of three rx_buffer_size pieces, in one write (one read)
+    client.send(_client_frame(b"a" * 1024 + b"b" * 1024 + b"c" * 1024))
+    client.service(20)
+    assert got == [b"a"]
+    wsi = [w for w in ctx.slots if w is not None and w.ws is not None][0]
+    lws_rx_flow_control(wsi, 1)
+    client.pump(lambda: len(got) == 3, 3000)
+    assert got == [b"a", b"b", b"c"]  # held back, not lost, in order
+    assert ws.protocol == "slow"
+    lws_context_destroy(ctx)
+
+
+def _client_frame(payload, mask=b"\x01\x02\x03\x04"):
+    from lws_mp import _port
+
+    n = len(payload)
+    head = bytes((0x82, 0x80 | 126, n >> 8, n & 0xFF)) + mask
+    body = bytearray(payload)
+    _port.unmask(memoryview(body), n, mask, 0)
+    return head + bytes(body)
