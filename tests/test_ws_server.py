@@ -200,7 +200,7 @@ def test_writeable_and_pool_released_after_upgrade():
 
 
 def test_rx_flow_control_holds_back_the_rest_of_a_read():
-    from lws_mp import lws_rx_flow_control
+    from lws_mp import lws_rx_flow_allow_all_protocol, lws_rx_flow_control
 
     got = []
 
@@ -219,8 +219,7 @@ def test_rx_flow_control_holds_back_the_rest_of_a_read():
     client.send(_client_frame(b"a" * 1024 + b"b" * 1024 + b"c" * 1024))
     client.service(20)
     assert got == [b"a"]
-    wsi = [w for w in ctx.slots if w is not None and w.ws is not None][0]
-    lws_rx_flow_control(wsi, 1)
+    lws_rx_flow_allow_all_protocol(ctx, ctx.protocols[1])
     client.pump(lambda: len(got) == 3, 3000)
     assert got == [b"a", b"b", b"c"]  # held back, not lost, in order
     assert ws.protocol == "slow"

@@ -14,6 +14,11 @@ import array
 import binascii
 
 from lws_mp import (
+    lws_is_final_fragment,
+    lws_frame_is_binary,
+    LWS_WRITE_NO_FIN,
+    LWS_WRITE_CONTINUATION,
+    LWS_WRITE_BINARY,
     LWS_CALLBACK_CLOSED,
     LWS_CALLBACK_ESTABLISHED,
     LWS_CALLBACK_HTTP,
@@ -48,7 +53,6 @@ from lws_mp import (
     lws_http_transaction_completed,
     lws_partial_buffered,
     lws_protocols,
-    lws_rx_flow_allow_all_protocol,
     lws_rx_flow_control,
     lws_write,
 )
@@ -147,8 +151,12 @@ def callback_dumb_increment(wsi, reason, pss, in_, len_):
 
 RING_BYTES = 8192
 RING_SLOTS = 128
-# a message up to this size is received, and mirrored, whole
+# the largest piece of a message a RECEIVE hands over (bigger messages come
+# in pieces and are mirrored as the same one message, in fragments)
 MIRROR_RX = 4096
+_FIN = 1
+_CONT = 2
+_BINARY = 4
 
 
 class MirrorRing:
@@ -162,6 +170,7 @@ class MirrorRing:
         self.arena = bytearray(size)
         self.start = array.array("H", [0] * slots)
         self.length = array.array("H", [0] * slots)
+        self.flags = bytearray(slots)  # _FIN / _CONT / _BINARY per entry
         self.head = 0  # sequence number of the next entry
         self.tail = 0  # oldest entry still kept
         self.write_pos = 0
@@ -178,7 +187,7 @@ class MirrorRing:
     def room_for(self, n):
         return self.head - self.tail < len(self.start) and self.free_bytes() >= n + LWS_PRE
 
-    def push(self, data, n):
+    def push(self, data, n, flags):
         if not self.room_for(n):
             self.dropped += 1
             return False
@@ -189,6 +198,7 @@ class MirrorRing:
         i = self.head % len(self.start)
         self.start[i] = pos + LWS_PRE
         self.length[i] = n
+        self.flags[i] = flags
         self.arena[pos + LWS_PRE:pos + LWS_PRE + n] = data[:n]
         self.write_pos = pos + need
         self.head += 1
@@ -206,9 +216,12 @@ class MirrorSession:
     def __init__(self):
         self.next = -1  # next ring entry this client still has to get
         self.wsi = None
+        self.reading = True  # rx flow control as last set for this client
 
 
-_mirror = {"ring": None, "sessions": [], "choked": False}
+# "owner": the client whose message is part-way into the ring.  Its pieces
+# must stay together, so while it has one open every other sender waits.
+_mirror = {"ring": None, "sessions": [], "owner": None}
 
 
 def _mirror_release(ring):
@@ -219,19 +232,16 @@ def _mirror_release(ring):
     ring.release_to(min(s.next for s in sessions))
 
 
-def _choke_all(ring):
-    """Pause every sender while the ring could not take one more piece, so
-    nothing is ever dropped; readers draining it let them go on."""
-    if not _mirror["choked"] and not ring.room_for(MIRROR_RX):
-        _mirror["choked"] = True
-        for s in _mirror["sessions"]:
-            lws_rx_flow_control(s.wsi, 0)
-
-
-def _unchoke_all(ring, wsi):
-    if _mirror["choked"] and ring.room_for(MIRROR_RX):
-        _mirror["choked"] = False
-        lws_rx_flow_allow_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
+def _update_flow(ring):
+    """Let a client send while the ring can take one more piece and no other
+    client's message is half in; pause it otherwise.  Nothing is dropped."""
+    room = ring.room_for(MIRROR_RX)
+    owner = _mirror["owner"]
+    for s in _mirror["sessions"]:
+        want = room and (owner is None or owner is s)
+        if want != s.reading:
+            s.reading = want
+            lws_rx_flow_control(s.wsi, 1 if want else 0)
 
 
 def callback_lws_mirror(wsi, reason, pss, in_, len_):
@@ -239,28 +249,39 @@ def callback_lws_mirror(wsi, reason, pss, in_, len_):
     if reason == LWS_CALLBACK_PROTOCOL_INIT:
         _mirror["ring"] = MirrorRing()
         _mirror["sessions"] = []
-        _mirror["choked"] = False
+        _mirror["owner"] = None
     elif reason == LWS_CALLBACK_PROTOCOL_DESTROY:
         _mirror["ring"] = None
         _mirror["sessions"] = []
+        _mirror["owner"] = None
     elif reason == LWS_CALLBACK_ESTABLISHED:
         pss.next = ring.head
         pss.wsi = wsi
         _mirror["sessions"].append(pss)
-        if _mirror["choked"]:
-            lws_rx_flow_control(wsi, 0)
+        _update_flow(ring)
     elif reason == LWS_CALLBACK_CLOSED:
         if pss in _mirror["sessions"]:
             _mirror["sessions"].remove(pss)
+        if _mirror["owner"] is pss:
+            # its message will never end: close it for the readers
+            _mirror["owner"] = None
+            ring.push(b"", 0, _CONT | _FIN)
+            lws_callback_on_writable_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
         _mirror_release(ring)
-        _unchoke_all(ring, wsi)
+        _update_flow(ring)
     elif reason == LWS_CALLBACK_SERVER_WRITEABLE:
         sent = 0
         while pss.next < ring.head and sent < 4:
             i = pss.next % RING_SLOTS
             n = ring.length[i]
-            # as lws' mirror: each piece received goes out as one message
-            if lws_write(wsi, ring.arena, n, LWS_WRITE_TEXT, ring.start[i]) < n:
+            fl = ring.flags[i]
+            if fl & _CONT:
+                wp = LWS_WRITE_CONTINUATION
+            else:
+                wp = LWS_WRITE_BINARY if fl & _BINARY else LWS_WRITE_TEXT
+            if not fl & _FIN:
+                wp |= LWS_WRITE_NO_FIN
+            if lws_write(wsi, ring.arena, n, wp, ring.start[i]) < n:
                 return -1
             pss.next += 1
             sent += 1
@@ -269,11 +290,18 @@ def callback_lws_mirror(wsi, reason, pss, in_, len_):
         _mirror_release(ring)
         if pss.next < ring.head:
             lws_callback_on_writable(wsi)
-        _unchoke_all(ring, wsi)
+        _update_flow(ring)
     elif reason == LWS_CALLBACK_RECEIVE:
-        if not ring.push(in_, len_):
-            print("mirror: ring full, piece dropped")
-        _choke_all(ring)
+        owner = _mirror["owner"]
+        final = lws_is_final_fragment(wsi)
+        fl = (_CONT if owner is pss else 0) | (_FIN if final else 0)
+        if lws_frame_is_binary(wsi):
+            fl |= _BINARY
+        if owner is not None and owner is not pss or not ring.push(in_, len_, fl):
+            print("mirror: piece dropped")
+        else:
+            _mirror["owner"] = None if final else pss
+        _update_flow(ring)
         lws_callback_on_writable_all_protocol(lws_get_context(wsi), lws_get_protocol(wsi))
     return 0
 
