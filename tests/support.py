@@ -16,6 +16,28 @@ def skip(reason):
     raise SkipTest(reason)
 
 
+def reply(wsi, body, code=200):
+    """Answer an HTTP request with ``body`` the lws way (header helpers,
+    two writes) and complete the transaction; the callback's return value."""
+    from lws_mp import (
+        LWS_WRITE_HTTP,
+        LWS_WRITE_HTTP_HEADERS,
+        lws_add_http_header_content_length,
+        lws_add_http_header_status,
+        lws_finalize_http_header,
+        lws_http_transaction_completed,
+        lws_write,
+    )
+
+    buf = bytearray()
+    lws_add_http_header_status(wsi, code, buf)
+    lws_add_http_header_content_length(wsi, len(body), buf)
+    lws_finalize_http_header(wsi, buf)
+    lws_write(wsi, buf, len(buf), LWS_WRITE_HTTP_HEADERS)
+    lws_write(wsi, body, len(body), LWS_WRITE_HTTP)
+    return -1 if lws_http_transaction_completed(wsi) else 0
+
+
 _next_port = [0]
 
 

@@ -18,18 +18,12 @@ from lws_mp import (
     LWS_CALLBACK_RECEIVE,
     LWS_CALLBACK_SERVER_WRITEABLE,
     LWS_CALLBACK_UNLOCK_POLL,
-    LWS_WRITE_HTTP,
-    LWS_WRITE_HTTP_HEADERS,
     LWS_WRITE_BINARY,
     LWS_WRITE_TEXT,
-    lws_add_http_header_content_length,
-    lws_add_http_header_status,
     lws_callback_on_writable,
     lws_cancel_service,
     lws_context_creation_info,
     lws_context_destroy,
-    lws_finalize_http_header,
-    lws_http_transaction_completed,
     lws_pollfd,
     lws_partial_buffered,
     lws_protocols,
@@ -39,20 +33,10 @@ from lws_mp import (
 )
 from lws_mp import _port, aio
 from lws_mp.testing import TestClient
-from support import IS_MICROPYTHON, make_context
+from support import IS_MICROPYTHON, make_context, reply as _reply
 
 POLLIN = select.POLLIN
 POLLOUT = select.POLLOUT
-
-
-def _reply(wsi, body, code=200):
-    buf = bytearray()
-    lws_add_http_header_status(wsi, code, buf)
-    lws_add_http_header_content_length(wsi, len(body), buf)
-    lws_finalize_http_header(wsi, buf)
-    lws_write(wsi, buf, len(buf), LWS_WRITE_HTTP_HEADERS)
-    lws_write(wsi, body, len(body), LWS_WRITE_HTTP)
-    return -1 if lws_http_transaction_completed(wsi) else 0
 
 
 class App:

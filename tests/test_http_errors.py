@@ -15,24 +15,17 @@ from lws_mp import (
     LWS_CALLBACK_HTTP,
     LWS_CALLBACK_HTTP_BODY,
     LWS_CALLBACK_HTTP_BODY_COMPLETION,
-    lws_add_http_header_content_length,
-    lws_add_http_header_status,
     lws_callback_http_dummy,
     lws_context_creation_info,
     lws_context_destroy,
-    lws_finalize_http_header,
     lws_http_mount,
-    lws_http_transaction_completed,
     lws_protocols,
     lws_service,
-    lws_write,
-    LWS_WRITE_HTTP,
-    LWS_WRITE_HTTP_HEADERS,
 )
 from lws_mp import _port
 from lws_mp.http_response import STATUS_TEXT
 from lws_mp.testing import ClientTimeout, TestClient
-from support import flash_root, is_littlefs, make_context, write_file
+from support import flash_root, is_littlefs, make_context, reply as _reply, write_file
 
 HEADER_DATA = 1024  # max_http_header_data of the contexts here
 BODY_MAX = 1000  # max_http_body_size
@@ -40,16 +33,6 @@ INDEX = b"<h1>served root</h1>\n"
 OK_TXT = b"plain file\n"
 PAGE = b"<p>sub page</p>\n"
 SECRET = b"TOP-SECRET-7f3a9c-DO-NOT-SERVE"
-
-
-def _reply(wsi, body, code=200):
-    buf = bytearray()
-    lws_add_http_header_status(wsi, code, buf)
-    lws_add_http_header_content_length(wsi, len(body), buf)
-    lws_finalize_http_header(wsi, buf)
-    lws_write(wsi, buf, len(buf), LWS_WRITE_HTTP_HEADERS)
-    lws_write(wsi, body, len(body), LWS_WRITE_HTTP)
-    return -1 if lws_http_transaction_completed(wsi) else 0
 
 
 class App:

@@ -6,36 +6,19 @@ from lws_mp import (
     LWS_CALLBACK_HTTP_BODY,
     LWS_CALLBACK_HTTP_BODY_COMPLETION,
     LWS_CALLBACK_HTTP_WRITEABLE,
-    LWS_WRITE_HTTP,
-    LWS_WRITE_HTTP_HEADERS,
     WSI_TOKEN_HOST,
     WSI_TOKEN_HTTP_URI_ARGS,
-    lws_add_http_header_content_length,
-    lws_add_http_header_status,
     lws_callback_on_writable,
     lws_context_creation_info,
     lws_context_destroy,
-    lws_finalize_http_header,
     lws_hdr_copy,
     lws_hdr_copy_fragment,
     lws_hdr_fragment_length,
     lws_hdr_total_length,
-    lws_http_transaction_completed,
     lws_protocols,
-    lws_write,
 )
 from lws_mp.testing import TestClient
-from support import make_context
-
-
-def _reply(wsi, body, code=200):
-    buf = bytearray()
-    lws_add_http_header_status(wsi, code, buf)
-    lws_add_http_header_content_length(wsi, len(body), buf)
-    lws_finalize_http_header(wsi, buf)
-    lws_write(wsi, buf, len(buf), LWS_WRITE_HTTP_HEADERS)
-    lws_write(wsi, body, len(body), LWS_WRITE_HTTP)
-    return -1 if lws_http_transaction_completed(wsi) else 0
+from support import make_context, reply as _reply
 
 
 class App:

@@ -16,35 +16,18 @@ from lws_mp import (
     LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED,
     LWS_CALLBACK_WSI_CREATE,
     LWS_CALLBACK_WSI_DESTROY,
-    LWS_WRITE_HTTP,
-    LWS_WRITE_HTTP_HEADERS,
     PENDING_TIMEOUT_HTTP_CONTENT,
-    lws_add_http_header_content_length,
-    lws_add_http_header_status,
     lws_callback_on_writable,
     lws_cancel_service,
     lws_context_creation_info,
     lws_context_destroy,
-    lws_finalize_http_header,
-    lws_http_transaction_completed,
     lws_protocols,
     lws_service,
     lws_set_timeout,
-    lws_write,
 )
 from lws_mp import _port
 from lws_mp.testing import TestClient
-from support import IS_MICROPYTHON, make_context
-
-
-def _reply(wsi, body, code=200):
-    buf = bytearray()
-    lws_add_http_header_status(wsi, code, buf)
-    lws_add_http_header_content_length(wsi, len(body), buf)
-    lws_finalize_http_header(wsi, buf)
-    lws_write(wsi, buf, len(buf), LWS_WRITE_HTTP_HEADERS)
-    lws_write(wsi, body, len(body), LWS_WRITE_HTTP)
-    return -1 if lws_http_transaction_completed(wsi) else 0
+from support import IS_MICROPYTHON, make_context, reply as _reply
 
 
 def _server(cb, psd=0, **kw):
