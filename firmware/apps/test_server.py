@@ -5,7 +5,9 @@
   to 0, "closeme\\n" closes with 1001 "seeya".
 - lws-mirror-protocol: every message goes to every client, through one
   fixed-size ring; a sender is paused (rx flow control) while the ring is
-  too full for the slowest reader, so memory stays bounded.
+  too full for the slowest reader, or while another client's message is
+  half in it, so memory stays bounded, nothing is dropped and a message
+  bigger than one RECEIVE goes out whole.
 - lws-status: a JSON line with the number of clients of each protocol,
   sent to every status client when it changes.
 """
@@ -14,11 +16,6 @@ import array
 import binascii
 
 from lws_mp import (
-    lws_is_final_fragment,
-    lws_frame_is_binary,
-    LWS_WRITE_NO_FIN,
-    LWS_WRITE_CONTINUATION,
-    LWS_WRITE_BINARY,
     LWS_CALLBACK_CLOSED,
     LWS_CALLBACK_ESTABLISHED,
     LWS_CALLBACK_HTTP,
@@ -30,8 +27,11 @@ from lws_mp import (
     LWS_CALLBACK_SERVER_WRITEABLE,
     LWS_CLOSE_STATUS_GOINGAWAY,
     LWS_PRE,
+    LWS_WRITE_BINARY,
+    LWS_WRITE_CONTINUATION,
     LWS_WRITE_HTTP_FINAL,
     LWS_WRITE_HTTP_HEADERS,
+    LWS_WRITE_NO_FIN,
     LWS_WRITE_TEXT,
     WSI_TOKEN_HTTP_CONTENT_LENGTH,
     WSI_TOKEN_HTTP_TRANSFER_ENCODING,
@@ -45,12 +45,14 @@ from lws_mp import (
     lws_close_reason,
     lws_context_creation_info,
     lws_finalize_http_header,
+    lws_frame_is_binary,
     lws_get_context,
     lws_get_protocol,
     lws_hdr_copy,
     lws_hdr_total_length,
     lws_http_mount,
     lws_http_transaction_completed,
+    lws_is_final_fragment,
     lws_partial_buffered,
     lws_protocols,
     lws_rx_flow_control,
