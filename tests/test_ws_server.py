@@ -234,3 +234,50 @@ def _client_frame(payload, mask=b"\x01\x02\x03\x04"):
     body = bytearray(payload)
     _port.unmask(memoryview(body), n, mask, 0)
     return head + bytes(body)
+
+
+def test_garbage_after_the_handshake_never_breaks_the_server():
+    """Bounded fuzz (fixed seed): mutated and random frames get a protocol
+    answer or nothing, never an internal error, and the server goes on."""
+    import random
+
+    from lws_mp import LLL_ERR, lws_set_log_level
+
+    errors = []
+    lws_set_log_level(LLL_ERR, lambda level, line: errors.append(line))
+    try:
+        app = Echo()
+        ctx, port = _server(app, rx=64, max_ws_message_size=4096)
+        rnd = random.Random(1234) if hasattr(random, "Random") else None
+        seed = [7]
+
+        def rand(n):
+            if rnd is not None:
+                return rnd.randrange(n)
+            seed[0] = (seed[0] * 1103515245 + 12345) & 0x7FFFFFFF
+            return seed[0] % n
+
+        good = _client_frame(b"x" * 40)[0:2] + b"\x01\x02\x03\x04" + b"y" * 40
+        for i in range(60):
+            c = TestClient(ctx, port)
+            ws = c.ws_connect("/", "echo")
+            if i % 2:
+                blob = bytearray(good * (1 + rand(3)))
+                for _ in range(1 + rand(6)):
+                    blob[rand(len(blob))] = rand(256)
+            else:
+                blob = bytes(rand(256) for _ in range(1 + rand(200)))
+            c.send(bytes(blob))
+            c.service(10)
+            c.close()
+            assert ws is not None
+        # still serving as before
+        ws = TestClient(ctx, port).ws_connect("/", "echo")
+        ws.send_text("after")
+        assert ws.recv().text == "after"
+        lws_context_destroy(ctx)
+    finally:
+        from lws_mp import lwsl_emit_stderr
+
+        lws_set_log_level(LLL_ERR, lwsl_emit_stderr)
+    assert not [e for e in errors if "raised" in e or "out of memory" in e], errors[:3]
