@@ -61,4 +61,3 @@ class lws:
         self.close_status = 0
         self.close_reason = None
         self.closed = False
-        self.close_callback_due = 0  # which CLOSED reason is owed, if any
