@@ -58,11 +58,9 @@ try:
     import gc
 
     gc_collect = gc.collect
-    mem_free = getattr(gc, "mem_free", None)
     mem_alloc = getattr(gc, "mem_alloc", None)
 except ImportError:  # pragma: no cover
     gc_collect = None
-    mem_free = None
     mem_alloc = None
 
 

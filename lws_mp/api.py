@@ -62,7 +62,7 @@ def _conns(ctx, protocol):
 
 
 def lws_callback_on_writable_all_protocol(ctx, protocol):
-    for w in list(_conns(ctx, protocol)):
+    for w in _conns(ctx, protocol):
         lws_callback_on_writable(w)
     return 0
 
@@ -70,7 +70,7 @@ def lws_callback_on_writable_all_protocol(ctx, protocol):
 def lws_callback_all_protocol(ctx, protocol, reason):
     """Call ``reason`` on every ws connection of ``protocol``; nonzero from
     a callback closes that connection."""
-    for w in list(_conns(ctx, protocol)):
+    for w in _conns(ctx, protocol):
         if ctx.callback(w, protocol, reason, None, 0):
             ctx.close(w)
     return 0
@@ -94,7 +94,7 @@ def lws_rx_flow_control(wsi, enable):
 
 
 def lws_rx_flow_allow_all_protocol(ctx, protocol):
-    for w in list(_conns(ctx, protocol)):
+    for w in _conns(ctx, protocol):
         lws_rx_flow_control(w, 1)
 
 

@@ -25,7 +25,6 @@ _LWS_CALLBACK_PROTOCOL_DESTROY = const(28)
 _LWS_CALLBACK_PROTOCOL_INIT = const(27)
 _LWS_CALLBACK_UNLOCK_POLL = const(36)
 _LWS_CALLBACK_WSI_DESTROY = const(30)
-_LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
 _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = const(12)
 _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
 
@@ -37,7 +36,6 @@ DEFAULT_HEADER_POOL = 4
 DEFAULT_SERV_BUF = 4096
 DEFAULT_TIMEOUT_SECS = 20
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
-DEFAULT_RX_BUFFER = 4096
 
 # role handlers by ROLE_*, each imported the first time a connection needs
 # it: an HTTP-only firmware never loads the WebSocket role
@@ -256,7 +254,7 @@ class lws_context:
         else:
             wsi.user_space = size()
 
-    def close(self, wsi, status=0):
+    def close(self, wsi):
         """Close a connection: role callbacks, table, socket, WSI_DESTROY.
 
         With a stored send pending and no error, the close waits (bounded by
@@ -407,7 +405,7 @@ def lws_context_destroy(ctx):
             continue
         wsi.state = LWSS_DEAD_SOCKET
         wsi.trunc_len = 0
-        ctx.close(wsi, _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY)
+        ctx.close(wsi)
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
         ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_DESTROY)

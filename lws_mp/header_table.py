@@ -12,6 +12,8 @@ from ._port import const
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_COUNT = const(86)
 
+_NO_FRAGS = bytes(_WSI_TOKEN_COUNT)  # what reset copies over the fragment index
+
 
 
 class HeaderTable:
@@ -41,9 +43,7 @@ class HeaderTable:
         self.hdr_end = 0  # offset just past the blank line, once seen
         self.body_pos = 0  # first byte not yet consumed by the request
         self.nfrags = 1
-        fi = self.frag_index
-        for i in range(len(fi)):
-            fi[i] = 0
+        self.frag_index[:] = _NO_FRAGS
         self.method = -1
         self.http_version = 11
         self.head = False

@@ -43,14 +43,6 @@ METHODS = {
     b"DELETE": _WSI_TOKEN_DELETE_URI,
 }
 
-METHOD_TOKENS = (
-    _WSI_TOKEN_GET_URI,
-    _WSI_TOKEN_POST_URI,
-    _WSI_TOKEN_OPTIONS_URI,
-    _WSI_TOKEN_PUT_URI,
-    _WSI_TOKEN_PATCH_URI,
-    _WSI_TOKEN_DELETE_URI,
-)
 
 
 # bytes allowed in a method (RFC 7230 tchar)

@@ -7,9 +7,8 @@ from .http_parser import COMPLETE, NEED_MORE, parse_request
 from .http_response import lws_return_http_status, protocol_error
 from .log import lwsl_info, lwsl_notice
 from .mime import mime_type
-from .output import flush
+from .output import drain_stored
 from .wsi import (
-    LWSS_DEAD_SOCKET,
     LWSS_HTTP,
     LWSS_HTTP_BODY,
     LWSS_HTTP_SERVING,
@@ -339,21 +338,12 @@ def _body_complete(wsi, mv, pos, end, in_ah):
 
 def writable(wsi):
     ctx = wsi.context
-    if wsi.trunc_len:
-        if not flush(wsi) or wsi.closed:
-            return
-        if wsi.close_after_flush:
-            wsi.state = LWSS_DEAD_SOCKET
+    if not drain_stored(wsi):
+        return
+    if wsi.complete_after_flush:
+        wsi.complete_after_flush = False
+        if lws_http_transaction_completed(wsi):
             ctx.close(wsi)
-            return
-        if wsi.complete_after_flush:
-            wsi.complete_after_flush = False
-            if lws_http_transaction_completed(wsi):
-                ctx.close(wsi)
-            return
-    if wsi.close_after_flush:
-        wsi.state = LWSS_DEAD_SOCKET
-        ctx.close(wsi)
         return
     if wsi.file is not None:
         from .serve_file import finish, stream_some

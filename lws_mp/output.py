@@ -7,6 +7,7 @@ POLLOUT until it drains.
 
 from . import _port
 from .log import lwsl_warn
+from .wsi import LWSS_DEAD_SOCKET
 
 POLLOUT = _port.POLLOUT
 
@@ -70,6 +71,18 @@ def flush(wsi):
     # a big one-off buffer is not kept for the life of the connection
     if len(wsi.trunc) > 4096:
         wsi.trunc = None
+    return True
+
+
+def drain_stored(wsi):
+    """On writable, before anything new: send what is kept, and close if a
+    close was waiting for it.  True when the caller may write more."""
+    if wsi.trunc_len and (not flush(wsi) or wsi.closed):
+        return False
+    if wsi.close_after_flush:
+        wsi.state = LWSS_DEAD_SOCKET
+        wsi.context.close(wsi)
+        return False
     return True
 
 

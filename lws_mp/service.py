@@ -3,7 +3,6 @@
 from . import _port
 from .context import ROLES, role, role_of
 from .log import lwsl_err, lwsl_notice, lwsl_warn
-from .structs import lws_pollfd
 from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW
 from ._port import const
 
@@ -232,6 +231,3 @@ def lws_adopt_socket_readbuf(ctx, accept_fd, readbuf, len_):
         readbuf = memoryview(readbuf)[:len_]
     return adopt(ctx, accept_fd, addr, readbuf)
 
-
-def make_pollfd(fd, events, revents):
-    return lws_pollfd(fd, events, revents)

@@ -252,6 +252,26 @@ class TestClient:
         return WsClient(self, r)
 
 
+def _frame_bounds(rx):
+    """(header length, payload length) of the frame starting rx, once it is
+    all there; None before."""
+    if len(rx) < 2:
+        return None
+    n = rx[1] & 0x7F
+    p = 2
+    if n == 126:
+        p = 4
+    elif n == 127:
+        p = 10
+    if len(rx) < p:
+        return None
+    if p > 2:
+        n = 0
+        for i in range(2, p):
+            n = (n << 8) | rx[i]
+    return (p, n) if len(rx) >= p + n else None
+
+
 class WsMessage:
     def __init__(self, opcode, data):
         self.opcode = opcode
@@ -312,47 +332,17 @@ class WsClient:
     def recv_frame(self, timeout_ms=None):
         """(fin, opcode, payload) of the next frame from the server."""
         c = self.c
-        c.pump(lambda: self._frame_ready() or c.closed_by_peer, timeout_ms)
-        if not self._frame_ready():
+        c.pump(lambda: _frame_bounds(c.rx) is not None or c.closed_by_peer, timeout_ms)
+        bounds = _frame_bounds(c.rx)
+        if bounds is None:
             raise ClientTimeout("connection closed before a frame")
         rx = c.rx
-        b0 = rx[0]
-        b1 = rx[1]
-        if b1 & 0x80:
+        if rx[1] & 0x80:
             raise AssertionError("server frames must not be masked")
-        n = b1 & 0x7F
-        p = 2
-        if n == 126:
-            n = (rx[2] << 8) | rx[3]
-            p = 4
-        elif n == 127:
-            n = 0
-            for i in range(2, 10):
-                n = (n << 8) | rx[i]
-            p = 10
+        p, n = bounds
         payload = bytes(rx[p:p + n])
         c.rx = rx[p + n:]
-        return b0 >> 7, b0 & 0x0F, payload
-
-    def _frame_ready(self):
-        rx = self.c.rx
-        if len(rx) < 2:
-            return False
-        n = rx[1] & 0x7F
-        p = 2
-        if n == 126:
-            if len(rx) < 4:
-                return False
-            n = (rx[2] << 8) | rx[3]
-            p = 4
-        elif n == 127:
-            if len(rx) < 10:
-                return False
-            n = 0
-            for i in range(2, 10):
-                n = (n << 8) | rx[i]
-            p = 10
-        return len(rx) >= p + n
+        return rx[0] >> 7, rx[0] & 0x0F, payload
 
     def recv(self, timeout_ms=None):
         """The next whole message (pings answered, pongs skipped).

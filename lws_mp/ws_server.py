@@ -11,7 +11,7 @@ of at most that size otherwise.
 from . import _port
 from .http_response import protocol_error
 from .log import lwsl_info, lwsl_notice
-from .output import flush, issue_raw
+from .output import drain_stored, issue_raw
 from .ws_frame import (
     OK,
     OP_BINARY,
@@ -499,13 +499,8 @@ def write(wsi, buf, len_, wp, pre):
 
 def writable(wsi):
     ctx = wsi.context
-    if wsi.trunc_len:
-        if not flush(wsi) or wsi.closed:
-            return
-        if wsi.close_after_flush:
-            wsi.state = LWSS_DEAD_SOCKET
-            ctx.close(wsi)
-            return
+    if not drain_stored(wsi):
+        return
     if wsi.want_writable and wsi.state == LWSS_ESTABLISHED:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
