@@ -49,6 +49,8 @@ _WHERE = (
      " lws_adopt_socket lws_adopt_socket_readbuf lws_cancel_service "
      "lws_cancel_service_pt lws_service lws_service_adjust_timeout "
      "lws_service_fd lws_service_fd_tsi "),
+    ("token_names",
+     " HEADER_TOKEN_NAMES "),
     ("structs",
      " lws_context_creation_info lws_extension lws_http_mount lws_pollargs "
      "lws_pollfd lws_protocols lws_token_limits lws_tokens "),
@@ -67,27 +69,24 @@ def _module_of(name):
     for module, names in _WHERE:
         if key in names:
             return module
-    if name.startswith("LWS_CALLBACK_"):
-        return "consts_callback"
-    if name.startswith("WSI_") or name == "HEADER_TOKEN_NAMES":
-        return "consts_token"
-    if name.startswith("HTTP_STATUS_") or name.startswith("LWS_SERVER_OPTION_") or \
-            name.startswith("LWS_EXT_CB_") or name.startswith("EXTARG_"):
-        return "consts_misc"
-    if name.isupper() and not name.startswith("_"):
-        return "consts_core"
     return None
 
 
 def __getattr__(name):
     m = _module_of(name)
-    if m is None:
+    if m is not None:
+        v = getattr(__import__("lws_mp." + m, None, None, [name]), name)
+    elif name.isupper() and name[0] != "_":
+        # an lws constant: looked up in consts' tables
+        from .consts import value
+
+        v = value(name)
+    else:
         # a submodule (``from . import _viper`` asks the package first)
         try:
             return __import__("lws_mp." + name, None, None, ["_"])
         except ImportError:
             raise AttributeError(name)
-    v = getattr(__import__("lws_mp." + m, None, None, [name]), name)
     globals()[name] = v
     return v
 
@@ -98,6 +97,6 @@ if sys.implementation.name != "micropython":
         from . import consts
 
         names = [n for _, ns in _WHERE for n in ns.split()]
-        return sorted(names) + [n for n in dir(consts) if n.isupper() and n[0] != "_"]
+        return sorted(names) + consts.names()
 
     __all__ = _all()

@@ -49,3 +49,26 @@ def test_names_load_on_demand_from_the_package():
         pass
     else:
         raise AssertionError("unknown names must raise AttributeError")
+
+
+def test_constant_tables_resolve_every_name_to_its_own_value():
+    names = consts.names()
+    assert len(names) > 250
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert isinstance(consts.value(name), int), name
+    # names that are prefixes of others, or share a suffix, stay apart
+    assert consts.LWS_CALLBACK_CLOSED == 4 and consts.LWS_CALLBACK_CLOSED_HTTP == 5
+    assert consts.LWS_CALLBACK_RECEIVE == 6 and consts.LWS_CALLBACK_CLIENT_RECEIVE == 8
+    assert consts.LWS_CALLBACK_USER == 1000
+    assert consts.LWS_WRITE_NO_FIN == 0x40 and consts.LWS_PRE == 16
+    assert consts.CONTEXT_PORT_NO_LISTEN == -1
+    assert consts.WSI_TOKEN_COUNT == 86 and consts.LLL_COUNT == 10
+    assert consts.HTTP_STATUS_REQ_RANGE_NOT_SATISFIABLE == 416
+    assert consts.LWS_SERVER_OPTION_DISABLE_IPV6 == 1 << 5
+    for bad in ("LWS_CALLBACK_", "LWS_CALLBACK_NOPE", "LWS_PR", "RECEIVE", "WSI_TOKEN_HOST_"):
+        try:
+            consts.value(bad)
+        except AttributeError:
+            continue
+        raise AssertionError("%s must not resolve" % bad)
