@@ -4,6 +4,7 @@ No other lws_mp module looks at ``sys.implementation``; they import the
 helpers below instead.
 """
 
+import array
 import binascii
 import errno
 import os
@@ -75,8 +76,13 @@ def heap_used():
 
 if IS_MICROPYTHON:
     print_exception = sys.print_exception
+
+    def u16_array(n):
+        """n zeroed unsigned 16-bit slots, made from raw bytes (a list of
+        n ints first would take four times the array's size, in one block)."""
+        return array.array("H", bytes(2 * n))
 else:
-    from ._port_cpython import print_exception  # noqa: F401
+    from ._port_cpython import print_exception, u16_array  # noqa: F401
 
 
 # ---------------------------------------------------------------- sockets

@@ -4,6 +4,7 @@ Only imported when running on CPython; it is left out of the static check
 against the boards' stubs, since none of it runs there.
 """
 
+import array
 import codecs
 import time
 import traceback
@@ -21,6 +22,12 @@ def ticks_diff(a, b):
 
 def ticks_add(a, b):
     return a + b
+
+
+def u16_array(n):
+    a = array.array("H")
+    a.frombytes(bytes(2 * n))
+    return a
 
 
 def print_exception(exc):

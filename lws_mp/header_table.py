@@ -6,7 +6,7 @@ parsed header costs no copy.  The pool is allocated once, at context
 creation; a connection that finds no free table waits in arrival order.
 """
 
-import array
+from . import _port
 from ._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -23,7 +23,7 @@ class HeaderTable:
         self.size = size
         # fragments: [offset, length, next] triples; fragment 0 means "none"
         self.frag_cap = max(16, min(_WSI_TOKEN_COUNT * 2, size // 16))
-        self.frags = array.array("H", [0] * (3 * self.frag_cap))
+        self.frags = _port.u16_array(3 * self.frag_cap)
         self.frag_index = bytearray(_WSI_TOKEN_COUNT)
         self.wsi = None
         self.reset(0)

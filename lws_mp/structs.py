@@ -6,11 +6,16 @@ zeroed C struct would.  Keyword arguments set fields at construction.
 
 
 class _Struct:
-    _defaults = ()
+    """Fields are class attributes holding the lws defaults; an instance
+    holds only the fields that were set, so an unset field costs no RAM.
+    ``_fields`` names them in lws order, for positional arguments."""
+
+    _fields = ""
 
     def __init__(self, *args, **kw):
-        for i, (name, default) in enumerate(self._defaults):
-            setattr(self, name, args[i] if i < len(args) else default)
+        if args:
+            for name, v in zip(self._fields.split(), args):
+                setattr(self, name, v)
         for k in kw:
             if not hasattr(self, k):
                 raise AttributeError(k)
@@ -19,7 +24,7 @@ class _Struct:
     def __repr__(self):
         return "%s(%s)" % (
             self.__class__.__name__,
-            ", ".join("%s=%r" % (n, getattr(self, n)) for n, _ in self._defaults),
+            ", ".join("%s=%r" % (n, getattr(self, n)) for n in self._fields.split()),
         )
 
 
@@ -32,20 +37,20 @@ class lws_protocols(_Struct):
     ``rx_buffer_size``: the most RECEIVE hands over at once (0: 4096 as lws).
     """
 
-    _defaults = (
-        ("name", None),
-        ("callback", None),
-        ("per_session_data_size", 0),
-        ("rx_buffer_size", 0),
-        ("id", 0),
-        ("user", None),
-    )
+    _fields = "name callback per_session_data_size rx_buffer_size id user"
+    name = None
+    callback = None
+    per_session_data_size = 0
+    rx_buffer_size = 0
+    id = 0
+    user = None
 
 
 class lws_token_limits(_Struct):
     """Per-token length limits: token_len[WSI_TOKEN_*] = max bytes."""
 
-    _defaults = (("token_len", None),)
+    _fields = "token_len"
+    token_len = None
 
 
 class lws_http_mount(_Struct):
@@ -55,17 +60,19 @@ class lws_http_mount(_Struct):
     served by the library; other methods on a mount get 405.
     """
 
-    _defaults = (
-        ("mountpoint", "/"),
-        ("origin", None),
-        ("def_", "index.html"),
-        ("extra_mimetypes", None),
-        ("cache_max_age", 0),
-    )
+    _fields = "mountpoint origin def_ extra_mimetypes cache_max_age"
+    mountpoint = "/"
+    origin = None
+    def_ = "index.html"
+    extra_mimetypes = None
+    cache_max_age = 0
 
 
 class lws_extension(_Struct):
-    _defaults = (("name", None), ("callback", None), ("client_offer", None))
+    _fields = "name callback client_offer"
+    name = None
+    callback = None
+    client_offer = None
 
 
 class lws_context_creation_info(_Struct):
@@ -78,42 +85,49 @@ class lws_context_creation_info(_Struct):
     ``listen_backlog``, ``server_string`` (the Server: header).
     """
 
-    _defaults = (
-        ("port", 0),
-        ("iface", None),
-        ("protocols", None),
-        ("extensions", None),
-        ("token_limits", None),
-        ("ssl_cert_filepath", None),
-        ("ssl_private_key_filepath", None),
-        ("ssl_ca_filepath", None),
-        ("ssl_cipher_list", None),
-        ("http_proxy_address", None),
-        ("http_proxy_port", 0),
-        ("gid", -1),
-        ("uid", -1),
-        ("options", 0),
-        ("user", None),
-        ("ka_time", 0),
-        ("ka_probes", 0),
-        ("ka_interval", 0),
-        ("provided_client_ssl_ctx", None),
-        ("max_http_header_data", 0),
-        ("max_http_header_pool", 0),
-        ("count_threads", 0),
-        ("fd_limit_per_thread", 0),
-        ("timeout_secs", 0),
-        ("ecdh_curve", None),
-        # Python-side extras
-        ("pt_serv_buf_size", 0),
-        ("mounts", None),
-        ("fops", None),
-        ("max_http_body_size", 0),
-        ("listen_backlog", 0),
-        ("server_string", "lws_mp"),
-        ("ws_ping_pong_interval", 0),
-        ("max_ws_message_size", 0),
+    _fields = (
+        "port iface protocols extensions token_limits ssl_cert_filepath "
+        "ssl_private_key_filepath ssl_ca_filepath ssl_cipher_list http_proxy_address "
+        "http_proxy_port gid uid options user ka_time ka_probes ka_interval "
+        "provided_client_ssl_ctx max_http_header_data max_http_header_pool count_threads "
+        "fd_limit_per_thread timeout_secs ecdh_curve pt_serv_buf_size mounts fops "
+        "max_http_body_size listen_backlog server_string ws_ping_pong_interval "
+        "max_ws_message_size"
     )
+    port = 0
+    iface = None
+    protocols = None
+    extensions = None
+    token_limits = None
+    ssl_cert_filepath = None
+    ssl_private_key_filepath = None
+    ssl_ca_filepath = None
+    ssl_cipher_list = None
+    http_proxy_address = None
+    http_proxy_port = 0
+    gid = -1
+    uid = -1
+    options = 0
+    user = None
+    ka_time = 0
+    ka_probes = 0
+    ka_interval = 0
+    provided_client_ssl_ctx = None
+    max_http_header_data = 0
+    max_http_header_pool = 0
+    count_threads = 0
+    fd_limit_per_thread = 0
+    timeout_secs = 0
+    ecdh_curve = None
+    # Python-side extras
+    pt_serv_buf_size = 0
+    mounts = None
+    fops = None
+    max_http_body_size = 0
+    listen_backlog = 0
+    server_string = "lws_mp"
+    ws_ping_pong_interval = 0
+    max_ws_message_size = 0
 
 
 class lws_pollargs(_Struct):
@@ -123,22 +137,24 @@ class lws_pollargs(_Struct):
     want the object, not the number).
     """
 
-    _defaults = (("fd", -1), ("events", 0), ("prev_events", 0), ("sock", None))
-    fd: int
-    events: int
-    prev_events: int
-    sock: object
+    _fields = "fd events prev_events sock"
+    fd = -1
+    events = 0
+    prev_events = 0
+    sock = None
 
 
 class lws_pollfd(_Struct):
     """The pollfd handed to lws_service_fd: fd (number or socket object),
     events, revents."""
 
-    _defaults = (("fd", -1), ("events", 0), ("revents", 0))
-    fd: object
-    events: int
-    revents: int
+    _fields = "fd events revents"
+    fd = -1
+    events = 0
+    revents = 0
 
 
 class lws_tokens(_Struct):
-    _defaults = (("token", None), ("token_len", 0))
+    _fields = "token token_len"
+    token = None
+    token_len = 0
