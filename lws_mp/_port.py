@@ -65,6 +65,24 @@ except ImportError:  # pragma: no cover
     mem_alloc = None
 
 
+def gc_pace(every):
+    """Have MicroPython's GC collect after every ``every`` bytes allocated
+    (at most an eighth of the heap), unless the firmware set a threshold
+    itself; the bytes set, or 0 if it set nothing.
+
+    A server makes its long-lived objects (a connection, its buffers) amid
+    short-lived garbage (parsing, the handshake).  Collected rarely, the
+    survivors end up strewn across the heap and no large block stays free:
+    fragmentation, not use, is what fails first.  Collected often, new
+    objects fill the low holes and the top of the heap stays in one piece.
+    CPython: nothing to do."""
+    if not IS_MICROPYTHON or gc_collect is None or gc.threshold() != -1:
+        return 0
+    every = min(every, (gc.mem_free() + gc.mem_alloc()) // 8)
+    gc.threshold(every)
+    return every
+
+
 def heap_used():
     """Bytes of heap in use after a collection, or -1 where unknown."""
     if gc_collect:

@@ -31,6 +31,8 @@ _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
 LWS_LIBRARY_VERSION = "2.1.0 lws_mp-0.1.0"
 
 # lws defaults where the creation info leaves a field 0
+# MicroPython: collect after this many bytes allocated (see _port.gc_pace)
+_GC_EVERY = const(16384)
 DEFAULT_HEADER_DATA = 4096
 DEFAULT_HEADER_POOL = 4
 DEFAULT_SERV_BUF = 4096
@@ -78,12 +80,7 @@ class lws_context:
         self.max_http_body_size = info.max_http_body_size
         self.server_string = info.server_string or "lws_mp"
         self.mounts = list(info.mounts or ())
-        if info.fops is None:
-            from .file_ops import lws_plat_file_ops
-
-            self.fops = lws_plat_file_ops()
-        else:
-            self.fops = info.fops
+        self.fops = info.fops  # None: the platform's, made on first use
         if info.count_threads > 1:
             lwsl_warn("count_threads %d: lws_mp services one thread", info.count_threads)
         # every table is allocated here, once
@@ -116,6 +113,15 @@ class lws_context:
         self.max_ws_message_size = info.max_ws_message_size
         # one wsi the protocol-wide callbacks are issued on, as lws does
         self.dummy_wsi = lws(self, None, ROLE_RAW)
+
+    def file_ops(self):
+        """The file ops files are served with (file_ops is loaded only by a
+        context that serves a file)."""
+        if self.fops is None:
+            from .file_ops import lws_plat_file_ops
+
+            self.fops = lws_plat_file_ops()
+        return self.fops
 
     def start_sockets(self):
         """The cancel waker and (unless CONTEXT_PORT_NO_LISTEN) the listen
@@ -385,6 +391,9 @@ def lws_create_context(info):
         return None
     if not ctx.start_sockets():
         return None
+    every = _port.gc_pace(_GC_EVERY)
+    if every:
+        lwsl_info("gc threshold set: a collection every %d bytes allocated", every)
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
         if ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_INIT):

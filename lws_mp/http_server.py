@@ -6,7 +6,6 @@ from .http_body import ERROR, S_DONE, ChunkedDecoder
 from .http_parser import COMPLETE, NEED_MORE, parse_request
 from .http_response import lws_return_http_status, protocol_error
 from .log import lwsl_info, lwsl_notice
-from .mime import mime_type
 from .output import drain_stored
 from .wsi import (
     LWSS_HTTP,
@@ -399,7 +398,7 @@ def lws_http_transaction_completed(wsi):
 def closed(wsi):
     ctx = wsi.context
     if wsi.file is not None:
-        ctx.fops.close(wsi, wsi.file.fd)
+        ctx.file_ops().close(wsi, wsi.file.fd)
         wsi.file = None
     ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
 
@@ -443,7 +442,7 @@ def _mount_lookup(wsi, mount, uri):
     None when it has nothing."""
     from .serve_file import client_accepts_gzip
 
-    fops = wsi.context.fops
+    fops = wsi.context.file_ops()
     index = mount.def_ or "index.html"
     rel = uri[len(mount.mountpoint):].lstrip("/")
     path = mount.origin.rstrip("/") + "/" + rel
@@ -461,6 +460,7 @@ def _mount_lookup(wsi, mount, uri):
 
 
 def _serve_mount(wsi, mount, target):
+    from .mime import mime_type
     from .serve_file import lws_serve_http_file
 
     ctx = wsi.context

@@ -118,7 +118,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     ends with LWS_CALLBACK_HTTP_FILE_COMPLETION.
     """
     ctx = wsi.context
-    fops = ctx.fops
+    fops = ctx.file_ops()
     if isinstance(file, bytes):
         file = file.decode()
     gzip = False
@@ -211,7 +211,7 @@ def _completed_now(wsi):
 def stream_some(wsi):
     """Send the next pieces of the file; True when it is all sent."""
     ctx = wsi.context
-    fops = ctx.fops
+    fops = ctx.file_ops()
     fs = wsi.file
     buf = ctx.serv_mv
     size = len(buf)
@@ -249,7 +249,7 @@ def finish(wsi):
     ctx = wsi.context
     fs = wsi.file
     wsi.file = None
-    ctx.fops.close(wsi, fs.fd)
+    ctx.file_ops().close(wsi, fs.fd)
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
         ctx.close(wsi)
         return
