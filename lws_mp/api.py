@@ -48,30 +48,31 @@ def lws_callback_on_writable(wsi):
 
     Returns 1 if POLLOUT was asked for, 0 for a closed connection.
     """
-    if wsi.closed or wsi.role in (ROLE_LISTEN, ROLE_RAW):
+    role = wsi.role  # compared one by one: a tuple would be made per call
+    if wsi.closed or role == ROLE_LISTEN or role == ROLE_RAW:
         return 0
     wsi.want_writable = True
     wsi.context.change_events(wsi, POLLOUT, 0)
     return 1
 
 
-def _conns(ctx, protocol):
-    for w in ctx.slots:
-        if w is not None and not w.closed and w.protocol is protocol and w.role == ROLE_WS:
-            yield w
+def _is_conn_of(w, protocol):
+    # (the walks below are plain loops: a generator is an allocation per call)
+    return w is not None and not w.closed and w.protocol is protocol and w.role == ROLE_WS
 
 
 def lws_callback_on_writable_all_protocol(ctx, protocol):
-    for w in _conns(ctx, protocol):
-        lws_callback_on_writable(w)
+    for w in ctx.slots:
+        if _is_conn_of(w, protocol):
+            lws_callback_on_writable(w)
     return 0
 
 
 def lws_callback_all_protocol(ctx, protocol, reason):
     """Call ``reason`` on every ws connection of ``protocol``; nonzero from
     a callback closes that connection."""
-    for w in _conns(ctx, protocol):
-        if ctx.callback(w, protocol, reason, None, 0):
+    for w in ctx.slots:
+        if _is_conn_of(w, protocol) and ctx.callback(w, protocol, reason, None, 0):
             ctx.close(w)
     return 0
 
@@ -79,7 +80,8 @@ def lws_callback_all_protocol(ctx, protocol, reason):
 def lws_rx_flow_control(wsi, enable):
     """0 stops reading this connection, 1 resumes."""
     wsi.rxflow_disabled = not enable
-    if wsi.role in (ROLE_HTTP, ROLE_WS) and not wsi.closed:
+    role = wsi.role
+    if (role == ROLE_HTTP or role == ROLE_WS) and not wsi.closed:
         ctx = wsi.context
         if not enable:
             ctx.change_events(wsi, 0, POLLIN)
@@ -88,14 +90,15 @@ def lws_rx_flow_control(wsi, enable):
             if not wsi.pending_rx:
                 wsi.pending_rx = True
                 ctx.pending.append(wsi)
-        elif wsi.role == ROLE_WS or wsi.ah is not None:
+        elif role == ROLE_WS or wsi.ah is not None:
             ctx.change_events(wsi, POLLIN, 0)
     return 0
 
 
 def lws_rx_flow_allow_all_protocol(ctx, protocol):
-    for w in _conns(ctx, protocol):
-        lws_rx_flow_control(w, 1)
+    for w in ctx.slots:
+        if _is_conn_of(w, protocol):
+            lws_rx_flow_control(w, 1)
 
 
 def lws_set_proxy(ctx, proxy):

@@ -28,6 +28,7 @@ class FrameHeader:
         self.reset()
 
     def reset(self):
+        self.done = False
         self.have = 0
         self.need = 2
         self.fin = 0
@@ -37,24 +38,30 @@ class FrameHeader:
         self.length = 0
 
     def feed(self, mv, pos, end):
-        """Take header bytes from mv[pos:end]; returns (new_pos, complete)."""
+        """Take header bytes from mv[pos:end]; returns the new pos, and
+        ``done`` says whether the header is complete (and decoded).
+
+        Byte by byte: a header is 2 to 14 bytes, and a slice of mv would be
+        an allocation per frame."""
         buf = self.buf
-        while self.have < self.need:
+        have = self.have
+        need = self.need
+        while have < need:
             if pos >= end:
-                return pos, False
-            take = self.need - self.have
-            if take > end - pos:
-                take = end - pos
-            buf[self.have:self.have + take] = mv[pos:pos + take]
-            self.have += take
-            pos += take
-            if self.have == 2:
+                self.have = have
+                return pos
+            buf[have] = mv[pos]
+            have += 1
+            pos += 1
+            if have == 2:
                 b1 = buf[1]
                 ln = b1 & 0x7F
-                ext = 2 if ln == 126 else 8 if ln == 127 else 0
-                self.need = 2 + (4 if b1 & 0x80 else 0) + ext
+                need = 2 + (4 if b1 & 0x80 else 0) + (2 if ln == 126 else 8 if ln == 127 else 0)
+                self.need = need
+        self.have = have
+        self.done = True
         self._decode()
-        return pos, True
+        return pos
 
     def _decode(self):
         buf = self.buf
@@ -76,7 +83,11 @@ class FrameHeader:
             p = 10
         self.length = ln
         if self.masked:
-            self.mask[0:4] = buf[p:p + 4]
+            m = self.mask
+            m[0] = buf[p]
+            m[1] = buf[p + 1]
+            m[2] = buf[p + 2]
+            m[3] = buf[p + 3]
 
     def check(self, client_frames_masked=True):
         """Protocol rules a header alone can break: OK or a close status."""

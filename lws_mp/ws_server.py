@@ -73,32 +73,34 @@ _OPCODES = {
 
 
 class WsConn:
-    """Per-connection WebSocket state."""
+    """Per-connection WebSocket state (defaults as class attributes, as in
+    wsi.lws: the instance holds only what changed)."""
+
+    in_payload = False
+    remaining = 0  # payload bytes of this frame still to come
+    phase = 0  # position in the 4-byte mask
+    msg_opcode = 0  # TEXT / BINARY while a message is open
+    msg_len = 0
+    rxbuf = None
+    rxlen = 0
+    ctl = None
+    ctl_len = 0
+    close_sent = False
+    ping_pending = False
+    # input read but not yet processed because rx flow control stopped it
+    stash = None
+    stash_pos = 0
+    stash_len = 0
+    # what the RECEIVE callback may ask about
+    cb_remaining = 0
+    cb_final = False
+    binary = False
 
     def __init__(self, rx_size):
         self.hdr = FrameHeader()
-        self.in_payload = False
-        self.remaining = 0  # payload bytes of this frame still to come
-        self.phase = 0  # position in the 4-byte mask
-        self.msg_opcode = 0  # TEXT / BINARY while a message is open
-        self.msg_len = 0
         self.utf8 = _port.Utf8Validator()
         self.rx_size = rx_size
-        self.rxbuf = None
-        self.rxlen = 0
-        self.ctl = None
-        self.ctl_len = 0
-        self.close_sent = False
         self.last_rx = _port.ticks_ms()
-        self.ping_pending = False
-        # input read but not yet processed because rx flow control stopped it
-        self.stash = None
-        self.stash_pos = 0
-        self.stash_len = 0
-        # what the RECEIVE callback may ask about
-        self.cb_remaining = 0
-        self.cb_final = False
-        self.binary = False
 
 
 # ------------------------------------------------------------ handshake
@@ -203,8 +205,8 @@ def _process(wsi, mv, pos, end):
             _hold(wsi, ws, mv, pos, end)
             return
         if not ws.in_payload:
-            pos, done = hdr.feed(mv, pos, end)
-            if not done:
+            pos = hdr.feed(mv, pos, end)
+            if not hdr.done:
                 return
             if not _frame_start(wsi, ws, hdr):
                 return

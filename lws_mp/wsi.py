@@ -21,43 +21,47 @@ class lws:
     """A connection.  Firmware code treats it as opaque and uses the lws_*
     functions; the attributes are the library's."""
 
+    # Defaults are class attributes: an instance's dict holds only what was
+    # set on it (a WebSocket never touches most HTTP fields), so it stays
+    # small, and setting up a connection makes less garbage.
+    fd = -1
+    key = None  # what the internal poll reports for this socket
+    state = LWSS_HTTP
+    protocol = None
+    user_space = None
+    ah = None
+    addr = ("", 0)
+    events = 0  # current poll mask
+    slot = -1
+    pending_timeout = 0
+    timeout_at = 0
+    rxflow_disabled = False
+    want_writable = False
+    pending_rx = False  # input buffered in the ah still to parse
+    # a write the socket did not take at once (lws' "truncated send")
+    trunc = None
+    trunc_off = 0
+    trunc_len = 0
+    # http
+    http_keepalive = True
+    body_remaining = 0
+    chunked = None  # ChunkedDecoder while reading a chunked body
+    transaction_done = True
+    head = False
+    headers_sent = False
+    file = None  # FileStream while serving a file
+    close_after_flush = False
+    complete_after_flush = False
+    http_status = 0
+    body_seen = 0
+    preload = None  # adopted input not yet in a header table
+    # websocket (see ws_server)
+    ws = None
+    close_status = 0
+    close_reason = None
+    closed = False
+
     def __init__(self, context, sock, role):
         self.context = context
         self.sock = sock
-        self.fd = -1
-        self.key = None  # what the internal poll reports for this socket
         self.role = role
-        self.state = LWSS_HTTP
-        self.protocol = None
-        self.user_space = None
-        self.ah = None
-        self.addr = ("", 0)
-        self.events = 0  # current poll mask
-        self.slot = -1
-        self.pending_timeout = 0
-        self.timeout_at = 0
-        self.rxflow_disabled = False
-        self.want_writable = False
-        self.pending_rx = False  # input buffered in the ah still to parse
-        # a write the socket did not take at once (lws' "truncated send")
-        self.trunc = None
-        self.trunc_off = 0
-        self.trunc_len = 0
-        # http
-        self.http_keepalive = True
-        self.body_remaining = 0
-        self.chunked = None  # ChunkedDecoder while reading a chunked body
-        self.transaction_done = True
-        self.head = False
-        self.headers_sent = False
-        self.file = None  # FileStream while serving a file
-        self.close_after_flush = False
-        self.complete_after_flush = False
-        self.http_status = 0
-        self.body_seen = 0
-        self.preload = None  # adopted input not yet in a header table
-        # websocket (see ws_server)
-        self.ws = None
-        self.close_status = 0
-        self.close_reason = None
-        self.closed = False

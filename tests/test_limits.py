@@ -27,6 +27,7 @@ from lws_mp import (
 )
 from lws_mp import _port
 from lws_mp.testing import TestClient
+import support
 from support import IS_MICROPYTHON, make_context, reply as _reply
 
 
@@ -243,6 +244,31 @@ def test_connect_disconnect_cycles_leak_nothing():
         # a leak of one small object per cycle would be >= 16 KB here
         assert heap1 - heap0 < 2048
     lws_context_destroy(ctx)
+
+
+def test_context_paces_the_gc_unless_the_firmware_did():
+    if not IS_MICROPYTHON:
+        support.skip("CPython's collector has no allocation threshold to set")
+    import gc
+
+    def cb(wsi, reason, user, in_, len_):
+        return 0
+
+    before = gc.threshold()
+    try:
+        gc.threshold(-1)
+        ctx, _ = _server(cb)
+        set_by_context = gc.threshold()
+        lws_context_destroy(ctx)
+        gc.threshold(4000)  # the firmware's own choice stands
+        ctx, _ = _server(cb)
+        kept = gc.threshold()
+        lws_context_destroy(ctx)
+    finally:
+        gc.threshold(before)
+    heap = gc.mem_free() + gc.mem_alloc()
+    assert set_by_context == min(16384, heap // 8), set_by_context
+    assert kept == 4000
 
 
 # ------------------------------------------------------------ timeouts

@@ -27,9 +27,11 @@ def _feed_in_pieces(frame, cut):
     """Parse the header of ``frame`` given as frame[:cut] then the rest."""
     h = FrameHeader()
     mv = memoryview(frame)
-    pos, done = h.feed(mv, 0, min(cut, len(frame)))
+    pos = h.feed(mv, 0, min(cut, len(frame)))
+    done = h.done
     if not done:
-        pos, done = h.feed(mv, pos, len(frame))
+        pos = h.feed(mv, pos, len(frame))
+        done = h.done
     assert done
     return h, pos
 
@@ -60,7 +62,8 @@ def test_header_byte_by_byte():
     pos = 0
     done = False
     while not done:
-        pos, done = h.feed(mv, pos, pos + 1)
+        pos = h.feed(mv, pos, pos + 1)
+        done = h.done
     assert (h.fin, h.opcode, h.length, pos) == (0, 1, 11, 6)
 
 

@@ -227,11 +227,11 @@ _mirror = {"ring": None, "sessions": [], "owner": None}
 
 
 def _mirror_release(ring):
-    sessions = _mirror["sessions"]
-    if not sessions:
-        ring.release_to(ring.head)
-        return
-    ring.release_to(min(s.next for s in sessions))
+    oldest = ring.head  # nothing unsent when no one is left
+    for s in _mirror["sessions"]:  # a loop, not min(generator): no allocation per call
+        if s.next < oldest:
+            oldest = s.next
+    ring.release_to(oldest)
 
 
 def _update_flow(ring):
