@@ -123,8 +123,8 @@ def main():
         ["request", "lws_mp", "microdot", "lws_mp/microdot", "connections (lws_mp / microdot)"],
         rows,
         [benchlib.interpreter_line(),
-         "lws_mp apps: fileserver (static), test_server (dynamic); microdot 2.3.3: "
-         "benchmarks/peers/microdot_app.py; both from .mpy",
+         "lws_mp apps: fileserver (static), test_server (dynamic); microdot %s: "
+         "benchmarks/peers/microdot_app.py; both from .mpy" % benchlib.MICRODOT_VERSION,
          "microdot closes after every response (HTTP/1.0): its keep-alive rows use a new "
          "connection per request",
          "cpus: %d; %.0f s" % (os.cpu_count() or 0, time.perf_counter() - started)])

@@ -76,8 +76,8 @@ def main():
         ["messages", "lws_mp", "microdot", "lws_mp/microdot", "KB/s both ways (lws_mp / microdot)"],
         rows,
         [benchlib.interpreter_line(),
-         "lws_mp: firmware/apps/echo.py; microdot 2.3.3: /echo in "
-         "benchmarks/peers/microdot_app.py; both from .mpy",
+         "lws_mp: firmware/apps/echo.py; microdot %s: /echo in "
+         "benchmarks/peers/microdot_app.py; both from .mpy" % benchlib.MICRODOT_VERSION,
          "cpus: %d; %.0f s" % (os.cpu_count() or 0, time.perf_counter() - started)])
 
 

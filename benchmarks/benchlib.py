@@ -21,6 +21,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, ".venv", "bin", "micropython")
 LWS_LIB = os.path.join(ROOT, "build", "mpy", "host")
 MICRODOT_LIB = os.path.join(ROOT, "build", "bench", "mpy")
+
+
+def _microdot_version():
+    with open(os.path.join(ROOT, "benchmarks", "requirements.txt")) as f:
+        for line in f:
+            if line.startswith("microdot=="):
+                return line.strip().split("==", 1)[1]
+    return "?"
+
+
+MICRODOT_VERSION = _microdot_version()
 LOG_DIR = os.path.join(ROOT, "build", "bench", "logs")
 STATIC_FILE = os.path.join(ROOT, "firmware", "www", "index.html")
 HOST = "127.0.0.1"
