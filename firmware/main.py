@@ -54,6 +54,12 @@ def main(argv):
     if lib:
         # precompiled .mpy of lws_mp and the apps, as a board would hold them
         sys.path.insert(0, lib)
+    # MicroPython: pace the GC from the first import on (lws_create_context
+    # would, but only after the imports), so the imports' garbage is taken
+    # back as it is made and the context's buffers find whole blocks
+    from lws_mp._port import gc_pace
+
+    gc_pace(16384)
     app_name = opts.pop("app")
     app = __import__("apps." + app_name, None, None, [app_name])
     port = int(opts.pop("port"))

@@ -21,7 +21,7 @@ import threading
 
 from websockets.sync.client import connect
 
-# The scenario holds at 208k on the 64-bit unix port (6 of 6 runs; 192k
+# The scenario holds at 192k on the 64-bit unix port (14 of 14 runs; 176k
 # fails), so 256k leaves a margin.  Most of it is the import: lws_mp and the
 # app from .mpy take ~105 KB there, since the unix port keeps bytecode and
 # qstrs in the heap (a board can freeze them into flash) and its objects
