@@ -16,7 +16,7 @@ from lws_mp import (
     lws_set_log_level,
     lwsl_notice,
 )
-from lws_mp._port import ticks_diff, ticks_ms
+from lws_mp._port import heap_used, ticks_diff, ticks_ms
 
 
 def serve(app, port=8080, iface=None, root=None, max_ms=0, **opts):
@@ -35,6 +35,11 @@ def serve(app, port=8080, iface=None, root=None, max_ms=0, **opts):
     tick = getattr(app, "tick", None)
     start = last = ticks_ms()
     lwsl_notice("%s serving on http://%s:%d/", app.__name__, iface or "0.0.0.0", ctx.port)
+    used = heap_used()
+    if used >= 0:
+        # the code, the context's tables and the app's own buffers: what a
+        # heap must hold before the first connection
+        lwsl_notice("heap in use: %d bytes", used)
     try:
         while True:
             lws_service(ctx, tick_ms or 1000)
