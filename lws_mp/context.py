@@ -95,6 +95,9 @@ class lws_context:
         self.serv_buf = bytearray(info.pt_serv_buf_size or DEFAULT_SERV_BUF)
         self.serv_mv = memoryview(self.serv_buf)
         self.poll = _port.new_poll()
+        # what one poll found ready, filled in place by _port.poll_into
+        self.ready_keys = [None] * self.fd_limit
+        self.ready_revents = _port.u16_array(self.fd_limit)
         self.pending = []  # wsis with buffered input to process without poll
         self.pollargs = lws_pollargs()
         self.last_sweep = _port.ticks_ms()

@@ -156,19 +156,21 @@ def lws_service(ctx, timeout_ms):
             due = 0
         if timeout_ms < 0 or timeout_ms > due:
             timeout_ms = due
+    keys = ctx.ready_keys
+    revents = ctx.ready_revents
     try:
-        events = ctx.poll.poll(timeout_ms)
+        n = _port.poll_into(ctx.poll, timeout_ms, keys, revents)
     except OSError as e:
         if e.args and e.args[0] == 4:  # EINTR
-            events = ()
+            n = 0
         else:
             raise
     lookup = ctx.lookup
-    for key, revents in events:
-        wsi = lookup.get(key)
-        if wsi is None:
-            continue
-        _guarded(ctx, wsi, _service_wsi, revents)
+    for i in range(n):
+        wsi = lookup.get(keys[i])
+        keys[i] = None  # no socket kept alive by this table
+        if wsi is not None:
+            _guarded(ctx, wsi, _service_wsi, revents[i])
     _after_events(ctx)
     return 0
 
