@@ -20,6 +20,7 @@ of a 32-bit board for the same objects and code.
 """
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -78,7 +79,7 @@ def import_rows():
         rows.append(["  + server listening", kb(used["listening"]), kb(md_app["listening"])])
     for r in rows:
         r.append(benchlib.ratio(float(r[1].split()[0]), float(r[2].split()[0])))
-    return rows
+    return rows, md_app["listening"]
 
 
 # --------------------------------------------------------------- (b), (c)
@@ -125,9 +126,13 @@ class Trial:
         self.heap = heap
         self.clients_ok = 0
         self.echoes_ok = 0
+        self.listening = None  # lws_mp's runner logs the heap in use once serving
         server = peer["start"](heap)
         try:
             self.note = self._run(server, peer["path"])
+            m = re.search(r"heap in use: (\d+) bytes", server.output())
+            if m:
+                self.listening = int(m.group(1))
         finally:
             server.stop()
 
@@ -199,6 +204,8 @@ PEERS = [
      "start": lambda h: benchlib.lws_server("echo", h)},
     {"name": "lws_mp echo, esp32_generic sizes", "path": "/",
      "start": lambda h: benchlib.lws_server("echo", h, ["--board", "esp32_generic"])},
+    {"name": "microdot /echo, GC paced as lws_mp", "path": "/echo",
+     "start": lambda h: benchlib.microdot_server(h, ["--gc-threshold", "16384"])},
     {"name": "microdot /echo", "path": "/echo",
      "start": lambda h: benchlib.microdot_server(h)},
 ]
@@ -210,7 +217,7 @@ CURVE = [160, 192, 224, 256, 288, 320]
 def main():
     benchlib.check_built()
     started = time.perf_counter()
-    rows = import_rows()
+    rows, md_listening = import_rows()
     benchlib.print_table(
         "(a) heap after importing the library and its app from .mpy (gc.mem_alloc delta)",
         ["what", "lws_mp", "microdot", "lws_mp/microdot"], rows,
@@ -240,6 +247,26 @@ def main():
             REPEATS, CLIENTS),
          "trials (heap: clients ok in each trial, bisect stops a heap at its first "
          "failure):"] + trails)
+    print()
+
+    rows = []
+    md_beyond = None
+    for peer, heap, tried in reversed(found):
+        if not heap:
+            continue
+        listening = md_listening if peer["path"] == "/echo" else tried[heap][0].listening
+        beyond = heap * 1024 - listening
+        if md_beyond is None:
+            md_beyond = beyond
+        rows.insert(0, [peer["name"], "%dk" % heap, kb(listening), kb(beyond),
+                        benchlib.ratio(beyond, md_beyond)])
+    benchlib.print_table(
+        "(b2) what the %d clients need beyond the listening server: the smallest heap "
+        "less the heap in use once listening" % CLIENTS,
+        ["server", "smallest heap", "listening", "beyond it", "vs microdot"], rows,
+        ["listening: gc.mem_alloc after a collection (lws_mp: its runner's 'heap in use' "
+         "line in that trial; microdot: heap_probe, as in (a)); the code is in it, which "
+         "a board can keep in flash"])
     print()
 
     rows = []

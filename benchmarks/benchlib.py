@@ -67,10 +67,10 @@ def lws_cmd(app, port, heap=None, args=()):
                            "--port", str(port), "--iface", HOST, "--lib", LWS_LIB] + list(args)
 
 
-def microdot_cmd(port, heap=None):
+def microdot_cmd(port, heap=None, args=()):
     return mp_cmd(heap) + [os.path.join(ROOT, "benchmarks", "peers", "microdot_main.py"),
                            "--lib", MICRODOT_LIB, "--port", str(port), "--iface", HOST,
-                           "--root", os.path.dirname(STATIC_FILE)]
+                           "--root", os.path.dirname(STATIC_FILE)] + list(args)
 
 
 class Server:
@@ -134,8 +134,8 @@ def lws_server(app, heap=None, args=()):
     return Server("lws_mp-" + app, lambda port, h: lws_cmd(app, port, h, args), heap)
 
 
-def microdot_server(heap=None):
-    return Server("microdot", microdot_cmd, heap)
+def microdot_server(heap=None, args=()):
+    return Server("microdot", lambda port, h: microdot_cmd(port, h, args), heap)
 
 
 def connect(port, timeout):
