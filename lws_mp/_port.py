@@ -315,31 +315,23 @@ if IS_MICROPYTHON:
     def poll_key(sock):
         return sock
 
-    def poll_into(poll, timeout_ms, keys, revents):
-        """Wait up to ``timeout_ms``, then put what is ready in keys[:n] and
-        revents[:n]; returns n.  ipoll yields one tuple it reuses, so no list
-        of tuples is made per call (keys and revents are made once)."""
-        n = 0
-        for key, ev in poll.ipoll(timeout_ms):
-            if n < len(keys):
-                keys[n] = key
-                revents[n] = ev
-                n += 1
-        return n
-
 else:
 
     def poll_key(sock):
         return sock.fileno()
 
-    def poll_into(poll, timeout_ms, keys, revents):
-        n = 0
-        for key, ev in poll.poll(timeout_ms):
-            if n < len(keys):
-                keys[n] = key
-                revents[n] = ev
-                n += 1
-        return n
+
+def poll_into(poll, timeout_ms, keys, revents):
+    """Wait up to ``timeout_ms``, then put what is ready in keys[:n] and
+    revents[:n]; returns n.  MicroPython's ipoll yields one tuple it reuses,
+    so no list of tuples is made per call (keys and revents are made once)."""
+    n = 0
+    for key, ev in poll.ipoll(timeout_ms) if IS_MICROPYTHON else poll.poll(timeout_ms):
+        if n < len(keys):
+            keys[n] = key
+            revents[n] = ev
+            n += 1
+    return n
 
 
 # ---------------------------------------------------------------- asyncio

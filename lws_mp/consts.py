@@ -1,9 +1,9 @@
 """Every libwebsockets v2.1.0 enum and define value lws_mp shows.
 
 The same numbers as libwebsockets v2.1.0's lib/libwebsockets.h, kept as
-one short string per name prefix and looked up by name on first use:
-a firmware that names twenty constants pays for twenty, not for a module
-dict of nearly three hundred names (each a qstr and a dict slot in RAM).
+one string per name prefix and looked up by name on first use: a firmware
+pays for these strings and a dict slot per constant it names, not for a
+module of nearly three hundred globals (each a qstr and a dict slot in RAM).
 ``lws_mp.LWS_CALLBACK_RECEIVE`` and ``consts.LWS_CALLBACK_RECEIVE`` both
 come here.  Inside lws_mp, modules keep private ``const()`` copies, which
 the compiler folds away (tests/test_consts.py checks that they agree).
@@ -30,8 +30,8 @@ _TABLES = (
      " RECEIVE_CLIENT_HTTP=46 COMPLETED_CLIENT_HTTP=47 RECEIVE_CLIENT_HTTP_READ=48"
      " HTTP_BIND_PROTOCOL=49 HTTP_DROP_PROTOCOL=50 CHECK_ACCESS_RIGHTS=51 PROCESS_HTML=52"
      " ADD_HEADERS=53 SESSION_INFO=54 GS_EVENT=55 HTTP_PMO=56 CLIENT_HTTP_WRITEABLE=57 USER=1000 "),
-    # enum lws_token_indexes (v2.1.0 declares every token unconditionally: the http2
-# ones, 16 and 35..39, are numbered the same with LWS_USE_HTTP2 off or on)
+    # enum lws_token_indexes (v2.1.0 declares every token unconditionally: the
+    # http2 ones, 16 and 35..39, are numbered the same with LWS_USE_HTTP2 off or on)
     ('WSI_TOKEN_',
      " GET_URI=0 POST_URI=1 OPTIONS_URI=2 HOST=3 CONNECTION=4 UPGRADE=5 ORIGIN=6 DRAFT=7"
      " CHALLENGE=8 EXTENSIONS=9 KEY1=10 KEY2=11 PROTOCOL=12 ACCEPT=13 NONCE=14 HTTP=15"
