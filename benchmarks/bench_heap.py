@@ -204,9 +204,9 @@ PEERS = [
      "start": lambda h: benchlib.lws_server("echo", h)},
     {"name": "lws_mp echo, esp32_generic sizes", "path": "/",
      "start": lambda h: benchlib.lws_server("echo", h, ["--board", "esp32_generic"])},
-    {"name": "microdot /echo, GC paced as lws_mp", "path": "/echo",
+    {"name": "microdot /echo, GC paced as lws_mp", "path": "/echo", "microdot": True,
      "start": lambda h: benchlib.microdot_server(h, ["--gc-threshold", "16384"])},
-    {"name": "microdot /echo", "path": "/echo",
+    {"name": "microdot /echo", "path": "/echo", "microdot": True,
      "start": lambda h: benchlib.microdot_server(h)},
 ]
 # heaps at which every server also gets REPEATS trials, none skipped: how
@@ -254,7 +254,7 @@ def main():
     for peer, heap, tried in reversed(found):
         if not heap:
             continue
-        listening = md_listening if peer["path"] == "/echo" else tried[heap][0].listening
+        listening = md_listening if peer.get("microdot") else tried[heap][0].listening
         beyond = heap * 1024 - listening
         if md_beyond is None:
             md_beyond = beyond

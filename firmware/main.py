@@ -59,7 +59,7 @@ def main(argv):
     # back as it is made and the context's buffers find whole blocks
     from lws_mp._port import gc_pace
 
-    gc_pace(16384)
+    gc_pace()
     app_name = opts.pop("app")
     app = __import__("apps." + app_name, None, None, [app_name])
     port = int(opts.pop("port"))

@@ -97,10 +97,14 @@ def check_log(srv):
         assert bad not in out, "server log has %r%s" % (bad, server_log(srv))
 
 
+def start(server, heap):
+    return server("test_server", "micropython", heap=heap, args=[
+        "--fd-limit", FD_LIMIT, "--lib", MPY_LIB] + SIZES)
+
+
 def listening_heap(server):
     """Bytes in use once the test_server is listening, from its log."""
-    srv = server("test_server", "micropython", heap="1024k", args=[
-        "--fd-limit", FD_LIMIT, "--lib", MPY_LIB] + SIZES)
+    srv = start(server, "1024k")
     for _ in range(100):
         m = re.search(r"heap in use: (\d+) bytes", srv.output())
         if m:
@@ -117,8 +121,7 @@ def test_mirror_fan_out_under_heap_cap(server):
         heap = "%dk" % ((listening + RUNTIME_BUDGET + 1023) // 1024)
         print("listening: %d bytes; -X heapsize=%s (%d KB beyond it)"
               % (listening, heap, RUNTIME_BUDGET // 1024))
-    srv = server("test_server", "micropython", heap=heap, args=[
-        "--fd-limit", FD_LIMIT, "--lib", MPY_LIB] + SIZES)
+    srv = start(server, heap)
     total = CLIENTS * MESSAGES + 1
 
     dumb = [ws_connect(srv, "dumb-increment-protocol") for _ in range(CLIENTS)]

@@ -65,7 +65,7 @@ except ImportError:  # pragma: no cover
     mem_alloc = None
 
 
-def gc_pace(every):
+def gc_pace(every=16384):
     """Have MicroPython's GC collect after every ``every`` bytes allocated
     (at most an eighth of the heap), unless the firmware set a threshold
     itself; the bytes set, or 0 if it set nothing.

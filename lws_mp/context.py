@@ -31,8 +31,6 @@ _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
 LWS_LIBRARY_VERSION = "2.1.0 lws_mp-0.1.0"
 
 # lws defaults where the creation info leaves a field 0
-# MicroPython: collect after this many bytes allocated (see _port.gc_pace)
-_GC_EVERY = const(16384)
 DEFAULT_HEADER_DATA = 4096
 DEFAULT_HEADER_POOL = 4
 DEFAULT_SERV_BUF = 4096
@@ -394,7 +392,7 @@ def lws_create_context(info):
         return None
     if not ctx.start_sockets():
         return None
-    every = _port.gc_pace(_GC_EVERY)
+    every = _port.gc_pace()
     if every:
         lwsl_info("gc threshold set: a collection every %d bytes allocated", every)
     for p in ctx.protocols:

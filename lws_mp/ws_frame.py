@@ -28,7 +28,6 @@ class FrameHeader:
         self.reset()
 
     def reset(self):
-        self.done = False
         self.have = 0
         self.need = 2
         self.fin = 0
@@ -36,6 +35,11 @@ class FrameHeader:
         self.opcode = 0
         self.masked = 0
         self.length = 0
+
+    @property
+    def done(self):
+        """The header is complete (and decoded): every byte it needs is in."""
+        return self.have == self.need
 
     def feed(self, mv, pos, end):
         """Take header bytes from mv[pos:end]; returns the new pos, and
@@ -59,7 +63,6 @@ class FrameHeader:
                 need = 2 + (4 if b1 & 0x80 else 0) + (2 if ln == 126 else 8 if ln == 127 else 0)
                 self.need = need
         self.have = have
-        self.done = True
         self._decode()
         return pos
 
