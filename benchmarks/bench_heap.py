@@ -38,9 +38,9 @@ REPEATS = 10
 # lws_mp modules the first requests import on top of the app's imports (the
 # ones in sys.modules after one HTTP request and one WebSocket echo)
 FIRST_USE = {
-    "echo": ["lws_mp.file_ops"],
-    "test_server": ["lws_mp.file_ops", "lws_mp.serve_file", "lws_mp.ws_frame",
-                    "lws_mp.ws_handshake", "lws_mp.ws_server"],
+    "echo": ["lws_mp.plat.file_ops"],
+    "test_server": ["lws_mp.plat.file_ops", "lws_mp.roles.serve_file", "lws_mp.codec.ws_frame",
+                    "lws_mp.codec.ws_handshake", "lws_mp.roles.ws_server", "lws_mp.roles.ws_conn"],
 }
 
 # ------------------------------------------------------------------ (a)

@@ -57,7 +57,7 @@ def main(argv):
     # MicroPython: pace the GC from the first import on (lws_create_context
     # would, but only after the imports), so the imports' garbage is taken
     # back as it is made and the context's buffers find whole blocks
-    from lws_mp._port import gc_pace
+    from lws_mp.plat._port import gc_pace
 
     gc_pace()
     app_name = opts.pop("app")

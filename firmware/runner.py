@@ -16,7 +16,7 @@ from lws_mp import (
     lws_set_log_level,
     lwsl_notice,
 )
-from lws_mp._port import heap_used, ticks_diff, ticks_ms
+from lws_mp.plat._port import heap_used, ticks_diff, ticks_ms
 
 
 def serve(app, port=8080, iface=None, root=None, max_ms=0, **opts):

@@ -57,11 +57,11 @@ made again when a direction is wanted again after it ended.
 
 import asyncio
 
-from . import _port
-from .log import lwsl_err
-from .service import lws_service_adjust_timeout, lws_service_fd
-from .structs import lws_pollfd
-from ._port import const
+from .plat import _port
+from .core.log import lwsl_err
+from .core.service import lws_service_adjust_timeout, lws_service_fd
+from .core.structs import lws_pollfd
+from .plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_ADD_POLL_FD = const(32)

@@ -1,6 +1,7 @@
 """The chunked transfer-coding decoder, sans-IO, at every split point."""
 
-from lws_mp.http_body import ERROR, MAX_EXT, MAX_SIZE_DIGITS, MAX_TRAILER, S_DONE, ChunkedDecoder
+from lws_mp.codec.chunked import (ERROR, MAX_EXT, MAX_SIZE_DIGITS, MAX_TRAILER, S_DONE,
+                                  ChunkedDecoder)
 
 
 def run(dec, piece):

@@ -23,7 +23,7 @@ from lws_mp import (
     lws_service,
 )
 from lws_mp import _port
-from lws_mp.http_response import STATUS_TEXT
+from lws_mp.roles.http_response import STATUS_TEXT
 from lws_mp.testing import ClientTimeout, TestClient
 from support import flash_root, is_littlefs, make_context, reply as _reply, write_file
 

@@ -1,9 +1,9 @@
 """The HTTP request-head parser, sans-IO: bytes into a HeaderTable, tokens out."""
 
 from lws_mp import consts as C
-from lws_mp.header_table import HeaderTable
-from lws_mp.http_parser import COMPLETE, NEED_MORE, parse_request
-from lws_mp.structs import lws_token_limits
+from lws_mp.core.header_table import HeaderTable
+from lws_mp.codec.http_parser import COMPLETE, NEED_MORE, parse_request
+from lws_mp.core.structs import lws_token_limits
 
 # token -> the name the tests use for it in a snapshot
 _TOKENS = (
@@ -409,7 +409,7 @@ def test_repeated_headers_kept_in_order():
     assert ah.count(C.WSI_TOKEN_HTTP_ACCEPT) == 3
     assert frags(ah, C.WSI_TOKEN_HTTP_COOKIE) == [b"c=1", b"d=2"]
     # lws_hdr_copy joins them with ','
-    from lws_mp.hdr import lws_hdr_copy, lws_hdr_total_length
+    from lws_mp.core.hdr import lws_hdr_copy, lws_hdr_total_length
 
     class _Wsi:
         pass

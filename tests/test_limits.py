@@ -165,7 +165,7 @@ def test_silent_half_request_loses_table_at_timeout():
 # ------------------------------------------------------------ fd table
 
 
-def test_fd_limit_refuses_extra_and_recovers():
+def test_full_fd_table_stops_accepting_and_serves_the_waiters_as_slots_free():
     def cb(wsi, reason, user, in_, len_):
         if reason == LWS_CALLBACK_HTTP:
             return _reply(wsi, in_.encode())
@@ -176,27 +176,82 @@ def test_fd_limit_refuses_extra_and_recovers():
     idle = ctx.fd_count
     assert idle == 2
     clients = [TestClient(ctx, port) for _ in range(7)]
-    admitted, extra = clients[:4], clients[4:]
+    admitted, waiting = clients[:4], clients[4:]
     assert ctx.fd_count == 6
-    for c in extra:
-        assert c.wait_closed() == b""  # closed at once: EOF, no answer
-    assert ctx.stats_refused == 3
+    assert ctx.listen_paused and ctx.stats_full == 1
+    for i, c in enumerate(waiting):
+        c.request("GET", "/w%d" % i, read=False)
     for i, c in enumerate(admitted):
         r = c.request("GET", "/a%d" % i)
         assert r.status == 200 and r.body == b"/a%d" % i
-    # two leave; two newcomers fit again, a third does not
-    admitted[0].close()
-    admitted[1].close()
-    admitted[2].pump(lambda: ctx.fd_count == 4)
-    fresh = [TestClient(ctx, port) for _ in range(3)]
-    assert fresh[2].wait_closed() == b""
-    assert ctx.stats_refused == 4
-    for c in fresh[:2] + admitted[2:]:
-        r = c.request("GET", "/b")
-        assert r.status == 200 and r.body == b"/b"
-    assert ctx.fd_count == 6
+    # the waiters are neither answered nor reset while the table is full
+    admitted[0].service(20)
+    for c in waiting:
+        c._recv_some()
+        assert not c.closed_by_peer and not c.rx
+    assert ctx.stats_refused == 0
+    # three leave: each waiter is accepted in turn and answered
+    for c in admitted[:3]:
+        c.close()
+    for i, c in enumerate(waiting):
+        r = c.read_response()
+        assert r.status == 200 and r.body == b"/w%d" % i
+    assert ctx.fd_count == 6 and ctx.listen_paused
+    _close_all(clients)
+    admitted[3].pump(lambda: ctx.fd_count == idle)
+    assert not ctx.listen_paused and ctx.stats_full >= 1
     lws_context_destroy(ctx)
-    _close_all(clients + fresh)
+
+
+def _response_done(rx):
+    """The length of the first whole response in ``rx``, or 0."""
+    end = rx.find(b"\r\n\r\n")
+    if end < 0:
+        return 0
+    head = bytes(rx[:end]).lower()
+    at = head.find(b"content-length:")
+    n = int(head[at + 15:].split(b"\r\n")[0]) if at >= 0 else 0
+    return end + 4 + n if len(rx) >= end + 4 + n else 0
+
+
+def test_thirty_keepalive_clients_against_a_table_of_sixteen_all_answered():
+    def cb(wsi, reason, user, in_, len_):
+        if reason == LWS_CALLBACK_HTTP:
+            return _reply(wsi, in_.encode())
+        return 0
+
+    ctx, port = _server(cb, fd_limit_per_thread=16)
+    idle = ctx.fd_count
+    clients = [TestClient(ctx, port) for _ in range(30)]
+    rounds = [0] * 30
+    for i, c in enumerate(clients):
+        c.request("GET", "/c%d/0" % i, read=False)
+    left = 30
+    for _ in range(200000):  # bounded; ends when everyone has its answers
+        if not left:
+            break
+        lws_service(ctx, 0)
+        for i, c in enumerate(clients):
+            if rounds[i] == 3:
+                continue
+            c._recv_some()
+            assert not c.closed_by_peer, "client %d reset or closed early" % i
+            n = _response_done(c.rx)
+            if not n:
+                continue
+            assert bytes(c.rx[:n]).endswith(b"/c%d/%d" % (i, rounds[i]))
+            c.rx = c.rx[n:]
+            rounds[i] += 1
+            if rounds[i] < 3:
+                c.request("GET", "/c%d/%d" % (i, rounds[i]), read=False)
+            else:
+                c.close()  # done: its slot goes to someone in the backlog
+                left -= 1
+    assert rounds == [3] * 30
+    assert ctx.stats_refused == 0 and ctx.stats_full >= 1
+    clients[0].pump(lambda: ctx.fd_count == idle)
+    assert not ctx.listen_paused
+    lws_context_destroy(ctx)
 
 
 # ------------------------------------------------------------ churn

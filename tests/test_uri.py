@@ -1,7 +1,7 @@
 """URI helpers: in-place %-decoding, path normalisation, lws_parse_uri."""
 
 from lws_mp import lws_parse_uri
-from lws_mp.uri import normalise_path, urldecode_inplace
+from lws_mp.codec.uri import normalise_path, urldecode_inplace
 
 
 def decode(raw, plus_is_space=False):

@@ -1,8 +1,8 @@
 """The sans-IO WebSocket pieces: frame headers, close payloads, handshake."""
 
 from lws_mp import _port
-from lws_mp.structs import lws_protocols
-from lws_mp.ws_frame import (
+from lws_mp.core.structs import lws_protocols
+from lws_mp.codec.ws_frame import (
     ERR_PROTOCOL,
     OK,
     FrameHeader,
@@ -10,7 +10,7 @@ from lws_mp.ws_frame import (
     close_payload_status,
     header_len,
 )
-from lws_mp.ws_handshake import accept_key, choose_protocol, key_is_valid, response
+from lws_mp.codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
 
 
 def _masked_frame(opcode, payload, fin=True, rsv=0, mask=b"\x11\x22\x33\x44"):

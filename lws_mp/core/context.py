@@ -1,19 +1,18 @@
 """The context: fixed tables allocated once, callbacks, closing, timeouts."""
 
-from . import _port
+from ..plat import _port
 from .header_table import HeaderPool
 from .log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
+from .role_ops import ops_of
 from .structs import lws_pollargs
 from .wsi import (
     LWSS_DEAD_SOCKET,
     LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE,
-    ROLE_HTTP,
     ROLE_LISTEN,
     ROLE_RAW,
-    ROLE_WS,
     lws,
 )
-from ._port import const
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _CONTEXT_PORT_NO_LISTEN = const(-1)
@@ -37,29 +36,6 @@ DEFAULT_SERV_BUF = 4096
 DEFAULT_TIMEOUT_SECS = 20
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 
-# role handlers by ROLE_*, each imported the first time a connection needs
-# it: an HTTP-only firmware never loads the WebSocket role
-ROLES: list = [None, None, None, None]
-
-
-def role_of(wsi):
-    return role(wsi.role)
-
-
-def role(n):
-    """The module handling role ``n`` (None for the listen and waker sockets)."""
-    if ROLES[n] is None:
-        if n == ROLE_HTTP:
-            from . import http_server
-
-            ROLES[n] = http_server
-        elif n == ROLE_WS:
-            from . import ws_server
-
-            ROLES[n] = ws_server
-    return ROLES[n]
-
-
 class lws_context:
     def __init__(self, info):
         self.info = info
@@ -78,7 +54,7 @@ class lws_context:
         self.max_http_body_size = info.max_http_body_size
         self.server_string = info.server_string or "lws_mp"
         self.mounts = list(info.mounts or ())
-        self.fops = info.fops  # None: the platform's, made on first use
+        self.fops = info.fops  # None: the platform's, made by the first file served
         if info.count_threads > 1:
             lwsl_warn("count_threads %d: lws_mp services one thread", info.count_threads)
         # every table is allocated here, once
@@ -103,6 +79,12 @@ class lws_context:
         self.stats_refused = 0
         self.stats_accepted = 0
         self.stats_timeouts = 0
+        # fd table full: the listen socket stops accepting (clients wait in
+        # the kernel's backlog) until a slot frees
+        self.listen_paused = False
+        self.full_since = 0
+        self.stats_full = 0  # times the table filled
+        self.stats_full_ms = 0  # time spent full, in total
         self.listen_wsi = None
         self.accepting = None  # (socket, address) while FILTER_NETWORK_CONNECTION runs
         self.port = info.port
@@ -114,15 +96,6 @@ class lws_context:
         self.max_ws_message_size = info.max_ws_message_size
         # one wsi the protocol-wide callbacks are issued on, as lws does
         self.dummy_wsi = lws(self, None, ROLE_RAW)
-
-    def file_ops(self):
-        """The file ops files are served with (file_ops is loaded only by a
-        context that serves a file)."""
-        if self.fops is None:
-            from .file_ops import lws_plat_file_ops
-
-            self.fops = lws_plat_file_ops()
-        return self.fops
 
     def start_sockets(self):
         """The cancel waker and (unless CONTEXT_PORT_NO_LISTEN) the listen
@@ -138,7 +111,7 @@ class lws_context:
             return False
         if info.port == _CONTEXT_PORT_NO_LISTEN:
             return True
-        backlog = info.listen_backlog or max(4, min(16, self.fd_limit))
+        backlog = info.listen_backlog or max(8, self.fd_limit)
         try:
             sock, bound = _port.listen_socket(info.iface, info.port, backlog)
         except OSError as e:
@@ -219,6 +192,28 @@ class lws_context:
         if self.lookup.get(wsi.key) is wsi:
             del self.lookup[wsi.key]
         self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+        if self.listen_paused:
+            self.listen_resume()
+
+    def listen_pause(self):
+        """The fd table is full: stop accepting; the kernel's backlog holds
+        new clients until a slot frees."""
+        if self.listen_paused or self.listen_wsi is None:
+            return
+        self.listen_paused = True
+        self.full_since = _port.ticks_ms()
+        self.stats_full += 1
+        lwsl_notice("fd table full (%d): accepting paused", self.fd_limit)
+        self.change_events(self.listen_wsi, 0, _port.POLLIN)
+
+    def listen_resume(self):
+        self.listen_paused = False
+        ms = _port.ticks_diff(_port.ticks_ms(), self.full_since)
+        self.stats_full_ms += ms
+        lwsl_notice("fd table has room again after %d ms: accepting", ms)
+        lw = self.listen_wsi
+        if lw is not None and not lw.closed:
+            self.change_events(lw, _port.POLLIN, 0)
 
     def change_events(self, wsi, set_bits, clear_bits):
         if wsi.slot < 0:
@@ -269,9 +264,8 @@ class lws_context:
         """
         if wsi.closed:
             return
-        role = role_of(wsi)
-        if wsi.state != LWSS_DEAD_SOCKET and hasattr(role, "before_close") and \
-                role.before_close(wsi):
+        role = ops_of(wsi)
+        if wsi.state != LWSS_DEAD_SOCKET and role.before_close(wsi):
             return
         if (
             wsi.trunc_len
@@ -284,11 +278,10 @@ class lws_context:
             self.change_events(wsi, _port.POLLOUT, _port.POLLIN)
             return
         wsi.closed = True
-        if role is not None:
-            try:
-                role.closed(wsi)
-            except Exception as e:
-                lwsl_err("close handler raised %r", e)
+        try:
+            role.closed(wsi)
+        except Exception as e:
+            lwsl_err("close handler raised %r", e)
         if wsi.ah is not None or wsi in self.header_pool.waiting:
             self.release_ah(wsi)
         if wsi in self.pending:
@@ -348,12 +341,8 @@ class lws_context:
         wsi.pending_timeout = 0
         self.stats_timeouts += 1
         lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
-        role = role_of(wsi)
-        if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE:
-            wsi.state = LWSS_DEAD_SOCKET
-            wsi.trunc_len = 0
-            self.close(wsi)
-        elif role is None or role.timeout(wsi, reason):
+        if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE or \
+                ops_of(wsi).timeout(wsi, reason):
             wsi.state = LWSS_DEAD_SOCKET
             wsi.trunc_len = 0
             self.close(wsi)

@@ -1,15 +1,15 @@
 """The server side of the RFC 6455 opening handshake, sans-IO."""
 
 import binascii
-
-from . import _port
+import hashlib
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 def accept_key(key):
     """Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (bytes)."""
-    return _port.sha1_b64(bytes(key).strip() + WS_GUID)
+    digest = hashlib.sha1(bytes(key).strip() + WS_GUID).digest()
+    return binascii.b2a_base64(digest)[:-1]
 
 
 def key_is_valid(key):

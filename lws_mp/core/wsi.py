@@ -1,10 +1,6 @@
 """struct lws: one connection (or the listen socket) and its state."""
 
-# roles
-ROLE_LISTEN = 0
-ROLE_HTTP = 1
-ROLE_WS = 2
-ROLE_RAW = 3
+from .role_ops import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS  # noqa: F401
 
 # connection states (lws' LWSS_* in spirit)
 LWSS_HTTP = 0  # waiting for / reading request headers

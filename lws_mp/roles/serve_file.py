@@ -5,11 +5,12 @@ accept it, honours a single byte Range (206 / 416) and If-None-Match (304)
 against an ETag made of the file's mtime and size.
 """
 
-from . import _port
-from .file_ops import LWS_O_RDONLY
+from ..core.log import lwsl_info
+from ..plat import _port
+from ..plat._port import const
+from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
 from .http_response import connection_header, send_headers, status_line
-from .log import lwsl_info
-from ._port import const
+from .http_server import lws_http_transaction_completed
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_HTTP_FILE_COMPLETION = const(15)
@@ -23,9 +24,18 @@ POLLOUT = _port.POLLOUT
 
 
 class FileStream:
-    def __init__(self, fd, remaining):
+    def __init__(self, fops, fd, remaining):
+        self.fops = fops
         self.fd = fd
         self.remaining = remaining
+
+
+def file_ops(ctx):
+    """The file ops files are served with: the creation info's, or the
+    platform's (made by the first file served)."""
+    if ctx.fops is None:
+        ctx.fops = lws_plat_file_ops()
+    return ctx.fops
 
 
 def _hdr_bytes(wsi, token):
@@ -112,13 +122,13 @@ def _etag_matches(inm, etag):
 def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_headers_len=0):
     """Send ``file`` as the response.
 
-    < 0: error, the connection should be closed (404 was sent if the file
+    < 0: error (a missing file: nothing was sent), the connection should be
     is missing); > 0: the response was complete at once (304, 416) and the
     transaction completed; 0: started, it goes on as the socket takes it and
     ends with LWS_CALLBACK_HTTP_FILE_COMPLETION.
     """
     ctx = wsi.context
-    fops = ctx.file_ops()
+    fops = file_ops(ctx)
     if isinstance(file, bytes):
         file = file.decode()
     gzip = False
@@ -132,10 +142,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         fd, flen = fops.open(wsi, file, LWS_O_RDONLY)
         stat_name = file
     if fd is None:
+        # as lws v2.1: nothing is sent, the caller answers or closes
         lwsl_info("serve %s: not found", file)
-        from .http_response import lws_return_http_status
-
-        lws_return_http_status(wsi, 404, None)
         return -1
     etag = None
     st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
@@ -192,7 +200,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     if send_headers(wsi, head) < 0:
         fops.close(wsi, fd)
         return -1
-    wsi.file = FileStream(fd, 0 if wsi.head else length)
+    wsi.file = FileStream(fops, fd, 0 if wsi.head else length)
     # a peer that stops reading must not hold the file, slot and header
     # table for ever: the transfer has to progress within timeout_secs
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
@@ -201,8 +209,6 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
 
 
 def _completed_now(wsi):
-    from .http_server import lws_http_transaction_completed
-
     if lws_http_transaction_completed(wsi):
         wsi.context.close(wsi)
     return 1
@@ -211,7 +217,7 @@ def _completed_now(wsi):
 def stream_some(wsi):
     """Send the next pieces of the file; True when it is all sent."""
     ctx = wsi.context
-    fops = ctx.file_ops()
+    fops = file_ops(ctx)
     fs = wsi.file
     buf = ctx.serv_mv
     size = len(buf)
@@ -249,14 +255,12 @@ def finish(wsi):
     ctx = wsi.context
     fs = wsi.file
     wsi.file = None
-    ctx.file_ops().close(wsi, fs.fd)
+    fs.fops.close(wsi, fs.fd)
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
         ctx.close(wsi)
         return
     if wsi.closed:
         return
     if not wsi.transaction_done:
-        from .http_server import lws_http_transaction_completed
-
         if lws_http_transaction_completed(wsi):
             ctx.close(wsi)

@@ -6,8 +6,8 @@ parsed header costs no copy.  The pool is allocated once, at context
 creation; a connection that finds no free table waits in arrival order.
 """
 
-from . import _port
-from ._port import const
+from ..plat import _port
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_COUNT = const(86)

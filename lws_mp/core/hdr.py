@@ -4,7 +4,7 @@ Python rule: ``dst`` is a bytearray (or writable memoryview); the value is
 written NUL-terminated as in C.  ``lws_hdr_str`` is the Pythonic shortcut.
 Repeated headers are joined with ',' and URI arguments with '&'.
 """
-from ._port import const
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_COUNT = const(86)

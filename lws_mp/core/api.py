@@ -1,6 +1,7 @@
 """Per-connection lws functions that belong to no single role."""
 
-from . import _port
+from ..plat import _port
+from .role_ops import ops_of
 from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS
 
 POLLIN = _port.POLLIN
@@ -85,11 +86,8 @@ def lws_rx_flow_control(wsi, enable):
         ctx = wsi.context
         if not enable:
             ctx.change_events(wsi, 0, POLLIN)
-        elif wsi.ws is not None and wsi.ws.stash_len:
-            # what was held back goes first; reading resumes after it
-            if not wsi.pending_rx:
-                wsi.pending_rx = True
-                ctx.pending.append(wsi)
+        elif ops_of(wsi).rx_resume(wsi):
+            pass  # what was held back goes first; reading resumes after it
         elif role == ROLE_WS or wsi.ah is not None:
             ctx.change_events(wsi, POLLIN, 0)
     return 0

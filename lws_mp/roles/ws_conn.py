@@ -1,4 +1,6 @@
-"""The WebSocket server role (RFC 6455) with lws' callbacks and write rules.
+"""A WebSocket connection (RFC 6455) with lws' callbacks and write rules:
+receiving, control frames, the close handshake and sending, for the
+server role (ws_server) and the client role alike.
 
 Input is read into the context's one service buffer, unmasked and UTF-8
 checked there in place, and handed to RECEIVE straight from it.  Only a
@@ -8,11 +10,10 @@ whole frame at once when it fits ``rx_buffer_size`` (lws' rule) and pieces
 of at most that size otherwise.
 """
 
-from . import _port
-from .http_response import protocol_error
-from .log import lwsl_info, lwsl_notice
-from .output import drain_stored, issue_raw
-from .ws_frame import (
+from ..plat import _port
+from ..core.log import lwsl_info
+from ..core.output import drain_stored, issue_raw
+from ..codec.ws_frame import (
     OK,
     OP_BINARY,
     OP_CLOSE,
@@ -24,15 +25,14 @@ from .ws_frame import (
     close_payload_status,
     header_len,
 )
-from .ws_handshake import accept_key, choose_protocol, key_is_valid, response
-from .wsi import (
+from ..core.wsi import (
     LWSS_AWAITING_CLOSE_ACK,
     LWSS_DEAD_SOCKET,
     LWSS_ESTABLISHED,
     LWSS_RETURNED_CLOSE_ALREADY,
     ROLE_WS,
 )
-from ._port import const
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLOSED = const(4)
@@ -103,58 +103,6 @@ class WsConn:
         self.last_rx = _port.ticks_ms()
 
 
-# ------------------------------------------------------------ handshake
-
-
-def upgrade(wsi):
-    """Turn an HTTP request asking for a WebSocket into one (or refuse)."""
-    ctx = wsi.context
-    ah = wsi.ah
-    ver = ah.value(_WSI_TOKEN_VERSION)
-    if ver is None or bytes(ver).strip() != b"13":
-        protocol_error(wsi, 426, b"Sec-WebSocket-Version: 13\r\n")
-        return
-    key = ah.value(_WSI_TOKEN_KEY)
-    if key is None or not key_is_valid(key):
-        protocol_error(wsi, 400)
-        return
-    offered = ah.value(_WSI_TOKEN_PROTOCOL)
-    proto, name = choose_protocol(ctx.protocols, offered)
-    if proto is None:
-        lwsl_notice("%s: no protocol of %r is served", wsi.addr[0], bytes(offered))
-        protocol_error(wsi, 400)
-        return
-    ctx.bind_protocol(wsi, proto)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
-                         proto.name, len(proto.name)):
-        lwsl_notice("%s: %s refused by filter", wsi.addr[0], proto.name)
-        protocol_error(wsi, 403)
-        return
-    if ctx.ws_tx is None:
-        ctx.ws_tx = bytearray(len(ctx.serv_buf))
-        ctx.ws_tx_mv = memoryview(ctx.ws_tx)
-    head = response(accept_key(key), name)
-    if issue_raw(wsi, memoryview(head)) < 0:
-        return
-    wsi.role = ROLE_WS
-    wsi.state = LWSS_ESTABLISHED
-    wsi.ws = WsConn(proto.rx_buffer_size or DEFAULT_RX_BUFFER)
-    ctx.set_timeout(wsi, 0, 0)
-    if not wsi.rxflow_disabled:
-        ctx.change_events(wsi, POLLIN, 0)
-    lwsl_info("%s:%d: websocket %s established", wsi.addr[0], wsi.addr[1], proto.name)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_ESTABLISHED):
-        ctx.close(wsi)
-        return
-    if wsi.closed:
-        return
-    # frames the client sent right behind its handshake
-    if ah.rxlen > ah.hdr_end:
-        _process(wsi, ah.mv, ah.hdr_end, ah.rxlen)
-    if wsi.ah is not None:
-        ctx.release_ah(wsi)
-
-
 # ------------------------------------------------------------ receiving
 
 
@@ -165,10 +113,10 @@ def readable(wsi, revents):
     if not n:
         return
     wsi.ws.last_rx = _port.ticks_ms()
-    _process(wsi, mv, 0, n)
+    process(wsi, mv, 0, n)
 
 
-def process_buffered(wsi):
+def buffered(wsi):
     """Input held back by rx flow control, now that it is allowed again."""
     ws = wsi.ws
     if ws is None or not ws.stash_len or wsi.rxflow_disabled:
@@ -177,7 +125,7 @@ def process_buffered(wsi):
     end = pos + ws.stash_len
     ws.stash_len = 0
     stash = ws.stash
-    _process(wsi, memoryview(stash), pos, end)
+    process(wsi, memoryview(stash), pos, end)
     if wsi.ws is not None and not ws.stash_len and ws.stash is stash:
         ws.stash = None  # drained: give the memory back
         if not wsi.rxflow_disabled and not wsi.closed:
@@ -197,7 +145,7 @@ def _hold(wsi, ws, mv, pos, end):
     ws.stash_len = n
 
 
-def _process(wsi, mv, pos, end):
+def process(wsi, mv, pos, end):
     ws = wsi.ws
     hdr = ws.hdr
     while pos < end and not wsi.closed:
@@ -522,10 +470,6 @@ def closed(wsi):
         wsi.context.user_callback(wsi, _LWS_CALLBACK_CLOSED)
 
 
-def timeout(wsi, reason):
-    return True
-
-
 def periodic(ctx, now):
     """Ping idle connections when ws_ping_pong_interval is set."""
     interval = ctx.info.ws_ping_pong_interval
@@ -562,3 +506,15 @@ def lws_is_final_fragment(wsi):
 
 def lws_frame_is_binary(wsi):
     return 1 if wsi.ws is not None and wsi.ws.binary else 0
+
+
+def rx_resume(wsi):
+    """rx flow allowed again: input held back goes first (True), reading
+    resumes after it."""
+    ws = wsi.ws
+    if ws is None or not ws.stash_len:
+        return False
+    if not wsi.pending_rx:
+        wsi.pending_rx = True
+        wsi.context.pending.append(wsi)
+    return True

@@ -1,15 +1,8 @@
 """The service loop: one poll, accept, dispatch to roles, 1 Hz timeouts."""
 
-from . import _port
-from .context import ROLES, role, role_of
-from .log import lwsl_err, lwsl_notice, lwsl_warn
-from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW
-from ._port import const
-
-# lws v2.1 values used here (module-private: no RAM on MicroPython)
-_LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
-_LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
-_LWS_CALLBACK_WSI_CREATE = const(29)
+from ..plat import _port
+from .log import lwsl_err
+from .role_ops import ROLE_LISTEN, ROLE_OPS, ROLE_RAW, ops_of
 
 POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
@@ -17,70 +10,10 @@ POLLERR = _port.POLLERR
 POLLHUP = _port.POLLHUP
 
 
-def _accept(ctx, lwsi):
-    """Accept what is pending on the listen socket."""
-    while True:
-        try:
-            r = _port.accept(lwsi.sock)
-        except OSError as e:
-            lwsl_err("accept failed: %r", e)
-            return
-        if r is None:
-            return
-        sock, addr = r
-        if ctx.fd_count >= ctx.fd_limit:
-            ctx.stats_refused += 1
-            lwsl_warn("fd table full (%d): refusing %s:%d", ctx.fd_limit, addr[0], addr[1])
-            try:
-                sock.close()
-            except OSError:
-                pass
-            continue
-        # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
-        ctx.accepting = (sock, addr)
-        refused = ctx.callback(lwsi, ctx.protocols[0], _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
-                               _port.sock_fd(sock), 0)
-        ctx.accepting = None
-        if refused:
-            lwsl_notice("connection from %s refused by filter", addr[0])
-            sock.close()
-            continue
-        adopt(ctx, sock, addr, None)
-
-
-def adopt(ctx, sock, addr, readbuf):
-    """Make an accepted socket an HTTP connection (lws_adopt_socket)."""
-    if ctx.fd_count >= ctx.fd_limit:
-        ctx.stats_refused += 1
-        lwsl_warn("fd table full: adopted socket refused")
-        sock.close()
-        return None
-    wsi = ctx.new_wsi(sock, ROLE_HTTP, addr)
-    ctx.bind_protocol(wsi, ctx.protocols[0])
-    info = ctx.info
-    if info.ka_time:
-        _port.set_keepalive(sock, info.ka_time, info.ka_probes, info.ka_interval)
-    _port.set_nodelay(sock)
-    ctx.stats_accepted += 1
-    if not ctx.insert_wsi(wsi, POLLIN):
-        sock.close()
-        return None
-    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
-    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
-    role(ROLE_HTTP).adopted(wsi, readbuf)
-    return wsi
-
-
 def _service_wsi(ctx, wsi, revents):
     if wsi.closed:
         return
-    if wsi.role == ROLE_LISTEN:
-        _accept(ctx, wsi)
-        return
-    if wsi.role == ROLE_RAW:
-        ctx.waker.drain()
-        return
-    r = role_of(wsi)
+    r = ops_of(wsi)
     if revents & POLLOUT and not wsi.closed:
         r.writable(wsi)
     if revents & (POLLIN | POLLHUP | POLLERR) and not wsi.closed:
@@ -100,7 +33,7 @@ def _run_pending(ctx):
 
 
 def _process_buffered(ctx, wsi, unused):
-    role_of(wsi).process_buffered(wsi)
+    ops_of(wsi).buffered(wsi)
 
 
 def _guarded(ctx, wsi, fn, arg):
@@ -132,10 +65,10 @@ def _after_events(ctx):
 
 def _once_a_second(ctx, now):
     ctx.sweep_timeouts(now)
-    for m in ROLES:
-        if m is not None and hasattr(m, "periodic"):
+    for o in ROLE_OPS:
+        if o is not None and o.periodic is not None:
             try:
-                m.periodic(ctx, now)
+                o.periodic(ctx, now)
             except Exception as e:  # MemoryError included
                 lwsl_err("periodic service raised %r", e)
 
@@ -214,22 +147,3 @@ def lws_cancel_service(ctx):
 
 def lws_cancel_service_pt(wsi):
     lws_cancel_service(wsi.context)
-
-
-def lws_adopt_socket(ctx, accept_fd):
-    """Adopt an already-accepted socket object as an HTTP connection."""
-    return lws_adopt_socket_readbuf(ctx, accept_fd, None, 0)
-
-
-def lws_adopt_socket_readbuf(ctx, accept_fd, readbuf, len_):
-    """Adopt a socket, treating ``readbuf[:len_]`` as its first input."""
-    try:
-        accept_fd.setblocking(False)
-    except (AttributeError, OSError):
-        lwsl_err("lws_adopt_socket: not a socket")
-        return None
-    addr = _port.peer_addr(accept_fd)
-    if readbuf is not None:
-        readbuf = memoryview(readbuf)[:len_]
-    return adopt(ctx, accept_fd, addr, readbuf)
-

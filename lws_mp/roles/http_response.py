@@ -1,13 +1,16 @@
 """Building HTTP responses: status lines, header helpers, simple statuses."""
 
-from .log import lwsl_info
-from .header_names import name_of
-from ._port import const
+from ..codec.header_names import name_of
+from ..core.log import lwsl_info
+from ..core.output import issue_raw
+from ..core.write import write_queued
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_WRITE_HTTP = const(3)
 _LWS_WRITE_HTTP_FINAL = const(7)
 _LWS_WRITE_HTTP_HEADERS = const(8)
+_PENDING_TIMEOUT_HTTP_CONTENT = const(10)
 
 STATUS_TEXT = {
     100: "Continue",
@@ -58,9 +61,7 @@ def connection_header(wsi):
 
 
 def send_headers(wsi, head):
-    from .write import lws_write
-
-    return lws_write(wsi, head, len(head), _LWS_WRITE_HTTP_HEADERS)
+    return write_queued(wsi, head, len(head), _LWS_WRITE_HTTP_HEADERS)
 
 
 def lws_return_http_status(wsi, code, html_body=None):
@@ -68,8 +69,6 @@ def lws_return_http_status(wsi, code, html_body=None):
 
     Returns 0 if it was issued (or buffered), nonzero if the send failed.
     """
-    from .write import lws_write
-
     text = STATUS_TEXT.get(code, "Error")
     if html_body is None:
         body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text.encode())
@@ -88,15 +87,13 @@ def lws_return_http_status(wsi, code, html_body=None):
     wsi.http_status = code
     if send_headers(wsi, head) < 0:
         return 1
-    if lws_write(wsi, body, len(body), _LWS_WRITE_HTTP_FINAL) < 0:
+    if write_queued(wsi, body, len(body), _LWS_WRITE_HTTP_FINAL) < 0:
         return 1
     return 0
 
 
 def protocol_error(wsi, code, extra=b""):
     """Answer bad input with ``code`` and close once it is sent."""
-    from .write import lws_write
-
     ctx = wsi.context
     lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], code)
     wsi.http_keepalive = False
@@ -119,7 +116,7 @@ def protocol_error(wsi, code, extra=b""):
     # one write for all of it; a HEAD request gets the head alone
     out = head if wsi.head else head + body
     wsi.head = False
-    if lws_write(wsi, out, len(out), _LWS_WRITE_HTTP) >= 0:
+    if write_queued(wsi, out, len(out), _LWS_WRITE_HTTP) >= 0:
         ctx.close(wsi)
 
 
@@ -165,3 +162,21 @@ def lws_add_http_header_content_length(wsi, length, buf, end=0):
 
 def lws_finalize_http_header(wsi, buf, end=0):
     return _append(buf, connection_header(wsi) + b"\r\n", end)
+
+
+def write(wsi, buf, len_, wp, pre):
+    """lws_write on an HTTP connection: headers or body bytes, as given."""
+    mv = memoryview(buf)[pre:pre + len_]
+    if wsi.pending_timeout == _PENDING_TIMEOUT_HTTP_CONTENT:
+        # an answer in progress: renew its timeout
+        wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
+    base = wp & 0x3F
+    if base == _LWS_WRITE_HTTP_HEADERS:
+        wsi.headers_sent = True
+        return issue_raw(wsi, mv)
+    if base == _LWS_WRITE_HTTP or base == _LWS_WRITE_HTTP_FINAL:
+        wsi.headers_sent = True  # the answer has begun, whatever wrote its head
+        if wsi.head:
+            return len_  # HEAD: the body is not sent
+        return issue_raw(wsi, mv)
+    return -1

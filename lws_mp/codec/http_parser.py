@@ -17,7 +17,7 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 
 from .uri import normalise_path, urldecode_inplace
 from .header_names import token_of
-from ._port import const
+from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_DELETE_URI = const(75)

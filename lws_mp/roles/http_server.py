@@ -1,20 +1,21 @@
 """The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
 
-from . import _port
-from . import context as _context
-from .http_body import ERROR, S_DONE, ChunkedDecoder
-from .http_parser import COMPLETE, NEED_MORE, parse_request
-from .http_response import lws_return_http_status, protocol_error
-from .log import lwsl_info, lwsl_notice
-from .output import drain_stored
-from .wsi import (
+from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
+from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
+from ..core.log import lwsl_info, lwsl_notice
+from ..core.output import drain_stored, issue_raw
+from ..core.role_ops import lws_role_ops, ops
+from ..plat import _port
+from . import part
+from .http_response import lws_return_http_status, protocol_error, write
+from ..core.wsi import (
     LWSS_HTTP,
     LWSS_HTTP_BODY,
     LWSS_HTTP_SERVING,
     ROLE_HTTP,
     ROLE_WS,
 )
-from ._port import const
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLOSED_HTTP = const(5)
@@ -37,7 +38,7 @@ POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
 
 
-def adopted(wsi, readbuf):
+def adopt(wsi, readbuf):
     """A new connection: get a header table (or queue) and start the clock."""
     ctx = wsi.context
     wsi.state = LWSS_HTTP
@@ -85,7 +86,7 @@ def readable(wsi, revents):
             wsi.context.change_events(wsi, 0, POLLIN)
 
 
-def process_buffered(wsi):
+def buffered(wsi):
     if wsi.state == LWSS_HTTP:
         if wsi.ah is None and not wsi.context.attach_ah(wsi):
             return
@@ -124,8 +125,8 @@ def _process_headers(wsi):
 def _token_list_has(v, word):
     if v is None:
         return False
-    for part in bytes(v).split(b","):
-        if part.strip().lower() == word:
+    for item in bytes(v).split(b","):
+        if item.strip().lower() == word:
             return True
     return False
 
@@ -175,9 +176,8 @@ def _handle_request(wsi):
     # websocket upgrade
     if _token_list_has(conn, b"upgrade") and ah.frag_index[_WSI_TOKEN_UPGRADE]:
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
-        ws = _context.role(ROLE_WS)
-        if up == b"websocket" and ws is not None and ah.method == _WSI_TOKEN_GET_URI:
-            ws.upgrade(wsi)
+        if up == b"websocket" and ah.method == _WSI_TOKEN_GET_URI:
+            ops(ROLE_WS).adopt(wsi, None)
             return
     try:
         uri = bytes(ah.value(ah.method)).decode()
@@ -189,11 +189,11 @@ def _handle_request(wsi):
         protocol_error(wsi, 403)
         return
     target = None
-    mount = _match_mount(ctx, uri)
+    mount = part("roles.http_mount").match(ctx, uri) if ctx.mounts else None
     if mount is not None:
         # as in lws, a mount answers for what it has; a URL it has nothing
         # for goes on to protocols[0] (dynamic routes, POST handlers)
-        target = _mount_lookup(wsi, mount, uri)
+        target = part("roles.http_mount").lookup(wsi, mount, uri)
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
             # refused before a 100 Continue could invite the body
             protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
@@ -201,8 +201,6 @@ def _handle_request(wsi):
     if has_body:
         if ah.frag_index[_WSI_TOKEN_HTTP_EXPECT] and \
                 bytes(ah.value(_WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
-            from .output import issue_raw
-
             issue_raw(wsi, memoryview(b"HTTP/1.1 100 Continue\r\n\r\n"))
         wsi.state = LWSS_HTTP_BODY
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
@@ -215,7 +213,7 @@ def _handle_request(wsi):
             wsi.http_keepalive = False
         wsi.state = LWSS_HTTP_SERVING
         ctx.change_events(wsi, 0, POLLIN)
-        _serve_mount(wsi, mount, target)
+        part("roles.http_mount").serve(wsi, mount, target)
         return
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
         ctx.close(wsi)
@@ -345,12 +343,11 @@ def writable(wsi):
             ctx.close(wsi)
         return
     if wsi.file is not None:
-        from .serve_file import finish, stream_some
-
-        if stream_some(wsi) and not wsi.closed:
+        sf = part("roles.serve_file")
+        if sf.stream_some(wsi) and not wsi.closed:
             if not wsi.want_writable:
                 ctx.change_events(wsi, 0, POLLOUT)
-            finish(wsi)
+            sf.finish(wsi)
         return
     if wsi.want_writable:
         wsi.want_writable = False
@@ -398,7 +395,7 @@ def lws_http_transaction_completed(wsi):
 def closed(wsi):
     ctx = wsi.context
     if wsi.file is not None:
-        ctx.file_ops().close(wsi, wsi.file.fd)
+        wsi.file.fops.close(wsi, wsi.file.fd)
         wsi.file = None
     ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
 
@@ -412,84 +409,6 @@ def timeout(wsi, reason):
     return True
 
 
-# ------------------------------------------------------------------ mounts
-
-
-def _match_mount(ctx, uri):
-    best = None
-    for m in ctx.mounts:
-        mp = m.mountpoint
-        if uri == mp or (uri.startswith(mp) and (mp.endswith("/") or uri[len(mp)] == "/")):
-            if best is None or len(mp) > len(best.mountpoint):
-                best = m
-    return best
-
-
-def _file_exists(wsi, fops, path):
-    """stat is an extra of lws_mp's file ops: without it, try an open."""
-    stat = getattr(fops, "stat", None)
-    if stat is not None:
-        return stat(wsi, path) is not None
-    fd, _ = fops.open(wsi, path, 0)
-    if fd is None:
-        return False
-    fops.close(wsi, fd)
-    return True
-
-
-def _mount_lookup(wsi, mount, uri):
-    """What ``mount`` has for ``uri``: ("file", path), ("redirect", url) or
-    None when it has nothing."""
-    from .serve_file import client_accepts_gzip
-
-    fops = wsi.context.file_ops()
-    index = mount.def_ or "index.html"
-    rel = uri[len(mount.mountpoint):].lstrip("/")
-    path = mount.origin.rstrip("/") + "/" + rel
-    if not rel and not uri.endswith("/"):
-        # the mountpoint itself ("/ui"): its index lives at "/ui/"
-        return ("redirect", uri + "/") if _file_exists(wsi, fops, path + "/" + index) else None
-    if path.endswith("/"):
-        path += index
-    if _file_exists(wsi, fops, path) or (
-            client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz")):
-        return ("file", path)
-    if not uri.endswith("/") and _file_exists(wsi, fops, path + "/" + index):
-        return ("redirect", uri + "/")
-    return None
-
-
-def _serve_mount(wsi, mount, target):
-    from .mime import mime_type
-    from .serve_file import lws_serve_http_file
-
-    ctx = wsi.context
-    kind, path = target
-    if kind == "redirect":
-        _redirect(wsi, path)
-        return
-    extra = None
-    if mount.cache_max_age:
-        extra = b"Cache-Control: max-age=%d\r\n" % mount.cache_max_age
-    r = lws_serve_http_file(wsi, path, mime_type(path, mount.extra_mimetypes), extra, 0)
-    if r < 0:
-        ctx.close(wsi)
-    elif r == 0 and wsi.ah is not None and not wsi.ah.pending():
-        # the headers are answered: the table can serve someone else while
-        # the file streams (nothing of ours reads it any more)
-        ctx.release_ah(wsi)
-
-
-def _redirect(wsi, location):
-    from .http_response import connection_header, send_headers, status_line
-
-    wsi.http_status = 301
-    send_headers(wsi, status_line(301) + b"Location: " + location.encode()
-                 + b"\r\nContent-Length: 0\r\n" + connection_header(wsi) + b"\r\n")
-    if lws_http_transaction_completed(wsi):
-        wsi.context.close(wsi)
-
-
 def lws_callback_http_dummy(wsi, reason, user, in_, len_):
     """A protocols[0] callback that answers 404 to what no mount serves."""
     if reason == _LWS_CALLBACK_HTTP:
@@ -499,3 +418,6 @@ def lws_callback_http_dummy(wsi, reason, user, in_, len_):
             return -1
     return 0
 
+
+OPS = lws_role_ops("http", adopt=adopt, readable=readable, writable=writable,
+                   buffered=buffered, write=write, timeout=timeout, closed=closed)

@@ -5,7 +5,7 @@ lws_partial_buffered() says a write is pending, and the connection asks for
 POLLOUT until it drains.
 """
 
-from . import _port
+from ..plat import _port
 from .log import lwsl_warn
 from .wsi import LWSS_DEAD_SOCKET
 

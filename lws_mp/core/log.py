@@ -2,8 +2,8 @@
 
 import sys
 
-from . import _port
-from ._port import const
+from ..plat import _port
+from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LLL_CLIENT = const(256)

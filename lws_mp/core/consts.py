@@ -134,7 +134,7 @@ def names():
 
 def __getattr__(name):
     if name == "HEADER_TOKEN_NAMES":
-        from .token_names import HEADER_TOKEN_NAMES
+        from ..codec.token_names import HEADER_TOKEN_NAMES
 
         return HEADER_TOKEN_NAMES
     return value(name)

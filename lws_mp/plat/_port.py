@@ -401,17 +401,6 @@ else:
 
 # ---------------------------------------------------------------- crypto
 
-try:
-    import hashlib
-
-    _sha1 = hashlib.sha1
-except ImportError:  # pragma: no cover
-    _sha1 = None
-
-def sha1_b64(data):
-    """base64(sha1(data)) without the trailing newline, as bytes."""
-    return binascii.b2a_base64(_sha1(data).digest())[:-1]
-
 
 def b64encode(data):
     return binascii.b2a_base64(data)[:-1]

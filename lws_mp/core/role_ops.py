@@ -1,0 +1,83 @@
+"""The role-ops table: how the core reaches a role (lws' ``struct lws_role_ops``).
+
+Every role fills one ``lws_role_ops`` with the same operations; the core
+calls a connection's role only through ``ops_of(wsi)`` and never imports a
+role.  The table is filled on first use by the loader the roles layer
+installs (``lws_mp.roles.load``), so an HTTP-only firmware never loads the
+WebSocket role.
+"""
+
+# role numbers (the index into the table)
+ROLE_LISTEN = 0
+ROLE_HTTP = 1
+ROLE_WS = 2
+ROLE_RAW = 3
+ROLE_HTTP_CLIENT = 4
+ROLE_WS_CLIENT = 5
+ROLE_COUNT = 6
+
+
+def _nothing(*args):
+    return None
+
+
+class lws_role_ops:
+    """One role's operations.  An operation a role does not need is a no-op.
+
+    - ``adopt(wsi, data)``: ``wsi`` becomes this role's (a new connection,
+      or one upgraded from another role); ``data`` is input already read
+    - ``readable(wsi, revents)``: the socket has input (or hung up)
+    - ``writable(wsi)``: the socket can take more
+    - ``buffered(wsi)``: input already held (pipelined, a freed table)
+    - ``write(wsi, buf, len_, wp, pre)``: lws_write for this role
+    - ``periodic(ctx, now)``: once a second, for the whole role
+    - ``timeout(wsi, reason)``: a pending timeout fired; true to just close
+    - ``before_close(wsi)``: true if the role closes it itself (a close
+      handshake first)
+    - ``closed(wsi)``: the connection is going: the role's callbacks
+    - ``rx_resume(wsi)``: rx flow allowed again: true if the role queued
+      held input itself
+    """
+
+    def __init__(self, name, adopt=_nothing, readable=_nothing, writable=_nothing,
+                 buffered=_nothing, write=None, periodic=None, timeout=None,
+                 before_close=_nothing, closed=_nothing, rx_resume=_nothing):
+        self.name = name
+        self.adopt = adopt
+        self.readable = readable
+        self.writable = writable
+        self.buffered = buffered
+        self.write = write or _refuse_write
+        self.periodic = periodic
+        self.timeout = timeout or _close_at_timeout
+        self.before_close = before_close
+        self.closed = closed
+        self.rx_resume = rx_resume
+
+
+def _refuse_write(wsi, buf, len_, wp, pre):
+    return -1
+
+
+def _close_at_timeout(wsi, reason):
+    return True
+
+
+# filled on first use through ``loader`` (set by lws_mp.roles)
+ROLE_OPS = [None] * ROLE_COUNT
+loader = None
+
+
+def ops(n):
+    """The ops of role ``n``, loading the role the first time."""
+    o = ROLE_OPS[n]
+    if o is None:
+        o = ROLE_OPS[n] = loader(n)
+    return o
+
+
+def ops_of(wsi):
+    o = ROLE_OPS[wsi.role]
+    if o is None:
+        o = ROLE_OPS[wsi.role] = loader(wsi.role)
+    return o

@@ -1,0 +1,92 @@
+"""The listen role (accepting, lws_adopt_socket) and the raw role (the
+cancel waker): the two sockets of a context that carry no protocol."""
+
+from ..core.log import lwsl_err, lwsl_notice, lwsl_warn
+from ..core.role_ops import ROLE_HTTP, lws_role_ops, ops
+from ..plat import _port
+from ..plat._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
+_LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
+_LWS_CALLBACK_WSI_CREATE = const(29)
+
+POLLIN = _port.POLLIN
+
+
+def _accept(lwsi, revents):
+    """Accept what is pending on the listen socket, while the fd table has
+    room: past that, the listen socket's POLLIN goes off and new clients
+    wait in the kernel's backlog until a slot frees."""
+    ctx = lwsi.context
+    while True:
+        if ctx.fd_count >= ctx.fd_limit:
+            ctx.listen_pause()
+            return
+        try:
+            r = _port.accept(lwsi.sock)
+        except OSError as e:
+            lwsl_err("accept failed: %r", e)
+            return
+        if r is None:
+            return
+        sock, addr = r
+        # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
+        ctx.accepting = (sock, addr)
+        refused = ctx.callback(lwsi, ctx.protocols[0], _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
+                               _port.sock_fd(sock), 0)
+        ctx.accepting = None
+        if refused:
+            lwsl_notice("connection from %s refused by filter", addr[0])
+            sock.close()
+            continue
+        adopt(ctx, sock, addr, None)
+
+
+def adopt(ctx, sock, addr, readbuf):
+    """Make an accepted socket an HTTP connection (lws_adopt_socket)."""
+    if ctx.fd_count >= ctx.fd_limit:
+        ctx.stats_refused += 1
+        lwsl_warn("fd table full: adopted socket refused")
+        sock.close()
+        return None
+    wsi = ctx.new_wsi(sock, ROLE_HTTP, addr)
+    ctx.bind_protocol(wsi, ctx.protocols[0])
+    info = ctx.info
+    if info.ka_time:
+        _port.set_keepalive(sock, info.ka_time, info.ka_probes, info.ka_interval)
+    _port.set_nodelay(sock)
+    ctx.stats_accepted += 1
+    if not ctx.insert_wsi(wsi, POLLIN):
+        sock.close()
+        return None
+    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
+    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
+    ops(ROLE_HTTP).adopt(wsi, readbuf)
+    return wsi
+
+
+def lws_adopt_socket(ctx, accept_fd):
+    """Adopt an already-accepted socket object as an HTTP connection."""
+    return lws_adopt_socket_readbuf(ctx, accept_fd, None, 0)
+
+
+def lws_adopt_socket_readbuf(ctx, accept_fd, readbuf, len_):
+    """Adopt a socket, treating ``readbuf[:len_]`` as its first input."""
+    try:
+        accept_fd.setblocking(False)
+    except (AttributeError, OSError):
+        lwsl_err("lws_adopt_socket: not a socket")
+        return None
+    addr = _port.peer_addr(accept_fd)
+    if readbuf is not None:
+        readbuf = memoryview(readbuf)[:len_]
+    return adopt(ctx, accept_fd, addr, readbuf)
+
+
+def _drain_waker(wsi, revents):
+    wsi.context.waker.drain()
+
+
+OPS = lws_role_ops("listen", readable=_accept)
+RAW_OPS = lws_role_ops("raw", readable=_drain_waker)
