@@ -32,6 +32,9 @@ RUN_HEAP := $(or $(HEAP),$(BOARD_HEAP))
 ARCHS := xtensawin armv6m
 LIB_SOURCES := $(shell find lws_mp -name '*.py' | sort)
 
+# each area's own targets (board interpreter, device, clients, ...)
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: all run test venv deps lint mpy mpy-host stubcheck pytest autobahn bench clean
 
 all: test
