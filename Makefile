@@ -32,6 +32,7 @@ RUN_HEAP := $(or $(HEAP),$(BOARD_HEAP))
 ARCHS := xtensawin armv6m
 LIB_SOURCES := $(shell find lws_mp -name '*.py' | sort)
 
+.DEFAULT_GOAL := all
 # each area's own targets (board interpreter, device, clients, ...)
 include $(sort $(wildcard mk/*.mk))
 
