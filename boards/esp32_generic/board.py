@@ -1,8 +1,17 @@
 BOARD = {
     "name": "esp32_generic",
     "mpy_arch": "xtensawin",
-    # what a firmware can count on after WiFi is up on a module without PSRAM
-    "heap": "96k",
+    # gc.mem_free() after boot on a Generic ESP32 module without PSRAM, ESP-IDF 5
+    "heap": "105k",
+    "heap_source": (
+        "108000 bytes = 58848 free in the first 64000-byte heap area + 49152 'max new split' "
+        "(esp32's gc.mem_free() counts both), micropython.mem_info() on a Generic ESP32 "
+        "module (no PSRAM), MicroPython v1.22.0-preview built with ESP-IDF 5.0.4, before WiFi; "
+        "the same board with ESP-IDF 4.4 reported 58992 + 110592 = 169584: "
+        "https://github.com/micropython/micropython/pull/12952 (comment of 2023-11-23). "
+        "MicroPython 1.25 starts the ESP32 heap at 56 KB and grows it on demand "
+        "(ports/esp32/mpconfigport.h, MICROPY_GC_INITIAL_HEAP_SIZE)"
+    ),
     "lws": {
         "fd_limit_per_thread": 10,
         "max_http_header_pool": 4,

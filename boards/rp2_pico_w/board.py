@@ -1,8 +1,16 @@
 BOARD = {
     "name": "rp2_pico_w",
     "mpy_arch": "armv6m",
-    # the RP2040's 264 KB less the CYW43 driver and lwIP
+    # a planning figure, not a measurement: see heap_source
     "heap": "128k",
+    "heap_source": (
+        "no gc.mem_free() after boot on a Pico W running MicroPython was found published; "
+        "the plain Pico (no W, no CYW43 driver or lwIP in RAM) reported 209936 bytes "
+        "(MicroPython 1.20): https://github.com/micropython/micropython/issues/12557 . "
+        "The rp2 port gives the GC whatever RAM the firmware's .bss and C heap leave "
+        "(ports/rp2/memmap_mp_rp2040.ld), so the Pico W has less than that by the size of "
+        "its network stack; 128k stays the planning figure until one is measured on a board"
+    ),
     "lws": {
         "fd_limit_per_thread": 8,
         "max_http_header_pool": 4,

@@ -2,6 +2,7 @@ BOARD = {
     "name": "unix",
     "mpy_arch": None,  # the host runs plain .py / bytecode .mpy
     "heap": None,
+    "heap_source": "the host: as given by HEAP=",
     "lws": {
         "fd_limit_per_thread": 32,
         "max_http_header_pool": 4,

@@ -1,0 +1,22 @@
+# The board interpreter: a 32-bit MicroPython unix port with a board's
+# manifest frozen in, built from Debian's micropython source package by
+# tools/board/build.sh (cached; rebuilt only when the manifest or a frozen
+# file changes).  Included by the Makefile.
+#
+#   make board-interpreter [BOARD=esp32_generic|esp32_s3|rp2_pico_w|unix]
+#   make board-interpreter-microdot     microdot 2.7.0 frozen in instead
+#
+# BOARD_MPY is the binary for $(BOARD) (esp32_generic when BOARD is empty),
+# MICRODOT_MPY the microdot build.
+
+BOARD_INTERPRETER_BOARD = $(or $(BOARD),esp32_generic)
+BOARD_MPY = build/board/$(BOARD_INTERPRETER_BOARD)/micropython
+MICRODOT_MPY = build/board/microdot/micropython
+
+.PHONY: board-interpreter board-interpreter-microdot
+
+board-interpreter:
+	@tools/board/build.sh $(BOARD_INTERPRETER_BOARD)
+
+board-interpreter-microdot:
+	@tools/board/build.sh --microdot
