@@ -1,7 +1,7 @@
 # The board interpreter: a 32-bit MicroPython unix port with a board's
 # manifest frozen in, built from Debian's micropython source package by
 # tools/board/build.sh (cached; rebuilt only when the manifest or a frozen
-# file changes).  Included by the Makefile.
+# file changes).  Included by the Makefile (mk/*.mk).
 #
 #   make board-interpreter [BOARD=esp32_generic|esp32_s3|rp2_pico_w|unix]
 #   make board-interpreter-microdot     microdot 2.7.0 frozen in instead
