@@ -80,44 +80,23 @@ def _log(level, fmt, args):
     _emit(level, lwsl_timestamp(level) + msg + "\n")
 
 
-def lwsl_err(fmt, *args):
-    _log(_LLL_ERR, fmt, args)
+def _logger(level):
+    def lwsl(fmt, *args):
+        _log(level, fmt, args)
+
+    return lwsl
 
 
-def lwsl_warn(fmt, *args):
-    _log(_LLL_WARN, fmt, args)
-
-
-def lwsl_notice(fmt, *args):
-    _log(_LLL_NOTICE, fmt, args)
-
-
-def lwsl_info(fmt, *args):
-    _log(_LLL_INFO, fmt, args)
-
-
-def lwsl_debug(fmt, *args):
-    _log(_LLL_DEBUG, fmt, args)
-
-
-def lwsl_parser(fmt, *args):
-    _log(_LLL_PARSER, fmt, args)
-
-
-def lwsl_header(fmt, *args):
-    _log(_LLL_HEADER, fmt, args)
-
-
-def lwsl_ext(fmt, *args):
-    _log(_LLL_EXT, fmt, args)
-
-
-def lwsl_client(fmt, *args):
-    _log(_LLL_CLIENT, fmt, args)
-
-
-def lwsl_latency(fmt, *args):
-    _log(_LLL_LATENCY, fmt, args)
+lwsl_err = _logger(_LLL_ERR)
+lwsl_warn = _logger(_LLL_WARN)
+lwsl_notice = _logger(_LLL_NOTICE)
+lwsl_info = _logger(_LLL_INFO)
+lwsl_debug = _logger(_LLL_DEBUG)
+lwsl_parser = _logger(_LLL_PARSER)
+lwsl_header = _logger(_LLL_HEADER)
+lwsl_ext = _logger(_LLL_EXT)
+lwsl_client = _logger(_LLL_CLIENT)
+lwsl_latency = _logger(_LLL_LATENCY)
 
 
 def log_enabled(level):
