@@ -11,7 +11,8 @@ BOARD = {
         "https://github.com/micropython/micropython/pull/12141 . No ESP-IDF 5 figure was "
         "found for the S3; on the ESP32 ESP-IDF 5 cut the split by 60 KB (pull 12952). "
         "With 8 MB PSRAM (UM ProS3) the split is 8257536, i.e. MBs of heap: "
-        "https://github.com/micropython/micropython/issues/12237 ; this profile is the no-PSRAM module"
+        "https://github.com/micropython/micropython/issues/12237 ; "
+        "this profile is the no-PSRAM module"
     ),
     "lws": {
         "fd_limit_per_thread": 16,

@@ -1,6 +1,7 @@
 # What the unix firmware freezes into flash: firmware/boot.py, main.py,
-# runner.py, the apps (firmware/apps), and the lws_mp package less its
-# CPython-only and test-only modules (testing.py, aio.py, _port_cpython.py).
+# runner.py, the apps (firmware/apps), its board.py, and the lws_mp package
+# less its CPython-only and test-only modules (testing.py, aio.py,
+# _port_cpython.py).
 # The package is walked, so new modules and subpackages are frozen as they come.
 #
 # A real firmware, from a MicroPython source tree with its submodules
@@ -25,6 +26,9 @@ module("boot.py", base_path="../../firmware")
 module("main.py", base_path="../../firmware")
 module("runner.py", base_path="../../firmware")
 package("apps", base_path="../../firmware")
+# this board's sizes (boards/unix/board.py), for firmware/main.py --board
+package("boards", files=["__init__.py", "unix/__init__.py", "unix/board.py"],
+        base_path="../..")
 
 SKIP = ("testing.py", "aio.py", "_port_cpython.py")
 lws_files = []
