@@ -1,0 +1,114 @@
+"""The byte loops every WebSocket payload passes through -- unmasking and
+the UTF-8 check -- against plain references written here.
+
+On MicroPython these are the viper machine-code helpers (x64 or i386 on
+the unix ports, Thumb on the emulated Cortex-M); on CPython, its fallbacks.
+"""
+
+from lws_mp import _port
+
+MASK = b"\x9d\x31\xe0\x4a"
+
+
+def _ref_mask(data, mask, phase):
+    return bytes(b ^ mask[(i + phase) & 3] for i, b in enumerate(data))
+
+
+def test_unmask_every_length_phase_and_alignment():
+    src = bytes((i * 37 + 11) & 0xFF for i in range(80))
+    checked = 0
+    for n in range(0, 70):
+        for phase in range(4):
+            for off in range(4):  # the payload at any alignment in its buffer
+                buf = bytearray(b"\x00" * off + src[:n] + b"\xee\xee\xee\xee")
+                mv = memoryview(buf)[off:]
+                _port.unmask(mv, n, MASK, phase)
+                assert bytes(buf[off:off + n]) == _ref_mask(src[:n], MASK, phase), (n, phase, off)
+                # nothing around it is touched
+                assert bytes(buf[:off]) == b"\x00" * off
+                assert bytes(buf[off + n:]) == b"\xee\xee\xee\xee"
+                checked += 1
+    assert checked == 70 * 16
+
+
+def test_unmask_twice_is_the_identity():
+    data = bytearray(bytes(range(256)) * 4)
+    orig = bytes(data)
+    _port.unmask(memoryview(data), len(data), MASK, 1)
+    assert bytes(data) != orig
+    _port.unmask(memoryview(data), len(data), MASK, 1)
+    assert bytes(data) == orig
+
+
+def _ref_utf8_ok(b):
+    """RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF."""
+    i = 0
+    n = len(b)
+    while i < n:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= c <= 0xDF:
+            need, lo, hi = 1, 0x80, 0xBF
+        elif c == 0xE0:
+            need, lo, hi = 2, 0xA0, 0xBF
+        elif 0xE1 <= c <= 0xEC or 0xEE <= c <= 0xEF:
+            need, lo, hi = 2, 0x80, 0xBF
+        elif c == 0xED:
+            need, lo, hi = 2, 0x80, 0x9F
+        elif c == 0xF0:
+            need, lo, hi = 3, 0x90, 0xBF
+        elif 0xF1 <= c <= 0xF3:
+            need, lo, hi = 3, 0x80, 0xBF
+        elif c == 0xF4:
+            need, lo, hi = 3, 0x80, 0x8F
+        else:
+            return False
+        if i + need >= n:
+            return False  # cut short
+        if not lo <= b[i + 1] <= hi:
+            return False
+        for k in range(2, need + 1):
+            if not 0x80 <= b[i + k] <= 0xBF:
+                return False
+        i += need + 1
+    return True
+
+
+SAMPLES = (
+    b"", b"plain ascii", b"\xc3\xa9t\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80",
+    b"\xed\x9f\xbf", b"\xee\x80\x80", b"\xf4\x8f\xbf\xbf", b"\xef\xbb\xbf",
+    # invalid: overlongs, surrogates, past U+10FFFF, stray and cut bytes
+    b"\xc0\xaf", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xe0\x9f\xbf", b"\xf0\x8f\xbf\xbf",
+    b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80",
+    b"\xff", b"\x80", b"a\xbfb", b"\xe2\x82", b"\xf0\x9f\x98", b"\xc3",
+    b"\xe2\x28\xa1", b"\xf0\x28\x8c\x28",
+)
+
+
+def test_utf8_whole_messages_against_the_reference():
+    for s in SAMPLES:
+        v = _port.Utf8Validator()
+        ok = v.feed(memoryview(s), len(s)) and v.complete()
+        assert ok == _ref_utf8_ok(s), s
+
+
+def test_utf8_fed_at_every_split_point():
+    for s in SAMPLES:
+        for cut in range(len(s) + 1):
+            v = _port.Utf8Validator()
+            ok = v.feed(memoryview(s), cut)
+            ok = ok and v.feed(memoryview(s)[cut:], len(s) - cut)
+            assert (ok and v.complete()) == _ref_utf8_ok(s), (s, cut)
+
+
+def test_utf8_reports_a_bad_byte_at_once():
+    # no need to wait for the end of the message: the first bad byte fails
+    v = _port.Utf8Validator()
+    assert v.feed(memoryview(b"ok \xc0"), 4) is False
+    # and once failed it stays failed
+    assert v.feed(memoryview(b"fine"), 4) is False
+    v = _port.Utf8Validator()
+    assert v.feed(memoryview(b"\xe2\x82"), 2)  # only unfinished: not yet bad
+    assert not v.complete()
