@@ -21,8 +21,14 @@ _WHERE = (
      "lws_callback_on_writable_all_protocol lws_cgi lws_cgi_kill "
      "lws_close_reason lws_get_context lws_get_peer_addresses "
      "lws_get_protocol lws_get_socket_fd lws_is_ssl "
-     "lws_rx_flow_allow_all_protocol lws_rx_flow_control lws_set_proxy "
+     "lws_rx_flow_allow_all_protocol lws_rx_flow_control "
      "lws_wsi_user "),
+    ("roles.client_connect",
+     " lws_client_connect lws_client_connect_extended lws_client_connect_via_info "
+     "lws_client_reset lws_set_proxy "),
+    ("roles.http_client",
+     " lws_client_http_body_pending lws_http_client_http_response lws_http_client_read "
+     "lws_http_transaction_completed_client "),
     ("core.context",
      " lws_canonical_hostname lws_context_destroy lws_context_user "
      "lws_create_context lws_get_library_version lws_set_timeout "),
@@ -55,7 +61,8 @@ _WHERE = (
     ("codec.token_names",
      " HEADER_TOKEN_NAMES "),
     ("core.structs",
-     " lws_context_creation_info lws_extension lws_http_mount lws_pollargs "
+     " lws_client_connect_info lws_context_creation_info lws_extension lws_http_mount "
+     "lws_pollargs "
      "lws_pollfd lws_protocols lws_token_limits lws_tokens "),
     ("codec.uri",
      " lws_parse_uri "),

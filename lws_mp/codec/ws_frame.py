@@ -92,8 +92,11 @@ class FrameHeader:
             m[2] = buf[p + 2]
             m[3] = buf[p + 3]
 
-    def check(self, client_frames_masked=True):
-        """Protocol rules a header alone can break: OK or a close status."""
+    def check(self, masked=True):
+        """Protocol rules a header alone can break: OK or a close status.
+
+        ``masked``: whether frames must come masked (a server's view of a
+        client) or must not (a client's view of a server, RFC 6455 5.1)."""
         op = self.opcode
         if self.rsv:
             return ERR_PROTOCOL  # no extension negotiated
@@ -104,7 +107,7 @@ class FrameHeader:
                 return ERR_PROTOCOL
         elif op > OP_BINARY:
             return ERR_PROTOCOL
-        if client_frames_masked and not self.masked:
+        if (1 if masked else 0) != self.masked:
             return ERR_PROTOCOL
         if self.length >> 63:
             return ERR_PROTOCOL

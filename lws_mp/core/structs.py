@@ -130,6 +130,38 @@ class lws_context_creation_info(_Struct):
     max_ws_message_size = 0
 
 
+class lws_client_connect_info(_Struct):
+    """What lws_client_connect_via_info connects to (the seed's fields).
+
+    ``ssl_connection``: 0 plain, 1 TLS, 2 TLS allowing a self-signed
+    certificate.  ``path`` is the URI path ("/" if unset), ``host`` the
+    Host: header (``address`` if unset), ``origin`` the Origin: header,
+    ``protocol`` the comma-separated WebSocket protocols to offer.
+    ``userdata``: used as the connection's ``user`` instead of one made from
+    the protocol's per_session_data_size.  ``client_exts``: the extensions
+    to ask protocols[0] about (CLIENT_CONFIRM_EXTENSION_SUPPORTED).
+    ``method`` ("GET", "POST", ...): an HTTP client connection instead of a
+    WebSocket.  See docs/CLIENT.md.
+    """
+
+    _fields = (
+        "context address port ssl_connection path host origin protocol "
+        "ietf_version_or_minus_one userdata client_exts method"
+    )
+    context = None
+    address = None
+    port = 0
+    ssl_connection = 0
+    path = None
+    host = None
+    origin = None
+    protocol = None
+    ietf_version_or_minus_one = 0
+    userdata = None
+    client_exts = None
+    method = None
+
+
 class lws_pollargs(_Struct):
     """What ADD/DEL/CHANGE_MODE_POLL_FD get in ``in_``.
 

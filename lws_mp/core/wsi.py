@@ -51,11 +51,13 @@ class lws:
     http_status = 0
     body_seen = 0
     preload = None  # adopted input not yet in a header table
+    client = None  # the client's state (roles/client_connect.ClientConn)
     # websocket (see ws_server)
     ws = None
     close_status = 0
     close_reason = None
     closed = False
+    tls = None  # plat.tls.TlsConn on a TLS connection (sock is then its TLS socket)
 
     def __init__(self, context, sock, role):
         self.context = context

@@ -1,6 +1,12 @@
 """A WebSocket connection (RFC 6455) with lws' callbacks and write rules:
 receiving, control frames, the close handshake and sending, for the
-server role (ws_server) and the client role alike.
+server role (ws_server) and the client role (ws_client) alike.
+
+The two sides differ only where RFC 6455 makes them: a server's frames
+arrive masked and go out plain, a client's the other way round (every
+client frame gets a fresh mask, applied in place in the transmit buffer by
+the same helper that unmasks on receive); and the callback reasons are the
+CLIENT_ ones on a client (``WsConn`` / ``WsClientConn``).
 
 Input is read into the context's one service buffer, unmasked and UTF-8
 checked there in place, and handed to RECEIVE straight from it.  Only a
@@ -12,7 +18,7 @@ of at most that size otherwise.
 
 from ..plat import _port
 from ..core.log import lwsl_info
-from ..core.output import drain_stored, issue_raw
+from ..core.output import drain_stored
 from ..codec.ws_frame import (
     OK,
     OP_BINARY,
@@ -21,9 +27,7 @@ from ..codec.ws_frame import (
     OP_PONG,
     OP_TEXT,
     FrameHeader,
-    build_header,
     close_payload_status,
-    header_len,
 )
 from ..core.wsi import (
     LWSS_AWAITING_CLOSE_ACK,
@@ -32,9 +36,15 @@ from ..core.wsi import (
     LWSS_RETURNED_CLOSE_ALREADY,
     ROLE_WS,
 )
+from ..core.role_ops import ROLE_WS_CLIENT
 from ..plat._port import const
+from .ws_send import send_frame as _send_frame
+from .ws_send import write  # noqa: F401  (the roles' OPS take it from here)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_CALLBACK_CLIENT_RECEIVE = const(8)
+_LWS_CALLBACK_CLIENT_RECEIVE_PONG = const(9)
+_LWS_CALLBACK_CLIENT_WRITEABLE = const(10)
 _LWS_CALLBACK_CLOSED = const(4)
 _LWS_CALLBACK_ESTABLISHED = const(0)
 _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
@@ -44,12 +54,6 @@ _LWS_CALLBACK_SERVER_WRITEABLE = const(11)
 _LWS_CALLBACK_WS_PEER_INITIATED_CLOSE = const(38)
 _LWS_CLOSE_STATUS_NORMAL = const(1000)
 _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
-_LWS_WRITE_BINARY = const(1)
-_LWS_WRITE_CONTINUATION = const(2)
-_LWS_WRITE_NO_FIN = const(64)
-_LWS_WRITE_PING = const(5)
-_LWS_WRITE_PONG = const(6)
-_LWS_WRITE_TEXT = const(0)
 _PENDING_TIMEOUT_CLOSE_ACK = const(6)
 _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = const(17)
 _WSI_TOKEN_KEY = const(32)
@@ -62,20 +66,15 @@ POLLOUT = _port.POLLOUT
 DEFAULT_RX_BUFFER = 4096
 CLOSE_ACK_SECS = 5
 
-# lws_write protocol -> opcode
-_OPCODES = {
-    _LWS_WRITE_TEXT: OP_TEXT,
-    _LWS_WRITE_BINARY: OP_BINARY,
-    _LWS_WRITE_CONTINUATION: 0,
-    _LWS_WRITE_PING: OP_PING,
-    _LWS_WRITE_PONG: OP_PONG,
-}
-
-
 class WsConn:
     """Per-connection WebSocket state (defaults as class attributes, as in
     wsi.lws: the instance holds only what changed)."""
 
+    # the server side: frames arrive masked, these callback reasons
+    client = False
+    RX = _LWS_CALLBACK_RECEIVE
+    PONG = _LWS_CALLBACK_RECEIVE_PONG
+    WRITEABLE = _LWS_CALLBACK_SERVER_WRITEABLE
     in_payload = False
     remaining = 0  # payload bytes of this frame still to come
     phase = 0  # position in the 4-byte mask
@@ -101,6 +100,15 @@ class WsConn:
         self.utf8 = _port.Utf8Validator()
         self.rx_size = rx_size
         self.last_rx = _port.ticks_ms()
+
+
+class WsClientConn(WsConn):
+    """The client side: frames arrive plain and go out masked."""
+
+    client = True
+    RX = _LWS_CALLBACK_CLIENT_RECEIVE
+    PONG = _LWS_CALLBACK_CLIENT_RECEIVE_PONG
+    WRITEABLE = _LWS_CALLBACK_CLIENT_WRITEABLE
 
 
 # ------------------------------------------------------------ receiving
@@ -167,15 +175,16 @@ def process(wsi, mv, pos, end):
             # by that callback holds back the rest at once, as lws does
             take = ws.rx_size - ws.rxlen
         chunk = mv[pos:pos + take]
-        _port.unmask(chunk, take, hdr.mask, ws.phase)
-        ws.phase = (ws.phase + take) & 3
+        if hdr.masked:
+            _port.unmask(chunk, take, hdr.mask, ws.phase)
+            ws.phase = (ws.phase + take) & 3
         ws.remaining -= take
         pos += take
         _payload(wsi, ws, chunk, take)
 
 
 def _frame_start(wsi, ws, hdr):
-    err = hdr.check()
+    err = hdr.check(not ws.client)
     if err != OK:
         if hdr.opcode == OP_CLOSE and not ws.close_sent:
             _answer_bad_close(wsi, err)
@@ -273,7 +282,7 @@ def _deliver(wsi, ws, mv, n, left):
     ws.cb_remaining = left
     ws.cb_final = not left and ws.hdr.fin
     ws.binary = ws.msg_opcode == OP_BINARY
-    if wsi.context.user_callback(wsi, _LWS_CALLBACK_RECEIVE, mv, n):
+    if wsi.context.user_callback(wsi, ws.RX, mv, n):
         wsi.context.close(wsi)
         return False
     return not wsi.closed
@@ -302,7 +311,7 @@ def _control(wsi, ws, chunk, n):
             ws.ping_pending = False
             if wsi.pending_timeout == _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
                 ctx.set_timeout(wsi, 0, 0)
-        if ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_PONG, payload, n):
+        if ctx.user_callback(wsi, ws.PONG, payload, n):
             ctx.close(wsi)
     elif op == OP_CLOSE:
         _peer_close(wsi, ws, payload, n)
@@ -407,46 +416,6 @@ def before_close(wsi):
 # ------------------------------------------------------------ sending
 
 
-def _send_frame(wsi, opcode, fin, payload, n):
-    ctx = wsi.context
-    tx = ctx.ws_tx
-    h = build_header(tx, 0, opcode, fin, n)
-    if h + n <= len(tx):
-        ctx.ws_tx_mv[h:h + n] = payload[:n]
-        return issue_raw(wsi, ctx.ws_tx_mv[:h + n])
-    if issue_raw(wsi, ctx.ws_tx_mv[:h]) < 0:
-        return -1
-    return issue_raw(wsi, memoryview(payload)[:n])
-
-
-def write(wsi, buf, len_, wp, pre):
-    """lws_write on a WebSocket: one frame of ``len_`` payload bytes."""
-    ws = wsi.ws
-    if ws.close_sent or wsi.state != LWSS_ESTABLISHED:
-        return -1
-    op = _OPCODES.get(wp & 0x3F)
-    if op is None:
-        return -1
-    fin = not wp & _LWS_WRITE_NO_FIN
-    if op & 8 and (len_ > 125 or not fin):
-        return -1
-    hlen = header_len(len_)
-    if pre >= hlen and not isinstance(buf, bytes):
-        # the caller left LWS_PRE headroom: the header goes there, no copy
-        mv = memoryview(buf)
-        try:
-            build_header(mv, pre - hlen, op, fin, len_)
-        except TypeError:  # a read-only buffer after all: copy instead
-            mv = None
-        if mv is not None:
-            r = issue_raw(wsi, mv[pre - hlen:pre + len_])
-            return -1 if r < 0 else len_
-        r = _send_frame(wsi, op, fin, memoryview(buf)[pre:pre + len_], len_)
-    else:
-        r = _send_frame(wsi, op, fin, memoryview(buf)[pre:pre + len_], len_)
-    return -1 if r < 0 else len_
-
-
 def writable(wsi):
     ctx = wsi.context
     if not drain_stored(wsi):
@@ -454,7 +423,7 @@ def writable(wsi):
     if wsi.want_writable and wsi.state == LWSS_ESTABLISHED:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
-        if ctx.user_callback(wsi, _LWS_CALLBACK_SERVER_WRITEABLE):
+        if ctx.user_callback(wsi, wsi.ws.WRITEABLE):
             ctx.close(wsi)
         return
     ctx.change_events(wsi, 0, POLLOUT)
@@ -471,12 +440,21 @@ def closed(wsi):
 
 
 def periodic(ctx, now):
-    """Ping idle connections when ws_ping_pong_interval is set."""
+    """Ping idle server connections when ws_ping_pong_interval is set."""
+    _ping_idle(ctx, now, ROLE_WS)
+
+
+def periodic_client(ctx, now):
+    """The same for client connections."""
+    _ping_idle(ctx, now, ROLE_WS_CLIENT)
+
+
+def _ping_idle(ctx, now, role):
     interval = ctx.info.ws_ping_pong_interval
     if not interval:
         return
     for wsi in ctx.slots:
-        if wsi is None or wsi.role != ROLE_WS or wsi.state != LWSS_ESTABLISHED:
+        if wsi is None or wsi.role != role or wsi.state != LWSS_ESTABLISHED:
             continue
         ws = wsi.ws
         if ws.ping_pending or _port.ticks_diff(now, ws.last_rx) < interval * 1000:

@@ -19,12 +19,15 @@
 #                              (pulls in libwebsockets-test-server-common = the
 #                              /usr/share/libwebsockets-test-server/ html/js, and
 #                              libwebsockets17)
+#   tinyproxy                  an HTTP proxy (CONNECT) the client tests start on 127.0.0.1:
+#                              /usr/bin/tinyproxy
 set -euo pipefail
 
-PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server)
+PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy)
 # binaries that must exist afterwards
 BINARIES=(/usr/bin/curl /usr/bin/chromium
-          /usr/bin/libwebsockets-test-server /usr/bin/libwebsockets-test-client)
+          /usr/bin/libwebsockets-test-server /usr/bin/libwebsockets-test-client
+          /usr/bin/tinyproxy)
 
 check_only=0
 case "${1:-}" in

@@ -1,0 +1,146 @@
+"""Sending WebSocket frames (lws_write on a WebSocket), server and client.
+
+A server's frames go out plain; a client's get a fresh mask each (RFC 6455
+5.3), applied in place in the transmit buffer by the same helper that
+unmasks received frames (XOR is its own inverse).  The masks come 4 bytes
+at a time from a pool of os.urandom bytes drawn 64 at a time into one
+reusable array, so masking allocates nothing per frame.
+"""
+
+from ..codec.ws_frame import OP_BINARY, OP_PING, OP_PONG, OP_TEXT, build_header, header_len
+from ..core.output import issue_raw
+from ..core.wsi import LWSS_ESTABLISHED
+from ..plat import _port
+from ..plat._port import const
+
+# lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LWS_WRITE_BINARY = const(1)
+_LWS_WRITE_CLIENT_IGNORE_XOR_MASK = const(128)
+_LWS_WRITE_CONTINUATION = const(2)
+_LWS_WRITE_NO_FIN = const(64)
+_LWS_WRITE_PING = const(5)
+_LWS_WRITE_PONG = const(6)
+_LWS_WRITE_TEXT = const(0)
+
+# lws_write protocol -> opcode
+_OPCODES = {
+    _LWS_WRITE_TEXT: OP_TEXT,
+    _LWS_WRITE_BINARY: OP_BINARY,
+    _LWS_WRITE_CONTINUATION: 0,
+    _LWS_WRITE_PING: OP_PING,
+    _LWS_WRITE_PONG: OP_PONG,
+}
+
+_rand = b""
+_rand_pos = 64
+_mask = bytearray(4)
+
+
+def _new_mask():
+    global _rand, _rand_pos
+    p = _rand_pos
+    if p >= 64:
+        _rand = _port.urandom(64)
+        p = 0
+    r = _rand
+    m = _mask
+    m[0] = r[p]
+    m[1] = r[p + 1]
+    m[2] = r[p + 2]
+    m[3] = r[p + 3]
+    _rand_pos = p + 4
+    return m
+
+
+def _put_mask(buf, pos, hpos):
+    """A fresh mask at buf[pos:pos + 4], flagged in the header at hpos."""
+    m = _new_mask()
+    buf[hpos + 1] |= 0x80
+    buf[pos] = m[0]
+    buf[pos + 1] = m[1]
+    buf[pos + 2] = m[2]
+    buf[pos + 3] = m[3]
+    return m
+
+
+def send_frame(wsi, opcode, fin, payload, n):
+    """One frame of payload[:n]: masked on a client, plain on a server."""
+    ws = wsi.ws
+    if ws is not None and ws.client:
+        return _send_masked(wsi, opcode, fin, payload, n)
+    return _send_plain(wsi, opcode, fin, payload, n)
+
+
+def _send_plain(wsi, opcode, fin, payload, n):
+    ctx = wsi.context
+    tx = ctx.ws_tx
+    h = build_header(tx, 0, opcode, fin, n)
+    if h + n <= len(tx):
+        ctx.ws_tx_mv[h:h + n] = payload[:n]
+        return issue_raw(wsi, ctx.ws_tx_mv[:h + n])
+    if issue_raw(wsi, ctx.ws_tx_mv[:h]) < 0:
+        return -1
+    return issue_raw(wsi, memoryview(payload)[:n])
+
+
+def _send_masked(wsi, opcode, fin, payload, n):
+    ctx = wsi.context
+    tx = ctx.ws_tx
+    mv = ctx.ws_tx_mv
+    h = build_header(tx, 0, opcode, fin, n)
+    m = _put_mask(tx, h, 0)
+    h += 4
+    if h + n <= len(tx):
+        mv[h:h + n] = payload[:n]
+        _port.unmask(mv[h:h + n], n, m, 0)
+        return issue_raw(wsi, mv[:h + n])
+    # bigger than the transmit buffer and no headroom given: one buffer
+    # made for this frame (lws_write with LWS_PRE headroom never gets here)
+    frame = bytearray(h + n)
+    fm = memoryview(frame)
+    fm[0:h] = mv[0:h]
+    fm[h:h + n] = payload[:n]
+    _port.unmask(fm[h:h + n], n, m, 0)
+    return issue_raw(wsi, fm)
+
+
+def write(wsi, buf, len_, wp, pre):
+    """lws_write on a WebSocket: one frame of ``len_`` payload bytes.
+
+    A client's frame is masked.  With LWS_PRE headroom the header and mask
+    go into the headroom and, as in lws, the payload is masked in place:
+    the caller's buffer holds the masked bytes afterwards.  Without
+    headroom the payload is copied into the transmit buffer and masked
+    there.  LWS_WRITE_CLIENT_IGNORE_XOR_MASK sends a client frame unmasked
+    (only to test a server's rules).
+    """
+    ws = wsi.ws
+    if ws.close_sent or wsi.state != LWSS_ESTABLISHED:
+        return -1
+    op = _OPCODES.get(wp & 0x3F)
+    if op is None:
+        return -1
+    fin = not wp & _LWS_WRITE_NO_FIN
+    if op & 8 and (len_ > 125 or not fin):
+        return -1
+    masked = ws.client and not wp & _LWS_WRITE_CLIENT_IGNORE_XOR_MASK
+    hlen = header_len(len_, masked)
+    if pre >= hlen and not isinstance(buf, bytes):
+        # the caller left LWS_PRE headroom: the header goes there, no copy
+        mv = memoryview(buf)
+        try:
+            build_header(mv, pre - hlen, op, fin, len_)
+        except TypeError:  # a read-only buffer after all: copy instead
+            mv = None
+        if mv is not None:
+            if masked:
+                m = _put_mask(mv, pre - 4, pre - hlen)
+                _port.unmask(mv[pre:pre + len_], len_, m, 0)
+            r = issue_raw(wsi, mv[pre - hlen:pre + len_])
+            return -1 if r < 0 else len_
+    payload = memoryview(buf)[pre:pre + len_]
+    if masked:
+        r = _send_masked(wsi, op, fin, payload, len_)
+    else:
+        r = _send_plain(wsi, op, fin, payload, len_)
+    return -1 if r < 0 else len_
