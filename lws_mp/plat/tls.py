@@ -1,0 +1,546 @@
+"""TLS on CPython's ``ssl`` (OpenSSL) and MicroPython's ``tls`` (mbedTLS).
+
+One interface for the roles: SSL contexts made from files, a socket wrapped
+for a server or a client (``TlsConn``), a handshake that steps without
+blocking (``handshake_step``), and reads and writes with _port's
+conventions (None or 0 when they would block).  Every difference between
+the two modules is here.  Loaded only when a context or a client asks for
+TLS (``roles.part("plat.tls")``).
+
+What the two modules allow, in short (docs/TLS.md has the whole of it):
+
+- CPython: the handshake is explicit (``do_handshake``) and says whether
+  it waits to read or to write; OpenSSL keeps decrypted input the kernel
+  no longer shows (``pending()``), which the service loop must drain.
+- MicroPython: the handshake runs inside ``readinto``/``write`` on the
+  wrapped socket, and the wrapped socket itself is what poll watches: its
+  ioctl answers for what mbedTLS waits on and for input it holds, so
+  "would block" is always "wait for POLLIN" (or the POLLOUT a write
+  asked for).  There is no "handshake done" signal: a server's handshake is
+  done when the first application bytes arrive; a client's when the peer's
+  certificate is known (``getpeercert``, where the port has it) or, where
+  not, with its first write.  Keys and certificates are given as data: PEM
+  where mbedTLS parses it, else decoded here to DER (then only the first
+  certificate of a chain file is sent).
+"""
+
+import binascii
+
+from . import _port
+
+IS_MICROPYTHON = _port.IS_MICROPYTHON
+if IS_MICROPYTHON:
+    import tls as _ssl
+else:
+    import ssl as _ssl
+
+# handshake_step while it waits; a value >= 0 means done
+WANT_READ = -1
+WANT_WRITE = -2
+
+# what failed: the first words of every TlsError (and so of the reason a
+# client's CLIENT_CONNECTION_ERROR carries)
+HOSTNAME_MISMATCH = "hostname mismatch"
+UNKNOWN_CA = "unknown CA"
+EXPIRED = "certificate expired"
+NOT_YET_VALID = "certificate not yet valid"
+NO_PEER_CERT = "no peer certificate"
+BAD_CERT = "certificate rejected"
+HANDSHAKE_FAILED = "handshake failed"
+PEER_CLOSED = "closed during the handshake"
+
+# lws' ssl_connection flags (enum lws_client_connect_ssl_connection_flags)
+LCCSCF_USE_SSL = 1
+LCCSCF_ALLOW_SELFSIGNED = 2
+LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK = 4
+
+MODULE_NAME = "tls (mbedTLS %s)" % getattr(_ssl, "MBEDTLS_VERSION", "?") if IS_MICROPYTHON \
+    else "ssl (%s)" % getattr(_ssl, "OPENSSL_VERSION", "?")
+
+
+class TlsError(OSError):
+    """A TLS failure.  ``reason`` is one of the names above; ``args[0]``
+    is the whole text (the reason, then what the module said)."""
+
+    reason = HANDSHAKE_FAILED
+
+
+def error(reason, detail=None):
+    e = TlsError(reason if not detail else reason + ": " + detail)
+    e.reason = reason
+    return e
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+# ---------------------------------------------------------------- MicroPython data
+
+def pem_blocks(data):
+    """The DER of each PEM block of ``data`` (``[data]`` if it is DER)."""
+    if b"-----BEGIN" not in data:
+        return [data]
+    out = []
+    pos = 0
+    while True:
+        b = data.find(b"-----BEGIN", pos)
+        if b < 0:
+            return out
+        s = data.find(b"\n", b) + 1
+        e = data.find(b"-----END", s)
+        if s <= 0 or e < 0:
+            raise ValueError("truncated PEM")
+        out.append(binascii.a2b_base64(data[s:e]))
+        pos = e + 8
+
+
+_pem_parses = None  # does this port's mbedTLS read PEM? (found once)
+
+
+def _mp_pem_ok(pem):
+    global _pem_parses
+    if _pem_parses is None:
+        try:
+            _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(pem)
+            _pem_parses = True
+        except (ValueError, OSError):
+            _pem_parses = False
+    return _pem_parses
+
+
+def _first_cert_pem(data):
+    e = data.find(b"-----END")
+    return data[:data.find(b"\n", e) + 1] if e >= 0 else data
+
+
+# ---------------------------------------------------------------- contexts
+
+def server_context():
+    """A new server SSLContext (TLS 1.2 and up where the module decides)."""
+    if IS_MICROPYTHON:
+        return _ssl.SSLContext(_ssl.PROTOCOL_TLS_SERVER)
+    c = _ssl.SSLContext(_ssl.PROTOCOL_TLS_SERVER)
+    c.options |= getattr(_ssl, "OP_NO_RENEGOTIATION", 0) | _ssl.OP_CIPHER_SERVER_PREFERENCE
+    return c
+
+
+def client_context(verify=True, check_name=True):
+    """A new client SSLContext: the chain verified (or not) and the name
+    checked (or not; MicroPython: see client_wrap)."""
+    c = _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT)
+    if IS_MICROPYTHON:
+        c.verify_mode = _ssl.CERT_REQUIRED if verify else _ssl.CERT_NONE
+        return c
+    c.options |= getattr(_ssl, "OP_NO_RENEGOTIATION", 0)
+    if not verify or not check_name:
+        c.check_hostname = False
+    if not verify:
+        c.verify_mode = _ssl.CERT_NONE
+    return c
+
+
+def load_cert_chain(sslctx, cert_path, key_path):
+    """Our certificate (chain) and key.  Returns a note for the log, or
+    None; raises OSError (unreadable) or ValueError (not a key / cert, or
+    the key does not match)."""
+    if not IS_MICROPYTHON:
+        try:
+            sslctx.load_cert_chain(cert_path, key_path)
+        except _ssl.SSLError as e:
+            raise ValueError(str(e))
+        return None
+    cert = read_file(cert_path)
+    key = read_file(key_path)
+    note = None
+    if b"-----BEGIN" in cert and not _mp_pem_ok(_first_cert_pem(cert)):
+        certs = pem_blocks(cert)
+        if len(certs) > 1:
+            note = "this port's mbedTLS reads no PEM: only the first of %d certificates is sent" \
+                % len(certs)
+        cert = certs[0]
+        key = pem_blocks(key)[0]
+    sslctx.load_cert_chain(cert, key)
+    return note
+
+
+def load_ca(sslctx, ca_path):
+    """Trust the CA certificate(s) of ``ca_path`` (PEM, or DER on
+    MicroPython).  Raises OSError / ValueError."""
+    if not IS_MICROPYTHON:
+        try:
+            sslctx.load_verify_locations(ca_path)
+        except _ssl.SSLError as e:
+            raise ValueError(str(e))
+        return
+    data = read_file(ca_path)
+    if b"-----BEGIN" in data and _mp_pem_ok(_first_cert_pem(data)):
+        sslctx.load_verify_locations(data)
+        return
+    for der in pem_blocks(data):  # each call adds to the CA chain
+        sslctx.load_verify_locations(der)
+
+
+def load_default_cas(sslctx):
+    """The system's CA store where there is one (CPython); False if none."""
+    if IS_MICROPYTHON:
+        return False
+    sslctx.load_default_certs()
+    return True
+
+
+def require_peer_cert(sslctx, optional, verify_cb=None):
+    """A server asks clients for a certificate (required, or checked only
+    if sent).  ``verify_cb(der)`` (MicroPython only: CPython has no hook
+    during verification) is called for each certificate of the client's
+    chain; nonzero fails the handshake."""
+    sslctx.verify_mode = _ssl.CERT_OPTIONAL if optional else _ssl.CERT_REQUIRED
+    if IS_MICROPYTHON and verify_cb is not None:
+        sslctx.verify_callback = lambda der, depth: verify_cb(der)
+        return True
+    return False
+
+
+_KX = ("ECDHE-ECDSA-", "ECDHE-RSA-", "DHE-RSA-", "ECDH-ECDSA-", "ECDH-RSA-", "PSK-")
+
+
+def mbedtls_cipher_name(name):
+    """An OpenSSL cipher name as mbedTLS spells it (ECDHE-ECDSA-AES128-GCM-
+    SHA256 -> TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256); mbedTLS names pass."""
+    if name.startswith("TLS-"):
+        return name
+    kx = "RSA-"
+    for k in _KX:
+        if name.startswith(k):
+            kx = k
+            name = name[len(k):]
+            break
+    name = name.replace("AES128", "AES-128").replace("AES256", "AES-256")
+    if "GCM" not in name and "CCM" not in name and "CHACHA20" not in name:
+        name = name.replace("-SHA", "-CBC-SHA", 1)
+    if name == "CHACHA20-POLY1305":
+        name += "-SHA256"
+    return "TLS-" + kx + "WITH-" + name
+
+
+def set_ciphers(sslctx, cipher_list):
+    """Restrict the cipher suites (OpenSSL's ``a:b:c`` form; on MicroPython
+    OpenSSL or mbedTLS names).  Returns what could not be used, as text, or
+    None; the module's defaults stay when nothing matches."""
+    if not IS_MICROPYTHON:
+        try:
+            sslctx.set_ciphers(cipher_list)
+        except _ssl.SSLError as e:
+            return "no cipher of %r: %s" % (cipher_list, e)
+        return None
+    known = sslctx.get_ciphers()
+    use = []
+    unknown = []
+    for n in cipher_list.replace(",", ":").split(":"):
+        n = n.strip()
+        if not n:
+            continue
+        m = mbedtls_cipher_name(n)
+        if m in known:
+            use.append(m)
+        else:
+            unknown.append(n)
+    if use:
+        sslctx.set_ciphers(use)
+    if unknown:
+        return "not in this port's mbedTLS: %s%s" % (
+            " ".join(unknown), "" if use else " (the defaults are kept)")
+    return None
+
+
+def set_ecdh_curve(sslctx, name):
+    """The ECDH curve, where the module lets it be chosen (CPython)."""
+    if IS_MICROPYTHON:
+        return False
+    sslctx.set_ecdh_curve(name)
+    return True
+
+
+# ---------------------------------------------------------------- reasons
+
+# OpenSSL's X509_V_ERR_* codes (as SSLCertVerificationError.verify_code)
+_X509_REASONS = (
+    (62, HOSTNAME_MISMATCH), (64, HOSTNAME_MISMATCH),
+    (10, EXPIRED), (9, NOT_YET_VALID),
+    (18, UNKNOWN_CA), (19, UNKNOWN_CA), (20, UNKNOWN_CA), (2, UNKNOWN_CA), (21, UNKNOWN_CA),
+)
+
+# mbedTLS' verify texts (mbedtls_x509_crt_verify_info), as MicroPython raises them
+_MBEDTLS_REASONS = (
+    ("Common Name (CN) does not match", HOSTNAME_MISMATCH),
+    ("validity has expired", EXPIRED),
+    ("validity starts in the future", NOT_YET_VALID),
+    ("not correctly signed by the trusted CA", UNKNOWN_CA),
+    ("CA Chain is set", UNKNOWN_CA),  # no CA loaded at all
+    ("CA_CHAIN_REQUIRED", UNKNOWN_CA),
+    ("NO_CLIENT_CERTIFICATE", NO_PEER_CERT),
+    ("No client certification received", NO_PEER_CERT),
+)
+
+# mbedTLS codes MicroPython may raise without text (MBEDTLS_ERROR_C off)
+_MBEDTLS_CODES = (
+    (-0x7680, "CA_CHAIN_REQUIRED"), (-0x7480, NO_PEER_CERT),
+    (-0x7780, "fatal alert from the peer"), (-0x7280, PEER_CLOSED),
+    (-0x2700, "certificate verify failed"), (-0x7080, "handshake failure"),
+)
+
+
+def _mp_reason(e):
+    """(reason, detail) of what MicroPython's tls raised."""
+    text = ""
+    for a in e.args:
+        if isinstance(a, str):
+            text = a.strip().replace("\n", "; ")
+        elif isinstance(a, int) and not text:
+            for code, name in _MBEDTLS_CODES:
+                if a == code:
+                    text = name
+    if not text:
+        text = repr(e)
+    for frag, reason in _MBEDTLS_REASONS:
+        if frag in text:
+            return reason, text
+    if isinstance(e, ValueError):
+        return BAD_CERT, text
+    if text == PEER_CLOSED:
+        return PEER_CLOSED, None
+    return HANDSHAKE_FAILED, text
+
+
+def _cp_reason(e):
+    """(reason, detail) of what CPython's ssl raised."""
+    if isinstance(e, _ssl.SSLCertVerificationError):
+        code = getattr(e, "verify_code", 0)
+        msg = getattr(e, "verify_message", "") or str(e)
+        for c, reason in _X509_REASONS:
+            if c == code:
+                return reason, msg
+        return BAD_CERT, msg
+    if isinstance(e, (_ssl.SSLEOFError, _ssl.SSLZeroReturnError, ConnectionError)):
+        return PEER_CLOSED, None
+    text = getattr(e, "reason", None) or str(e)
+    for frag, reason in (("NO_CERTIFICATE", NO_PEER_CERT), ("DID_NOT_RETURN_A_CERT", NO_PEER_CERT),
+                         ("UNKNOWN_CA", UNKNOWN_CA), ("CERTIFICATE_EXPIRED", EXPIRED)):
+        if frag in text:
+            return reason, str(e)
+    return HANDSHAKE_FAILED, str(e)
+
+
+def _reason(e):
+    return _mp_reason(e) if IS_MICROPYTHON else _cp_reason(e)
+
+
+# ---------------------------------------------------------------- connections
+
+class TlsConn:
+    """One TLS connection: ``sock`` is what poll watches and what is read
+    and written; ``raw`` the TCP socket under it.  ``use_ssl`` is what
+    lws_is_ssl says (1, or 2 for a client that did not check the
+    certificate); ``error`` the TlsError once it failed."""
+
+    fd = -1
+    done = False  # handshake complete
+    error = None
+    use_ssl = 1
+    lazy = False  # a MicroPython client whose handshake completes on its first write
+
+    def __init__(self, sock, raw, server):
+        self.sock = sock
+        self.raw = raw
+        self.server = server
+        self.fd = _port.sock_fd(raw) if IS_MICROPYTHON else _port.sock_fd(sock)
+
+    def fail(self, e):
+        """Turn what the module raised into the TlsError to raise."""
+        if isinstance(e, TlsError):
+            err = e
+        else:
+            err = error(*_reason(e))
+        self.error = err
+        return err
+
+    def recv_into(self, mv):
+        """Bytes read into ``mv``, 0 at the end, None while nothing is there
+        (or the handshake still runs).  Raises OSError."""
+        try:
+            n = _recv(self.sock, mv)
+        except _WOULD_BLOCK:
+            return None
+        except (OSError, ValueError) as e:
+            if self.done and not isinstance(e, ValueError) and not _is_tls_error(e):
+                raise  # a socket error after the handshake: as for plain TCP
+            raise self.fail(e)
+        if n:
+            self.done = True
+        return n
+
+    def send(self, mv):
+        """Bytes the connection took (0 if it would block).  A write the
+        module did not take must be offered again, the same bytes."""
+        try:
+            n = _send(self.sock, mv)
+        except _WOULD_BLOCK:
+            return 0
+        except (OSError, ValueError) as e:
+            if self.done and not isinstance(e, ValueError) and not _is_tls_error(e):
+                raise
+            raise self.fail(e)
+        if n is None:
+            return 0
+        if n:
+            self.done = True
+        return n
+
+    def pending(self):
+        """Decrypted input held above the kernel, which poll cannot see
+        (CPython; MicroPython's poll sees it through the wrapped socket)."""
+        return False if IS_MICROPYTHON else self.sock.pending() > 0
+
+    def peer_cert(self):
+        """The peer's certificate (DER) where the module tells it, or None."""
+        gp = getattr(self.sock, "getpeercert", None)
+        if gp is None:
+            return None
+        try:
+            return gp(True)
+        except (OSError, ValueError, NotImplementedError):
+            return None
+
+    def close(self):
+        """Close, with a close_notify where the module sends one (CPython)."""
+        s = self.sock
+        if not IS_MICROPYTHON and self.done:
+            try:
+                s.unwrap()  # sends close_notify; does not wait for the peer's
+            except (OSError, ValueError):
+                pass
+        for x in (s, self.raw):
+            try:
+                x.close()
+            except OSError:
+                pass
+
+
+if IS_MICROPYTHON:
+    class _NeverRaised(Exception):
+        pass
+
+    _WOULD_BLOCK = _NeverRaised  # the stream methods return None instead
+
+    def _recv(sock, mv):
+        return sock.readinto(mv)
+
+    def _send(sock, mv):
+        return sock.write(mv)
+
+    def _is_tls_error(e):
+        a = e.args[0] if e.args else 0
+        return isinstance(a, int) and a < -255  # an mbedTLS code, not an errno
+
+else:
+    _WOULD_BLOCK = (_ssl.SSLWantReadError, _ssl.SSLWantWriteError)
+
+    def _recv(sock, mv):
+        return sock.recv_into(mv)
+
+    def _send(sock, mv):
+        return sock.send(mv)
+
+    def _is_tls_error(e):
+        return isinstance(e, _ssl.SSLError)
+
+
+def server_wrap(sslctx, raw):
+    """Wrap an accepted (non-blocking) socket; the handshake is left to
+    handshake_step.  Raises OSError / MemoryError."""
+    s = sslctx.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
+    return TlsConn(s, raw, True)
+
+
+def client_wrap(sock, server_hostname, flags, ca_file=None, sslctx=None):
+    """Wrap a connected (non-blocking) client socket for ``server_hostname``
+    with the lws ``ssl_connection`` flags (LCCSCF_*; lws' 2 alone is "TLS,
+    self-signed allowed").  ``sslctx`` (from client_context, made once and
+    reused) or one made here with ``ca_file`` as the CA.
+
+    ALLOW_SELFSIGNED: the certificate is not verified (use_ssl 2).
+    SKIP_SERVER_CERT_HOSTNAME_CHECK: the chain is, the name is not (on
+    MicroPython no SNI is sent then: mbedTLS checks any name it is given).
+    Raises OSError / ValueError (a CA file that cannot be read)."""
+    verify = not flags & LCCSCF_ALLOW_SELFSIGNED
+    check_name = verify and not flags & LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+    if sslctx is None:
+        sslctx = client_context(verify, check_name)
+        if verify:
+            if ca_file:
+                load_ca(sslctx, ca_file)
+            else:
+                load_default_cas(sslctx)
+    if not IS_MICROPYTHON:
+        s = sslctx.wrap_socket(sock, server_side=False, do_handshake_on_connect=False,
+                               server_hostname=server_hostname or None)
+    elif verify and not check_name:
+        # mbedTLS checks the name whenever it is given one, and the module
+        # refuses CERT_REQUIRED without one: wrap as CERT_OPTIONAL, then
+        # require (the context's mode is read during the handshake)
+        sslctx.verify_mode = _ssl.CERT_OPTIONAL
+        s = sslctx.wrap_socket(sock, server_side=False, do_handshake_on_connect=False)
+        sslctx.verify_mode = _ssl.CERT_REQUIRED
+    else:
+        s = sslctx.wrap_socket(sock, server_side=False, do_handshake_on_connect=False,
+                               server_hostname=server_hostname or None)
+    t = TlsConn(s, sock, False)
+    t.use_ssl = 1 if verify else 2
+    return t
+
+
+def handshake_step(conn, buf):
+    """Move ``conn``'s handshake on without blocking.
+
+    Returns WANT_READ or WANT_WRITE while it waits (poll for POLLIN or
+    POLLOUT), or n >= 0 once it is done: n bytes of application data that
+    came with it are in ``buf`` (a memoryview; MicroPython servers only).
+    Raises TlsError with the reason (the connection is then unusable)."""
+    if conn.done:
+        return 0
+    if conn.error is not None:
+        raise conn.error
+    s = conn.sock
+    if not IS_MICROPYTHON:
+        try:
+            s.do_handshake()
+        except _ssl.SSLWantReadError:
+            return WANT_READ
+        except _ssl.SSLWantWriteError:
+            return WANT_WRITE
+        except (OSError, ValueError) as e:
+            raise conn.fail(e)
+        conn.done = True
+        return 0
+    try:
+        n = s.readinto(buf)
+    except (OSError, ValueError) as e:
+        raise conn.fail(e)
+    if n == 0:
+        raise conn.fail(error(PEER_CLOSED))
+    if n:
+        conn.done = True
+        return n
+    if conn.server:
+        return WANT_READ
+    gp = getattr(s, "getpeercert", None)
+    if gp is None:
+        # no way to see the end of a client handshake on this port: it
+        # completes with the first write (errors surface there, as TlsError)
+        conn.lazy = True
+        return 0
+    if gp(True) is None:
+        return WANT_READ
+    conn.done = True
+    return 0
