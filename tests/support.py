@@ -1,4 +1,10 @@
-"""Helpers shared by the library tests on CPython and MicroPython."""
+"""Helpers shared by the library tests on CPython and MicroPython.
+
+The tests run through the lws_mp pytest plugin (lws_mp_pytest, see
+docs/TESTING.md): ``pytest tests`` on CPython, ``pytest
+--lws-interpreter=micropython tests`` and ``--lws-interpreter=board:NAME``.
+A SkipTest raised here is a skip on every interpreter.
+"""
 
 import sys
 
@@ -56,27 +62,21 @@ def _port_base():
 def make_context(info_factory, tries=40):
     """Create a context on a free loopback port: (ctx, port).
 
-    ``info_factory(port)`` returns the creation info.  Port 0 is not usable
-    everywhere (the MicroPython unix port has no getsockname), so ports are
-    tried in turn.
+    ``info_factory(port)`` returns the creation info.  Port 0 first (the
+    library picks a free port and says which in ``ctx.port``); where it
+    cannot, ports are tried in turn (lws_mp_pytest.fixtures.create_context).
+    A context that cannot be made on a free port raises, with the log.
     """
-    from lws_mp import lws_create_context, lws_set_log_level, LLL_ERR
+    from lws_mp import LLL_ERR, lws_set_log_level
+    from lws_mp_pytest.fixtures import create_context
 
     lws_set_log_level(LLL_ERR)
     if not _next_port[0]:
         _next_port[0] = _port_base()
-    for _ in range(tries):
-        port = _next_port[0]
-        _next_port[0] += 1
-        if _next_port[0] > 60000:
-            _next_port[0] = 20000
-        info = info_factory(port)
-        if info.iface is None:
-            info.iface = "127.0.0.1"
-        ctx = lws_create_context(info)
-        if ctx is not None:
-            return ctx, port
-    raise OSError("no free port")
+    ctx = create_context(info_factory, _next_port[0], tries)
+    if ctx.port >= _next_port[0]:
+        _next_port[0] = ctx.port + 1 if ctx.port < 60000 else 20000
+    return ctx, ctx.port
 
 
 def tmp_dir(name):

@@ -1,0 +1,1 @@
+"""Modules put first on MicroPython's path for the tests (pytest.py)."""
