@@ -1,17 +1,28 @@
 """A board's flash on the host: a LittleFS v2 image file mounted at /flash.
 
 The MicroPython unix port runs the firmware against it exactly as a board
-would against its internal flash.  The image is rebuilt from the app's
-asset directory at each start, so it always holds the current files.
+would against its internal flash.  An image that is already there, of the
+same geometry, is kept (what the app wrote to it survives a restart, as on
+a board) and only its copy of the app's assets is replaced at each start,
+so it always holds the current files; any other image is made anew.
 """
 
 import os
 
 
 class FileBlockDevice:
-    def __init__(self, path, block_size, block_count):
+    def __init__(self, path, block_size, block_count, keep=False):
         self.block_size = block_size
         self.block_count = block_count
+        self.kept = False
+        if keep:
+            try:
+                if os.stat(path)[6] == block_size * block_count:
+                    self.f = open(path, "r+b")
+                    self.kept = True
+                    return
+            except OSError:
+                pass
         self.f = open(path, "w+b")
         zero = bytes(block_size)  # a block at a time: fits a capped heap
         for _ in range(block_count):
@@ -55,14 +66,41 @@ def _copy_tree(src, dst):
                     fo.write(buf[:n] if n < len(buf) else buf)
 
 
+def _remove_tree(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if st[0] & 0x4000:
+        for name in os.listdir(path):
+            _remove_tree(path + "/" + name)
+        os.rmdir(path)
+    else:
+        os.remove(path)
+
+
 def mount(image, assets, block_size=4096, block_count=256, mountpoint="/flash"):
-    """Make ``image`` a fresh LittleFS holding ``assets``; returns the path
+    """Mount ``image`` (kept if it holds a LittleFS of this geometry, else
+    made anew) with a fresh copy of ``assets`` at ``www``; returns the path
     of the assets on it."""
     import vfs
 
-    bdev = FileBlockDevice(image, block_size, block_count)
-    vfs.VfsLfs2.mkfs(bdev)
-    vfs.mount(vfs.VfsLfs2(bdev), mountpoint)
+    try:
+        vfs.umount(mountpoint)  # a restart in the same process
+    except OSError:
+        pass
+    bdev = FileBlockDevice(image, block_size, block_count, keep=True)
+    fs = None
+    if bdev.kept:
+        try:
+            fs = vfs.VfsLfs2(bdev)
+        except OSError:
+            fs = None
+    if fs is None:
+        vfs.VfsLfs2.mkfs(bdev)
+        fs = vfs.VfsLfs2(bdev)
+    vfs.mount(fs, mountpoint)
     root = mountpoint + "/www"
+    _remove_tree(root)
     _copy_tree(assets, root)
     return root

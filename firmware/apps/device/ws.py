@@ -45,11 +45,25 @@ _LEVELS = ("ERR", "WARN", "NOTICE", "INFO", "DEBUG", "PARSER", "HEADER", "EXT",
            "CLIENT", "LATENCY")
 
 
+_console = [None]
+
+
+def _firmware_emit():
+    """Where lines went before the app hooked the log (the runner's emit,
+    or stderr): lws_set_log_level sets it but has no way to read it back,
+    so it is taken from the log module, once per process."""
+    if _console[0] is None:
+        from lws_mp.core import log
+
+        _console[0] = getattr(log, "_emit", lwsl_emit_stderr)
+    return _console[0]
+
+
 class LogRing:
     def __init__(self):
         self.lines = []  # [seq, level name, text]
         self.seq = 0
-        self.console = lwsl_emit_stderr
+        self.console = _firmware_emit()
 
     def install(self, mask):
         lws_set_log_level(mask, self.emit)
