@@ -23,11 +23,14 @@ HEAP ?=
 ARGS ?=
 
 BOARD ?=
-# A board's heap figure caps the unix port unless HEAP= says otherwise.  The
-# unix port is 64-bit: its objects and code take about twice the room they
-# take on the 32-bit boards, so it gets twice the board's figure.
-BOARD_HEAP := $(if $(BOARD),$(shell $(PYTHON) -c "import runpy; h = runpy.run_path('boards/$(BOARD)/board.py')['BOARD']['heap']; print('%dk' % (2 * int(h[:-1])) if h else '')"))
+# With BOARD=, the firmware runs on that board's own board interpreter
+# (build/board/$(BOARD)/micropython, mk/board.mk: 32-bit, lws_mp and the
+# firmware frozen in, built first if needed) at exactly the board's heap
+# (boards/$(BOARD)/board.py), or at HEAP= if given.  Without BOARD=, the
+# 64-bit unix port from the venv, capped only by HEAP=.
+BOARD_HEAP := $(if $(BOARD),$(shell $(PYTHON) -c "import runpy; print(runpy.run_path('boards/$(BOARD)/board.py')['BOARD']['heap'] or '')" 2>/dev/null))
 RUN_HEAP := $(or $(HEAP),$(BOARD_HEAP))
+RUN_NEEDS := $(if $(filter cpython,$(PY)),,$(if $(BOARD),board-interpreter,$(if $(RUN_HEAP),mpy-host)))
 
 ARCHS := xtensawin armv6m
 LIB_SOURCES := $(shell find lws_mp -name '*.py' | sort)
@@ -52,15 +55,19 @@ deps:
 
 # The device web UI app on the MicroPython unix port, its flash a LittleFS
 # image built from the app's assets (PY=cpython serves the directory).
-run: venv $(if $(RUN_HEAP),mpy-host)
+run: venv $(RUN_NEEDS)
 ifeq ($(PY),cpython)
 	$(VPY) firmware/main.py --app $(APP) --port $(PORT) --iface $(IFACE) $(ARGS)
+else ifneq ($(BOARD),)
+	@mkdir -p build
+	$(BOARD_MPY) $(if $(RUN_HEAP),-X heapsize=$(RUN_HEAP)) firmware/main.py --frozen \
+		--app $(APP) --port $(PORT) --iface $(IFACE) \
+		--flash build/flash-$(APP).img --board $(BOARD) $(ARGS)
 else
 	@mkdir -p build
 	$(MPY) $(if $(RUN_HEAP),-X heapsize=$(RUN_HEAP)) firmware/main.py --app $(APP) \
 		--port $(PORT) --iface $(IFACE) \
-		--flash build/flash-$(APP).img $(if $(RUN_HEAP),--lib build/mpy/host) \
-		$(if $(BOARD),--board $(BOARD)) $(ARGS)
+		--flash build/flash-$(APP).img $(if $(RUN_HEAP),--lib build/mpy/host) $(ARGS)
 endif
 
 lint: venv

@@ -1,55 +1,71 @@
-"""Heap: lws_mp against microdot on the MicroPython unix port, both from .mpy.
+"""Heap: lws_mp against microdot on the board interpreter, both frozen.
 
-(a) Heap taken by importing the library and its app (gc.mem_alloc after a
-    collection, less the figure before; benchmarks/heap_probe.py runs inside
-    MicroPython), then with the modules the first requests load, then with
-    the server listening.
-(b) The smallest ``-X heapsize`` (64k to 1024k in 16k steps, bisected) at
-    which the server carries 8 concurrent WebSocket echo clients, each
-    exchanging 20 x 1 KB text messages and then one 4 KB message, with none
-    failing.  lws_mp: the echo app with its default sizes, and with the
-    esp32_generic board's sizes (--board esp32_generic); microdot: the /echo
-    route of benchmarks/peers/microdot_app.py.
-(c) How many of those 8 clients succeed at -X heapsize=64k.
+lws_mp runs on build/board/esp32_generic/micropython (the esp32_generic
+board's manifest frozen into a 32-bit MicroPython unix port), microdot
+2.7.0 on build/board/microdot/micropython (microdot and
+benchmarks/peers/microdot_app.py frozen into the same build): code and
+qstrs are in "flash", objects are a 32-bit board's size, so the heap holds
+what a board's heap holds.
 
-A client fails if it cannot connect, an echo differs or does not come back
-within WS_TIMEOUT seconds.  The 64-bit unix port needs about twice the heap
-of a 32-bit board for the same objects and code.
+(a) Heap after importing (gc.mem_alloc after a collection, less the figure
+    before; benchmarks/heap_probe.py runs inside MicroPython): the package,
+    the library with the app, with the modules the first requests load,
+    and the server listening.
+(b) Per WebSocket connection: a server on the default heap with 8 clients
+    connected and silent (idle), then all 8 echoing 1 KB messages (active:
+    the highest figure sampled), then silent again after one 4 KB message
+    each; the heap in use less the listening figure, over 8.
+(c) The smallest ``-X heapsize`` (HEAP_MIN..HEAP_MAX KB in HEAP_STEP steps,
+    bisected) at which the server carries 8 concurrent WebSocket echo
+    clients, each 40 x 1 KB text messages then one 4 KB message, every echo
+    checked, in REPEATS fresh servers in a row.
+(d) How many of the 8 clients succeed at -X heapsize=64k (the fewest in
+    REPEATS trials).
+
+Then the targets, met or missed, and the figures in build/bench/heap.json.
 
     .venv/bin/python benchmarks/bench_heap.py
 """
 
+import json
 import os
-import re
 import subprocess
 import threading
 import time
 
 import benchlib
 
-HEAP_MIN, HEAP_MAX, HEAP_STEP = 64, 1024, 16  # KB
+HEAP_MIN, HEAP_MAX, HEAP_STEP = 16, 512, 4  # KB
 CLIENTS = 8
-SMALL, SMALL_COUNT, BIG = 1024, 20, 4096
+SMALL, SMALL_COUNT, BIG = 1024, 40, 4096
+ECHOES = SMALL_COUNT + 1  # per client
 WS_TIMEOUT = 5.0
 # a heap holds only if this many fresh servers in a row all carry every client
 # (near the limit the outcome varies from run to run with the GC's timing)
 REPEATS = 10
+AT_HEAP = 64  # KB, for (d)
+JSON_PATH = os.path.join(benchlib.ROOT, "build", "bench", "heap.json")
+PROBE = os.path.join(benchlib.ROOT, "benchmarks", "heap_probe.py")
+BOARD = benchlib.BOARD
 
-# lws_mp modules the first requests import on top of the app's imports (the
-# ones in sys.modules after one HTTP request and one WebSocket echo)
-FIRST_USE = {
-    "echo": ["lws_mp.plat.file_ops"],
-    "test_server": ["lws_mp.plat.file_ops", "lws_mp.roles.serve_file", "lws_mp.codec.ws_frame",
-                    "lws_mp.codec.ws_handshake", "lws_mp.roles.ws_server", "lws_mp.roles.ws_conn"],
-}
+# targets: (key, what, test on the figures)
+TARGETS = [
+    ("smallest_heap_vs_microdot", "smallest heap for the 8 clients at most half of "
+     "microdot's", lambda f: f["smallest_heap_kb"]["lws_mp"] is not None
+     and f["smallest_heap_kb"]["microdot"] is not None
+     and f["smallest_heap_kb"]["lws_mp"] * 2 <= f["smallest_heap_kb"]["microdot"]),
+    ("idle_ws", "at most 1 KB per idle WebSocket connection",
+     lambda f: f["per_connection"]["lws_mp"]["idle"] <= 1024),
+    ("import", "the import (library + echo app) under 16 KB",
+     lambda f: f["import"]["lws_mp"]["app"] < 16 * 1024),
+]
 
 # ------------------------------------------------------------------ (a)
 
 
-def probe(lib, *args):
-    out = subprocess.run([benchlib.MICROPYTHON, os.path.join(benchlib.ROOT, "benchmarks",
-                                                             "heap_probe.py"), lib] + list(args),
-                         cwd=benchlib.ROOT, capture_output=True, text=True, timeout=60)
+def probe(interp, *args):
+    out = subprocess.run([interp, PROBE] + list(args), cwd=benchlib.ROOT,
+                         capture_output=True, text=True, timeout=60)
     figures = {}
     for line in out.stdout.splitlines():
         parts = line.split()
@@ -64,25 +80,123 @@ def kb(n):
     return "%.1f KB" % (n / 1024)
 
 
-def import_rows():
-    lws, md = benchlib.LWS_LIB, benchlib.MICRODOT_LIB
-    rows = [["package only (lws_mp loads its modules on first use)",
-             kb(probe(lws, "lws_mp")["imported"]), kb(probe(md, "microdot")["imported"])]]
-    md_app = probe(md, "--listen", "microdot")
-    for app, label in (("echo", "echo app"), ("test_server", "test_server app")):
-        plain = probe(lws, "--listen", "lws", app)
-        used = probe(lws, "--listen", "lws", app, *FIRST_USE[app])
-        rows.append(["library + %s, imported" % label, kb(plain["imported"]),
-                     kb(md_app["imported"])])
-        rows.append(["  + modules the first requests load", kb(used["imported"]),
-                     kb(md_app["imported"])])
-        rows.append(["  + server listening", kb(used["listening"]), kb(md_app["listening"])])
-    for r in rows:
-        r.append(benchlib.ratio(float(r[1].split()[0]), float(r[2].split()[0])))
-    return rows, md_app["listening"]
+def import_figures(first_use):
+    lws, md = benchlib.BOARD_MICROPYTHON, benchlib.MICRODOT_MICROPYTHON
+    used = probe(lws, "listen", "lws", "echo", BOARD, *first_use)
+    default = probe(lws, "listen", "lws", "echo", "-", *first_use)
+    md_app = probe(md, "listen", "microdot")
+    return {
+        "lws_mp": {"package": probe(lws, "import", "lws_mp")["imported"],
+                   "app": probe(lws, "import", "apps.echo")["imported"],
+                   "runner": probe(lws, "import", "apps.echo", "runner")["imported"],
+                   "first_use": used["imported"], "listening": used["listening"],
+                   "listening_default_sizes": default["listening"]},
+        "microdot": {"package": probe(md, "import", "microdot")["imported"],
+                     "app": md_app["imported"], "runner": md_app["imported"],
+                     "first_use": md_app["imported"], "listening": md_app["listening"],
+                     "listening_default_sizes": md_app["listening"]},
+    }
 
 
-# --------------------------------------------------------------- (b), (c)
+# ------------------------------------------------------------------ (b)
+
+
+class Sampler:
+    """heap_probe.py serve: the server's heap figures as it prints them."""
+
+    def __init__(self, interp, args):
+        self.port = benchlib.free_port()
+        self.samples = []  # (monotonic time, bytes)
+        self.modules = []
+        self.proc = subprocess.Popen(self._cmd(interp, args), cwd=benchlib.ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _cmd(self, interp, args):
+        # args: ["lws", APP, BOARD] or ["microdot"]; the port goes after the app
+        if args[0] == "lws":
+            return [interp, PROBE, "serve", "lws", args[1], str(self.port)] + args[2:]
+        return [interp, PROBE, "serve", "microdot", str(self.port)]
+
+    def _read(self):
+        for line in self.proc.stdout:
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "heap":
+                self.samples.append((time.monotonic(), int(parts[1])))
+            elif parts and parts[0] == "modules":
+                self.modules = parts[1:]
+
+    def settle(self, seconds=0.5):
+        """The median of the figures sampled over the next ``seconds``."""
+        start = time.monotonic()
+        time.sleep(seconds)
+        got = sorted(b for t, b in self.samples if t >= start)
+        if not got:
+            raise RuntimeError("heap_probe serve printed nothing")
+        return got[len(got) // 2]
+
+    def highest_since(self, start):
+        return max(b for t, b in self.samples if t >= start)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def connection_figures(interp, args, path):
+    """(listening, idle, active, after 4 KB) per connection, in bytes, and
+    the modules loaded by the end."""
+    s = Sampler(interp, args)
+    try:
+        end = time.monotonic() + 10
+        while not s.samples and time.monotonic() < end:
+            time.sleep(0.05)
+        listening = s.settle()
+        # one connection and one HTTP request first: the modules the first
+        # requests load are then in the baseline, not in the connections
+        warm = benchlib.WsClient(s.port, path, WS_TIMEOUT)
+        warm.echo(message(0, 0, SMALL))
+        warm.close(1.0)
+        http = benchlib.HttpClient(s.port)
+        http.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", close=True)
+        warmed = s.settle()
+        clients = [benchlib.WsClient(s.port, path, WS_TIMEOUT) for _ in range(CLIENTS)]
+        idle = s.settle()
+        start = time.monotonic()
+        stop = threading.Event()
+
+        def echo(n):
+            i = 0
+            while not stop.is_set():
+                clients[n].echo(message(n, i % 100, SMALL))
+                i += 1
+
+        threads = [threading.Thread(target=echo, args=(n,), daemon=True)
+                   for n in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        stop.set()
+        for t in threads:
+            t.join(WS_TIMEOUT)
+        active = s.highest_since(start)
+        for n, c in enumerate(clients):
+            c.echo(message(n, 0, BIG))
+        after_big = s.settle()
+        for c in clients:
+            c.close(1.0)
+        closed = s.settle()
+        per = lambda b: (b - warmed) / CLIENTS  # noqa: E731
+        return {"listening": listening, "warmed": warmed, "idle": per(idle),
+                "active": per(active), "after_4k": per(after_big),
+                "closed_again": closed - warmed}, s.modules
+    finally:
+        s.stop()
+
+
+# --------------------------------------------------------------- (c), (d)
 
 
 def message(client, i, size):
@@ -105,7 +219,7 @@ def client_run(port, path, n, barrier, echoed):
         for i in range(SMALL_COUNT):
             ws.echo(message(n, i, SMALL))
             echoed[n] += 1
-        ws.echo(message(n, SMALL_COUNT, BIG))
+        ws.echo(message(n, SMALL_COUNT, BIG), benchlib.WsClient.BINARY)
         echoed[n] += 1
     except Exception:
         pass
@@ -126,13 +240,9 @@ class Trial:
         self.heap = heap
         self.clients_ok = 0
         self.echoes_ok = 0
-        self.listening = None  # lws_mp's runner logs the heap in use once serving
         server = peer["start"](heap)
         try:
             self.note = self._run(server, peer["path"])
-            m = re.search(r"heap in use: (\d+) bytes", server.output())
-            if m:
-                self.listening = int(m.group(1))
         finally:
             server.stop()
 
@@ -159,10 +269,7 @@ class Trial:
 
     @property
     def held(self):
-        return self.clients_ok == CLIENTS
-
-
-ECHOES = SMALL_COUNT + 1  # per client
+        return self.clients_ok == CLIENTS and not self.note
 
 
 def repeated(peer, heap, stop_on_failure=True):
@@ -199,39 +306,101 @@ def smallest_heap(peer):
     return steps[hi], tried
 
 
+def lws_start(args):
+    return lambda h: benchlib.Server(
+        "lws_mp-echo", lambda port, heap: benchlib.board_lws_cmd("echo", port, heap, args), h)
+
+
+def microdot_start(args):
+    return lambda h: benchlib.Server(
+        "microdot", lambda port, heap: benchlib.board_microdot_cmd(port, heap, args), h)
+
+
+# the first of each library is the one the targets compare
 PEERS = [
-    {"name": "lws_mp echo, default sizes", "path": "/",
-     "start": lambda h: benchlib.lws_server("echo", h)},
-    {"name": "lws_mp echo, esp32_generic sizes", "path": "/",
-     "start": lambda h: benchlib.lws_server("echo", h, ["--board", "esp32_generic"])},
-    {"name": "microdot /echo, GC paced as lws_mp", "path": "/echo", "microdot": True,
-     "start": lambda h: benchlib.microdot_server(h, ["--gc-threshold", "16384"])},
-    {"name": "microdot /echo", "path": "/echo", "microdot": True,
-     "start": lambda h: benchlib.microdot_server(h)},
+    {"key": "lws_mp", "name": "lws_mp echo, esp32_generic sizes", "path": "/",
+     "start": lws_start(["--board", BOARD])},
+    {"key": "lws_mp_default_sizes", "name": "lws_mp echo, lws default sizes", "path": "/",
+     "start": lws_start([])},
+    {"key": "microdot", "name": "microdot /echo", "path": "/echo",
+     "start": microdot_start([])},
+    {"key": "microdot_gc_paced", "name": "microdot /echo, GC paced as lws_mp",
+     "path": "/echo", "start": microdot_start(["--gc-threshold", "16384"])},
 ]
-# heaps at which every server also gets REPEATS trials, none skipped: how
-# often clients succeed around the smallest heaps
-CURVE = [160, 192, 224, 256, 288, 320]
+
+
+def check_built():
+    missing = [p for p in (benchlib.BOARD_MICROPYTHON, benchlib.MICRODOT_MICROPYTHON)
+               if not os.access(p, os.X_OK)]
+    if missing:
+        raise SystemExit("not built: %s (make board-interpreter BOARD=%s "
+                         "board-interpreter-microdot, or benchmarks/run.sh heap)"
+                         % (", ".join(missing), BOARD))
 
 
 def main():
-    benchlib.check_built()
+    check_built()
     started = time.perf_counter()
-    rows, md_listening = import_rows()
+    figures = {"board": BOARD, "microdot_version": benchlib.MICRODOT_VERSION,
+               "scenario": "%d clients, %d x %d B + 1 x %d B each" % (
+                   CLIENTS, SMALL_COUNT, SMALL, BIG)}
+
+    # (b) first: it tells which modules the first requests load
+    lws_conn, modules = connection_figures(benchlib.BOARD_MICROPYTHON,
+                                           ["lws", "echo", BOARD], "/")
+    md_conn, _ = connection_figures(benchlib.MICRODOT_MICROPYTHON, ["microdot"], "/echo")
+    imported_names = set(probe_modules_after_import())
+    first_use = sorted(m for m in modules if m.startswith("lws_mp.")
+                       and m not in imported_names)
+    figures["first_use_modules"] = first_use
+    figures["import"] = imp = import_figures(first_use)
+    figures["per_connection"] = {"lws_mp": lws_conn, "microdot": md_conn}
+
+    rows = [
+        ["package only (lws_mp loads its modules on first use)",
+         imp["lws_mp"]["package"], imp["microdot"]["package"]],
+        ["library + echo app (microdot: microdot_app), imported",
+         imp["lws_mp"]["app"], imp["microdot"]["app"]],
+        ["  + the firmware's runner (firmware/runner.py)", imp["lws_mp"]["runner"],
+         imp["microdot"]["runner"]],
+        ["  + modules the first requests load", imp["lws_mp"]["first_use"],
+         imp["microdot"]["first_use"]],
+        ["  + server listening (esp32_generic sizes)", imp["lws_mp"]["listening"],
+         imp["microdot"]["listening"]],
+        ["  + server listening (lws default sizes)",
+         imp["lws_mp"]["listening_default_sizes"], imp["microdot"]["listening"]],
+    ]
     benchlib.print_table(
-        "(a) heap after importing the library and its app from .mpy (gc.mem_alloc delta)",
-        ["what", "lws_mp", "microdot", "lws_mp/microdot"], rows,
-        ["microdot: microdot_app (file + form + WebSocket echo) in every app row; "
-         "lws_mp: runner + the app; 'listening': lws_create_context / start_server done",
-         "first-use modules: echo %s; test_server %s" % (
-             ", ".join(m[7:] for m in FIRST_USE["echo"]),
-             ", ".join(m[7:] for m in FIRST_USE["test_server"]))])
+        "(a) heap after importing, frozen (gc.mem_alloc delta)",
+        ["what", "lws_mp", "microdot", "lws_mp/microdot"],
+        [[r[0], kb(r[1]), kb(r[2]), benchlib.ratio(r[1], r[2])] for r in rows],
+        ["lws_mp: apps.echo (the lws_mp modules it names), then firmware/runner.py; "
+         "microdot: microdot_app (file + form + WebSocket echo), which loads everything "
+         "at import and has no runner",
+         "first-use modules: %s" % (", ".join(m[7:] for m in first_use) or "none"),
+         "esp32_generic sizes: header pool 4 x 1024 B, service buffer 2048 B, fd table 10; "
+         "lws defaults: 4 x 4096 B, 4096 B, fd table 16"])
+    print()
+
+    rows = []
+    for what in ("idle", "active", "after_4k"):
+        a, b = lws_conn[what], md_conn[what]
+        rows.append([what, "%.0f B" % a, "%.0f B" % b, benchlib.ratio(a, b)])
+    benchlib.print_table(
+        "(b) heap per WebSocket connection, %d connections (esp32_generic sizes)" % CLIENTS,
+        ["connection", "lws_mp", "microdot", "lws_mp/microdot"], rows,
+        ["idle: connected, nothing sent; active: all %d echoing %d B messages (the highest "
+         "figure sampled, every %d ms, after a collection); after_4k: idle again after "
+         "one %d B message each" % (CLIENTS, SMALL, 100, BIG),
+         "all closed again: lws_mp %+d B, microdot %+d B against listening" % (
+             lws_conn["closed_again"], md_conn["closed_again"])])
     print()
 
     found = [(peer,) + smallest_heap(peer) for peer in PEERS]
-    md_heap = found[-1][1]
-    rows = []
-    trails = []
+    smallest = {peer["key"]: heap for peer, heap, _ in found}
+    figures["smallest_heap_kb"] = smallest
+    md_heap = smallest["microdot"]
+    rows, trails = [], []
     for peer, heap, tried in found:
         rows.append([peer["name"], "%dk" % heap if heap else "> %dk" % HEAP_MAX,
                      benchlib.ratio(heap, md_heap)])
@@ -239,68 +408,69 @@ def main():
             "%dk %s" % (h, ",".join(str(t.clients_ok) for t in tried[h]))
             for h in sorted(tried))))
     benchlib.print_table(
-        "(b) smallest -X heapsize holding %d concurrent WebSocket echo clients "
-        "(%d x %d B + 1 x %d B each), %dk..%dk in %dk steps" % (
-            CLIENTS, SMALL_COUNT, SMALL, BIG, HEAP_MIN, HEAP_MAX, HEAP_STEP),
+        "(c) smallest -X heapsize holding %s, %dk..%dk in %dk steps" % (
+            figures["scenario"], HEAP_MIN, HEAP_MAX, HEAP_STEP),
         ["server", "smallest heap", "vs microdot"], rows,
-        ["a heap holds when %d fresh servers in a row carry all %d clients" % (
-            REPEATS, CLIENTS),
-         "trials (heap: clients ok in each trial, bisect stops a heap at its first "
-         "failure):"] + trails)
+        ["a heap holds when %d fresh servers in a row carry all %d clients, no MemoryError"
+         % (REPEATS, CLIENTS),
+         "trials (heap: clients ok in each trial; a heap stops at its first failure):"]
+        + trails)
     print()
 
     rows = []
-    md_beyond = None
-    for peer, heap, tried in reversed(found):
-        if not heap:
-            continue
-        listening = md_listening if peer.get("microdot") else tried[heap][0].listening
-        beyond = heap * 1024 - listening
-        if md_beyond is None:
-            md_beyond = beyond
-        rows.insert(0, [peer["name"], "%dk" % heap, kb(listening), kb(beyond),
-                        benchlib.ratio(beyond, md_beyond)])
-    benchlib.print_table(
-        "(b2) what the %d clients need beyond the listening server: the smallest heap "
-        "less the heap in use once listening" % CLIENTS,
-        ["server", "smallest heap", "listening", "beyond it", "vs microdot"], rows,
-        ["listening: gc.mem_alloc after a collection (lws_mp: its runner's 'heap in use' "
-         "line in that trial; microdot: heap_probe, as in (a)); the code is in it, which "
-         "a board can keep in flash"])
-    print()
-
-    rows = []
-    md_ok = None
-    for peer, _, _ in reversed(found):
-        at_min = repeated(peer, HEAP_MIN, stop_on_failure=False)
-        worst = min(at_min, key=lambda t: (t.clients_ok, t.echoes_ok))
+    figures["at_%dk" % AT_HEAP] = at = {}
+    for peer in PEERS:
+        done = repeated(peer, AT_HEAP, stop_on_failure=False)
+        worst = min(done, key=lambda t: (t.clients_ok, t.echoes_ok))
         notes = {}
-        for t in at_min:
+        for t in done:
             notes[t.note or "ok"] = notes.get(t.note or "ok", 0) + 1
-        if md_ok is None:
-            md_ok = worst.clients_ok
-        rows.insert(0, [peer["name"], "%d/%d" % (worst.clients_ok, CLIENTS),
-                        benchlib.ratio(worst.clients_ok, md_ok),
-                        "%d/%d" % (worst.echoes_ok, CLIENTS * ECHOES),
-                        ", ".join("%s x%d" % (n, notes[n]) for n in sorted(notes))])
+        at[peer["key"]] = {"fewest_clients_ok": worst.clients_ok,
+                           "runs_all_ok": sum(1 for t in done if t.held), "runs": len(done)}
+        rows.append([peer["name"], "%d/%d" % (worst.clients_ok, CLIENTS),
+                     "%d/%d" % (at[peer["key"]]["runs_all_ok"], len(done)),
+                     "%d/%d" % (worst.echoes_ok, CLIENTS * ECHOES),
+                     ", ".join("%s x%d" % (n, notes[n]) for n in sorted(notes))])
     benchlib.print_table(
-        "(c) at -X heapsize=%dk: clients that succeed (the fewest in %d trials)" % (
-            HEAP_MIN, REPEATS),
-        ["server", "clients ok", "vs microdot", "echoes ok", "what the server did"], rows)
+        "(d) at -X heapsize=%dk: clients that succeed (the fewest in %d trials)" % (
+            AT_HEAP, REPEATS),
+        ["server", "clients ok", "runs all ok", "echoes ok", "what the server did"], rows)
     print()
 
+    figures["targets"] = {}
     rows = []
-    for peer, _, _ in found:
-        row = [peer["name"]]
-        for h in CURVE:
-            done = repeated(peer, h, stop_on_failure=False)
-            row.append("%d" % sum(t.clients_ok for t in done))
-        rows.append(row)
-    benchlib.print_table(
-        "clients ok of %d (%d trials x %d clients) at each heap" % (
-            REPEATS * CLIENTS, REPEATS, CLIENTS),
-        ["server"] + ["%dk" % h for h in CURVE], rows,
-        [benchlib.interpreter_line(), "%.0f s" % (time.perf_counter() - started)])
+    for key, what, test in TARGETS:
+        met = bool(test(figures))
+        figures["targets"][key] = met
+        rows.append([what, target_figure(key, figures), "met" if met else "MISSED"])
+    benchlib.print_table("targets", ["target", "lws_mp", ""], rows,
+                         [benchlib.board_interpreter_line(),
+                          "%.0f s; figures in %s" % (time.perf_counter() - started,
+                                                     os.path.relpath(JSON_PATH,
+                                                                     benchlib.ROOT))])
+    os.makedirs(os.path.dirname(JSON_PATH), exist_ok=True)
+    with open(JSON_PATH, "w") as f:
+        json.dump(figures, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def target_figure(key, f):
+    if key == "smallest_heap_vs_microdot":
+        a, b = f["smallest_heap_kb"]["lws_mp"], f["smallest_heap_kb"]["microdot"]
+        return "%sk vs %sk (%s)" % (a, b if b else "> %d" % HEAP_MAX, benchlib.ratio(a, b))
+    if key == "idle_ws":
+        return "%.0f B" % f["per_connection"]["lws_mp"]["idle"]
+    return kb(f["import"]["lws_mp"]["app"])
+
+
+def probe_modules_after_import():
+    """The modules sys.modules holds once runner and the echo app are
+    imported (before any request)."""
+    out = subprocess.run([benchlib.BOARD_MICROPYTHON, "-c",
+                          "import sys\nsys.path[:] = ['.frozen']\nimport runner, apps.echo\n"
+                          "print(' '.join(sorted(sys.modules)))"],
+                         cwd=benchlib.ROOT, capture_output=True, text=True, timeout=30)
+    return out.stdout.split()
 
 
 if __name__ == "__main__":

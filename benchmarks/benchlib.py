@@ -32,6 +32,11 @@ def _microdot_version():
 
 
 MICRODOT_VERSION = _microdot_version()
+# the board interpreters (tools/board/build.sh): lws_mp and the firmware
+# frozen into a 32-bit unix port; microdot and its peer app frozen the same way
+BOARD = "esp32_generic"
+BOARD_MICROPYTHON = os.path.join(ROOT, "build", "board", BOARD, "micropython")
+MICRODOT_MICROPYTHON = os.path.join(ROOT, "build", "board", "microdot", "micropython")
 LOG_DIR = os.path.join(ROOT, "build", "bench", "logs")
 STATIC_FILE = os.path.join(ROOT, "firmware", "www", "index.html")
 HOST = "127.0.0.1"
@@ -71,6 +76,20 @@ def microdot_cmd(port, heap=None, args=()):
     return mp_cmd(heap) + [os.path.join(ROOT, "benchmarks", "peers", "microdot_main.py"),
                            "--lib", MICRODOT_LIB, "--port", str(port), "--iface", HOST,
                            "--root", os.path.dirname(STATIC_FILE)] + list(args)
+
+
+def board_lws_cmd(app, port, heap=None, args=()):
+    """lws_mp's firmware, frozen, on the board interpreter (heap in KB)."""
+    cmd = [BOARD_MICROPYTHON] + (["-X", "heapsize=%dk" % heap] if heap else [])
+    return cmd + [os.path.join(ROOT, "firmware", "main.py"), "--frozen", "--app", app,
+                  "--port", str(port), "--iface", HOST] + list(args)
+
+
+def board_microdot_cmd(port, heap=None, args=()):
+    """The microdot peer, frozen, on its board interpreter (heap in KB)."""
+    cmd = [MICRODOT_MICROPYTHON] + (["-X", "heapsize=%dk" % heap] if heap else [])
+    return cmd + ["-m", "microdot_main", "--port", str(port), "--iface", HOST,
+                  "--root", os.path.dirname(STATIC_FILE)] + list(args)
 
 
 class Server:
@@ -382,6 +401,13 @@ def print_table(title, header, rows, notes=()):
     for n in notes:
         print(n)
     sys.stdout.flush()
+
+
+def board_interpreter_line():
+    out = subprocess.run([BOARD_MICROPYTHON, "-c", "import sys; print(sys.version)"],
+                         capture_output=True, text=True).stdout.strip()
+    return ("interpreters: build/board/%s/micropython and build/board/microdot/micropython "
+            "(32-bit unix port, %s)" % (BOARD, out))
 
 
 def interpreter_line():

@@ -1,26 +1,56 @@
-"""MicroPython side of bench_heap (a): heap taken by importing modules.
+"""MicroPython side of bench_heap: what the heap holds, on a board interpreter.
 
-    micropython benchmarks/heap_probe.py LIBDIR MODULE [MODULE ...]
-    micropython benchmarks/heap_probe.py LIBDIR --listen lws APP [MODULE ...]
-    micropython benchmarks/heap_probe.py LIBDIR --listen microdot
+Run on a board interpreter (build/board/NAME/micropython: lws_mp and the
+firmware frozen in; build/board/microdot/micropython: microdot and its peer
+app frozen in).  The frozen modules come first on sys.path, never sources.
 
-Prints "imported BYTES": gc.mem_alloc() after a collection, less the figure
-before the imports (LIBDIR, the .mpy directory, goes first on sys.path).
-With --listen it then also starts the server on a free loopback port as the
-runner does (lws_mp: lws_create_context of the app's creation info;
-microdot: start_server on asyncio), collects, prints "listening BYTES"
-(from the same start) and stops.
+    heap_probe.py import MODULE [MODULE ...]
+    heap_probe.py listen lws APP [BOARD] [MODULE ...]
+    heap_probe.py listen microdot
+    heap_probe.py serve lws APP PORT [BOARD]
+    heap_probe.py serve microdot PORT
+
+``import`` prints "imported BYTES": gc.mem_alloc() after a collection, less
+the figure before the imports.  ``listen`` imports the server's modules
+(lws_mp: firmware/runner.py and apps.APP, then the MODULEs; microdot:
+microdot_app), prints "imported", starts the server on a free loopback port
+as the firmware does (lws_mp: lws_create_context of the app's creation info
+with BOARD's sizes; microdot: start_server on asyncio), prints
+"listening BYTES" from the same start and stops.  ``serve`` starts it on
+PORT and keeps serving, printing "heap BYTES" (a collection, then
+gc.mem_alloc(), less the figure before the imports) every SAMPLE_MS, and
+"modules NAME ..." whenever more modules are loaded, until killed:
+bench_heap reads what the connections it makes cost.
 """
 
 import gc
 import sys
 
+SAMPLE_MS = 100
 
-def lws_listen(app_name):
-    from lws_mp import lws_context_destroy, lws_create_context, lws_service
+# the frozen modules first: the unix port puts the script's folder before
+# '.frozen'
+while sys.path and sys.path[0] != ".frozen":
+    sys.path.pop(0)
+
+
+def board_sizes(board):
+    if not board:
+        return {}
+    return __import__("boards." + board + ".board", None, None, ["BOARD"]).BOARD["lws"]
+
+
+def lws_context(app_name, port, board):
+    from lws_mp import lws_create_context
 
     app = sys.modules["apps." + app_name]
-    ctx = lws_create_context(app.make_info(0, "127.0.0.1", "firmware/www"))
+    return lws_create_context(app.make_info(port, "127.0.0.1", None, **board_sizes(board)))
+
+
+def lws_listen(app_name, board):
+    from lws_mp import lws_context_destroy, lws_service
+
+    ctx = lws_context(app_name, 0, board)
     lws_service(ctx, 0)
     gc.collect()
     used = gc.mem_alloc()
@@ -28,45 +58,105 @@ def lws_listen(app_name):
     return used
 
 
-def microdot_listen():
+def lws_serve(app_name, port, board, before):
+    import time
+
+    from lws_mp import lws_service
+
+    ctx = lws_context(app_name, port, board)
+    last = time.ticks_ms()
+    while True:
+        lws_service(ctx, SAMPLE_MS // 2)
+        now = time.ticks_ms()
+        if time.ticks_diff(now, last) >= SAMPLE_MS:
+            last = now
+            sample(before)
+
+
+_loaded = [0]
+
+
+def sample(before):
+    # "modules ..." when the first requests loaded more (bench_heap wants
+    # to know which), then the heap figure
+    if len(sys.modules) != _loaded[0]:
+        _loaded[0] = len(sys.modules)
+        print("modules", " ".join(sorted(sys.modules)))
+    gc.collect()
+    print("heap", gc.mem_alloc() - before)
+
+
+def microdot_run(fn, port):
     import asyncio
 
     app = sys.modules["microdot_app"].app
-    got = []
 
     async def main():
-        task = asyncio.create_task(app.start_server(host="127.0.0.1", port=0))
+        task = asyncio.create_task(app.start_server(host="127.0.0.1", port=port))
         await asyncio.sleep_ms(100)
-        gc.collect()
-        got.append(gc.mem_alloc())
+        await fn()
         app.shutdown()
         await task
 
     asyncio.run(main())
+
+
+def microdot_listen():
+    got = []
+
+    async def sample():
+        gc.collect()
+        got.append(gc.mem_alloc())
+
+    microdot_run(sample, 0)
     return got[0]
 
 
+def microdot_serve(port, before):
+    import asyncio
+
+    async def samples():
+        while True:
+            sample(before)
+            await asyncio.sleep_ms(SAMPLE_MS)
+
+    microdot_run(samples, port)
+
+
 def main(argv):
-    lib = argv[0]
-    listen = None
-    names = argv[1:]
-    if names and names[0] == "--listen":
-        listen = names[1]
-        if listen == "lws":
-            names = ["runner", "apps." + names[2]] + names[3:]
+    mode, args = argv[0], argv[1:]
+    peer = app = board = None
+    port = 0
+    if mode == "import":
+        names = args
+    else:
+        peer = args[0]
+        if peer == "lws":
+            app = args[1]
+            rest = args[2:]
+            if mode == "serve":
+                port, rest = int(rest[0]), rest[1:]
+            board = rest[0] if rest and rest[0] != "-" else None
+            names = ["runner", "apps." + app] + rest[1:]
+            board_sizes(board)  # configuration, not code: before the count
         else:
-            names = ["microdot_app"] + names[2:]
-    sys.path.insert(0, lib)
+            names = ["microdot_app"]
+            if mode == "serve":
+                port = int(args[1])
     gc.collect()
     before = gc.mem_alloc()
     for name in names:
         __import__(name)
     gc.collect()
     print("imported", gc.mem_alloc() - before)
-    if listen == "lws":
-        print("listening", lws_listen(names[1][5:]) - before)
-    elif listen == "microdot":
-        print("listening", microdot_listen() - before)
+    if mode == "listen":
+        used = lws_listen(app, board) if peer == "lws" else microdot_listen()
+        print("listening", used - before)
+    elif mode == "serve":
+        if peer == "lws":
+            lws_serve(app, port, board, before)
+        else:
+            microdot_serve(port, before)
 
 
 main(sys.argv[1:])

@@ -24,7 +24,7 @@ from lws_mp import (
     lws_write,
 )
 
-RX_BUFFER = 4096
+RX_BUFFER = 1024
 
 
 class EchoSession:

@@ -228,6 +228,9 @@ build_mpy_cross
 
 BDIR=$OUT/$NAME
 mkdir -p "$BDIR"
+# one build of a board at a time (tests and make may ask at once)
+exec 9>"$BDIR/.lock"
+flock 9
 MANIFEST=$BDIR/manifest.py
 write_manifest "$MANIFEST"
 
@@ -267,6 +270,8 @@ prog=$BDIR/build/micropython
 [ -x "$prog" ] || prog=$MPDIR/ports/unix/build-standard/micropython
 [ -x "$prog" ] || prog=$(ls -t "$BDIR"/build/micropython "$MPDIR"/ports/unix/micropython* 2>/dev/null | head -n 1)
 [ -x "$prog" ] || die "$NAME: built, but no micropython binary found"
-cp "$prog" "$BDIR/micropython"
+# a new file renamed over the old: a running interpreter keeps its own
+cp "$prog" "$BDIR/micropython.new"
+mv -f "$BDIR/micropython.new" "$BDIR/micropython"
 echo "$stamp" >"$BDIR/stamp"
 say "$NAME: built $BDIR/micropython in $(( $(date +%s) - start ))s"
