@@ -408,8 +408,14 @@ def test_repeated_headers_kept_in_order():
     assert frags(ah, C.WSI_TOKEN_HTTP_ACCEPT) == [b"one", b"two", b"three"]
     assert ah.count(C.WSI_TOKEN_HTTP_ACCEPT) == 3
     assert frags(ah, C.WSI_TOKEN_HTTP_COOKIE) == [b"c=1", b"d=2"]
-    # lws_hdr_copy joins them with ','
-    from lws_mp.core.hdr import lws_hdr_copy, lws_hdr_total_length
+    # lws_hdr_copy gives the fragments one after another, each after the
+    # first behind the space v2.1's parser puts there
+    from lws_mp.core.hdr import (
+        lws_hdr_copy,
+        lws_hdr_copy_fragment,
+        lws_hdr_fragment_length,
+        lws_hdr_total_length,
+    )
 
     class _Wsi:
         pass
@@ -419,7 +425,15 @@ def test_repeated_headers_kept_in_order():
     n = lws_hdr_total_length(w, C.WSI_TOKEN_HTTP_ACCEPT)
     buf = bytearray(n + 1)
     assert lws_hdr_copy(w, buf, len(buf), C.WSI_TOKEN_HTTP_ACCEPT) == n
-    assert bytes(buf[:n]) == b"one,two,three" and buf[n] == 0
+    assert bytes(buf[:n]) == b"one two three" and buf[n] == 0
+    # the fragments count the same bytes
+    total = 0
+    for i, want in enumerate((b"one", b" two", b" three")):
+        m = lws_hdr_copy_fragment(w, buf, len(buf), C.WSI_TOKEN_HTTP_ACCEPT, i)
+        assert bytes(buf[:m]) == want and buf[m] == 0
+        assert lws_hdr_fragment_length(w, C.WSI_TOKEN_HTTP_ACCEPT, i) == m
+        total += m
+    assert total == n
 
 
 def test_second_host_400():

@@ -146,7 +146,8 @@ def test_headers_and_uri_args():
     assert got["small"] == -1
     assert got["uri"] == "/a b/d"
     assert got["frags"] == [b"x=1", "name=Jörg K".encode(), b"flag"]
-    assert got["args_len"] == len(b"x=1&") + len("name=Jörg K".encode()) + len(b"&flag")
+    # v2.1 concatenates the arguments: the '&'s are not part of the value
+    assert got["args_len"] == len(b"x=1") + len("name=Jörg K".encode()) + len(b"flag")
     lws_context_destroy(ctx)
 
 

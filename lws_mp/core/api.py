@@ -1,7 +1,8 @@
 """Per-connection lws functions that belong to no single role."""
 
 from ..plat import _port
-from .role_ops import ops_of
+from .log import lwsl_err
+from .role_ops import ROLE_WS_CLIENT, ops_of
 from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS
 
 POLLIN = _port.POLLIN
@@ -63,18 +64,35 @@ def _is_conn_of(w, protocol):
 
 
 def lws_callback_on_writable_all_protocol(ctx, protocol):
-    for w in ctx.slots:
-        if _is_conn_of(w, protocol):
-            lws_callback_on_writable(w)
+    """lws_callback_on_writable on each WebSocket connection, server or
+    client, of the context's protocol with ``protocol``'s callback and name
+    (as v2.1 matches it: a copy of the struct will do)."""
+    for p in ctx.protocols:
+        if p.callback == protocol.callback and p.name == protocol.name:
+            for w in ctx.slots:
+                if w is not None and not w.closed and w.protocol is p and (
+                        w.role == ROLE_WS or w.role == ROLE_WS_CLIENT):
+                    lws_callback_on_writable(w)
+            break
     return 0
 
 
 def lws_callback_all_protocol(ctx, protocol, reason):
-    """Call ``reason`` on every ws connection of ``protocol``; nonzero from
-    a callback closes that connection."""
+    """Call ``protocol``'s callback with ``reason`` on every connection in
+    the fd table whose protocol is ``protocol`` itself (HTTP and WebSocket
+    connections, and the listen socket for protocols[0]), as v2.1 does.
+    Return values are ignored; a callback that raises closes that
+    connection."""
     for w in ctx.slots:
-        if _is_conn_of(w, protocol) and ctx.callback(w, protocol, reason, None, 0):
-            ctx.close(w)
+        if w is None or w.protocol is not protocol or w is ctx.waker_wsi:
+            continue
+        try:
+            protocol.callback(w, reason, w.user_space, None, 0)
+        except Exception as e:  # contained to that connection
+            lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
+            _port.print_exception(e)
+            if w.role != ROLE_LISTEN and not w.closed:
+                ctx.fatal(w, "internal error")
     return 0
 
 
@@ -113,14 +131,16 @@ def lws_cgi_kill(wsi):
     return -1
 
 
-def lws_close_reason(wsi, status, buf=None, len_=0):
-    """Status (and up to 123 bytes) the close frame will carry."""
+def lws_close_reason(wsi, status, buf=None, len_=None):
+    """Status and the first ``len_`` bytes of ``buf`` (at most 123) for the
+    close frame.  As in C, ``len_`` 0 sends no reason bytes; Python rule:
+    ``len_`` left out means all of ``buf``."""
     wsi.close_status = status
-    if buf is not None:
-        if isinstance(buf, str):
-            buf = buf.encode()
-        if not len_:
-            len_ = len(buf)
+    if isinstance(buf, str):
+        buf = buf.encode()
+    if len_ is None:
+        len_ = 0 if buf is None else len(buf)
+    if buf is not None and len_ > 0:
         wsi.close_reason = bytes(buf[:min(len_, 123)])
     else:
         wsi.close_reason = None

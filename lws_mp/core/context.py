@@ -317,8 +317,10 @@ class lws_context:
     # ---------------------------------------------------------- timeouts
 
     def set_timeout(self, wsi, reason, secs):
-        wsi.pending_timeout = reason if secs else 0
-        if secs:
+        # as v2.1: reason 0 clears; a reason with secs 0 is due at once
+        # (the next 1 Hz sweep)
+        wsi.pending_timeout = reason
+        if reason:
             wsi.timeout_at = _port.ticks_add(_port.ticks_ms(), secs * 1000)
 
     def sweep_timeouts(self, now):
@@ -369,11 +371,42 @@ class lws_context:
         self.close(wsi)
 
 
+def unsupported_request(info):
+    """What ``info`` asks for that this build cannot do, named, or None.
+
+    There is no TLS and no extension yet: a context asked for either is
+    refused rather than silently serving plain text.  A TLS implementation
+    drops the TLS half of this check.
+    """
+    for name in ("ssl_cert_filepath", "ssl_private_key_filepath", "ssl_ca_filepath",
+                 "ssl_cipher_list", "provided_client_ssl_ctx", "ecdh_curve"):
+        if getattr(info, name):
+            return name + " is set: no TLS in this build"
+    # the options that mean TLS (each carries DO_SSL_GLOBAL_INIT, 1 << 12,
+    # which alone asks for none)
+    for name, bit in (("REQUIRE_VALID_OPENSSL_CLIENT_CERT", 1 << 1),
+                      ("ALLOW_NON_SSL_ON_SSL_PORT", 1 << 3),
+                      ("SSL_ECDH", 1 << 9),
+                      ("REDIRECT_HTTP_TO_HTTPS", 1 << 11)):
+        if info.options & bit:
+            return "options has LWS_SERVER_OPTION_" + name + ": no TLS in this build"
+    for ext in info.extensions or ():
+        if ext is None or ext.callback is None:
+            break  # the list's terminator, as in C
+        return "extensions has %r: no extensions in this build" % (ext.name,)
+    return None
+
+
 def lws_create_context(info):
     """Create the context, its tables and (if serving) the listen socket.
 
-    Returns None if the listen socket cannot be made, as lws does.
+    Returns None if the listen socket cannot be made, as lws does, or if
+    ``info`` asks for what this build lacks (unsupported_request).
     """
+    why = unsupported_request(info)
+    if why is not None:
+        lwsl_err("lws_create_context: %s", why)
+        return None
     try:
         ctx = lws_context(info)
     except (ValueError, MemoryError) as e:
@@ -427,5 +460,7 @@ def lws_canonical_hostname(ctx):
 
 
 def lws_set_timeout(wsi, reason, secs):
-    """Close ``wsi`` (or let its role answer) ``secs`` from now; 0 clears."""
+    """Close ``wsi`` (or let its role answer) ``secs`` from now.  Reason 0
+    (NO_PENDING_TIMEOUT) clears it; a reason with ``secs`` 0 is due at the
+    next 1 Hz sweep, as in v2.1."""
     wsi.context.set_timeout(wsi, reason, secs)

@@ -2,7 +2,12 @@
 
 Python rule: ``dst`` is a bytearray (or writable memoryview); the value is
 written NUL-terminated as in C.  ``lws_hdr_str`` is the Pythonic shortcut.
-Repeated headers are joined with ',' and URI arguments with '&'.
+
+As in lws v2.1, a header's value is its fragments one after another.  A
+repeated header has a fragment per line, and v2.1's parser starts each
+one after the first with a space ("a" and "b" read as "a b"); URI
+arguments have a fragment each, with nothing between them.  Here the
+space is not stored in the table: the functions below count and copy it.
 """
 from ..plat._port import const
 
@@ -11,13 +16,13 @@ _WSI_TOKEN_COUNT = const(86)
 _WSI_TOKEN_HTTP_URI_ARGS = const(76)
 
 
-
-def _sep(h):
-    return 0x26 if h == _WSI_TOKEN_HTTP_URI_ARGS else 0x2C
+def _lead(h):
+    """The bytes (0 or 1) before each fragment of ``h`` after the first."""
+    return 0 if h == _WSI_TOKEN_HTTP_URI_ARGS else 1
 
 
 def lws_hdr_total_length(wsi, h):
-    """Length of header ``h`` (all fragments joined), 0 if absent."""
+    """Length of header ``h`` as lws_hdr_copy gives it, 0 if absent."""
     ah = wsi.ah
     if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT:
         return 0
@@ -29,7 +34,7 @@ def lws_hdr_total_length(wsi, h):
         total += f[3 * n + 1]
         count += 1
         n = f[3 * n + 2]
-    return total + (count - 1 if count > 1 else 0)
+    return total + (count - 1) * _lead(h) if count else 0
 
 
 def lws_hdr_fragment_length(wsi, h, frag_idx):
@@ -37,33 +42,34 @@ def lws_hdr_fragment_length(wsi, h, frag_idx):
     if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT:
         return 0
     fr = ah.frag(h, frag_idx)
-    return 0 if fr is None else fr[1]
+    if fr is None:
+        return 0
+    return fr[1] + (_lead(h) if frag_idx else 0)
 
 
 def lws_hdr_copy(wsi, dst, len_, h):
-    """Copy header ``h`` into ``dst`` with a terminating NUL.
+    """Copy header ``h`` (all its fragments) into ``dst``, NUL-terminated.
 
     Returns its length, -1 if it (plus the NUL) does not fit in ``len_``.
-    A header that is not there gives 0.
+    A header that is not there gives 0 and leaves ``dst`` as it was.
     """
     toklen = lws_hdr_total_length(wsi, h)
     if toklen >= len_ or toklen + 1 > len(dst):
         return -1
     ah = wsi.ah
-    if ah is None:
-        dst[0] = 0
+    if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT or not ah.frag_index[h]:
         return 0
     n = ah.frag_index[h]
     f = ah.frags
     mv = ah.mv
     pos = 0
-    sep = _sep(h)
+    lead = _lead(h)
     while n:
+        if pos and lead:
+            dst[pos] = 0x20
+            pos += 1
         off = f[3 * n]
         ln = f[3 * n + 1]
-        if pos:
-            dst[pos] = sep
-            pos += 1
         dst[pos:pos + ln] = mv[off:off + ln]
         pos += ln
         n = f[3 * n + 2]
@@ -74,23 +80,27 @@ def lws_hdr_copy(wsi, dst, len_, h):
 def lws_hdr_copy_fragment(wsi, dst, len_, h, frag_idx):
     """Copy fragment ``frag_idx`` of ``h``; -1 if absent or too long."""
     ah = wsi.ah
-    if ah is None:
+    if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT:
         return -1
     fr = ah.frag(h, frag_idx)
     if fr is None:
         return -1
     off, ln = fr
-    if ln >= len_ or ln + 1 > len(dst):
+    lead = _lead(h) if frag_idx else 0
+    if ln + lead >= len_ or ln + lead + 1 > len(dst):
         return -1
-    dst[0:ln] = ah.mv[off:off + ln]
-    dst[ln] = 0
-    return ln
+    if lead:
+        dst[0] = 0x20
+    dst[lead:lead + ln] = ah.mv[off:off + ln]
+    dst[lead + ln] = 0
+    return lead + ln
 
 
 def lws_hdr_str(wsi, h, frag_idx=-1):
-    """Header ``h`` as a str (all fragments, or just ``frag_idx``), or None."""
+    """Header ``h`` as a str, or None: all of it as lws_hdr_copy gives it,
+    or with ``frag_idx`` that one line's value (without the space)."""
     ah = wsi.ah
-    if ah is None or not ah.frag_index[h]:
+    if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT or not ah.frag_index[h]:
         return None
     if frag_idx >= 0:
         fr = ah.frag(h, frag_idx)

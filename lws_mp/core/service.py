@@ -76,10 +76,17 @@ def _once_a_second(ctx, now):
 def lws_service(ctx, timeout_ms):
     """Wait up to ``timeout_ms`` for activity, service it, return 0.
 
-    0 polls without blocking.  Returns -1 once the context is destroyed.
+    0 polls without blocking.  A negative ``timeout_ms`` does not poll: as
+    v2.1's "forced service", it runs only input already buffered (and the
+    1 Hz sweep if one is due, when there was some).  Returns -1 once the
+    context is destroyed.
     """
     if ctx.destroyed:
         return -1
+    if timeout_ms < 0:
+        if ctx.pending:
+            _after_events(ctx)
+        return 0
     if ctx.pending:
         timeout_ms = 0
     else:
@@ -87,7 +94,7 @@ def lws_service(ctx, timeout_ms):
         due = 1000 - _port.ticks_diff(_port.ticks_ms(), ctx.last_sweep)
         if due < 0:
             due = 0
-        if timeout_ms < 0 or timeout_ms > due:
+        if timeout_ms > due:
             timeout_ms = due
     keys = ctx.ready_keys
     revents = ctx.ready_revents

@@ -65,29 +65,26 @@ def send_headers(wsi, head):
 
 
 def lws_return_http_status(wsi, code, html_body=None):
-    """Send a complete simple response: status, headers, a short HTML body.
+    """Send a complete simple response, as v2.1 builds it: the status line
+    and Server, ``Content-Type: text/html``, Content-Length, then the body
+    ``<html><body><h1>CODE</h1>HTML_BODY</body></html>`` (``html_body``
+    None: empty; cut to the seed's 1 KB).
 
     Returns 0 if it was issued (or buffered), nonzero if the send failed.
     """
-    text = STATUS_TEXT.get(code, "Error")
     if html_body is None:
-        body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text.encode())
-    else:
-        if isinstance(html_body, str):
-            html_body = html_body.encode()
-        body = html_body[:1024]
-    head = (
-        status_line(code)
-        + b"Server: "
-        + wsi.context.server_string.encode()
-        + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n" % len(body)
-        + connection_header(wsi)
-        + b"\r\n"
-    )
-    wsi.http_status = code
+        html_body = b""
+    elif isinstance(html_body, str):
+        html_body = html_body.encode()
+    body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, html_body[:1024])
+    head = bytearray()
+    lws_add_http_header_status(wsi, code, head)
+    lws_add_http_header_by_name(wsi, b"Content-Type:", b"text/html", head)
+    lws_add_http_header_content_length(wsi, len(body), head)
+    lws_finalize_http_header(wsi, head)
     if send_headers(wsi, head) < 0:
         return 1
-    if write_queued(wsi, body, len(body), _LWS_WRITE_HTTP_FINAL) < 0:
+    if write_queued(wsi, body, len(body), _LWS_WRITE_HTTP) < 0:
         return 1
     return 0
 
