@@ -1,0 +1,229 @@
+"""Helpers for the device app's tests (tests/test_device_*.py), on CPython
+and MicroPython alike.
+
+The flash is a LittleFS v2 filesystem on a file-backed block device on
+MicroPython (as on a board), a scratch folder standing in for a flash of
+the same size on CPython.  ``FileFlash`` with ``fail_after = N`` accepts N
+block writes and erases, then fails every one: the flash of a board reset
+at that step.
+"""
+
+import json
+
+import support
+from support import IS_MICROPYTHON
+
+FLASH_BLOCKS = 64
+BLOCK = 4096
+FLASH_SIZE = FLASH_BLOCKS * BLOCK  # CPython's stand-in flash
+PASSWORD = "correct horse"
+
+
+def _repo():
+    f = __file__ if "__file__" in globals() else "tests/device_support.py"
+    here = f.rsplit("/", 1)[0] if "/" in f else "."
+    return here + "/.."
+
+
+REPO = _repo()
+WWW_SRC = REPO + "/firmware/apps/device/www"
+APP_SRC = REPO + "/firmware/apps/device"
+
+
+def device_pkg():
+    from firmware.apps import device
+
+    return device
+
+
+class FileFlash:
+    """LittleFS' extended block protocol over a file (a RAM copy would not
+    fit MicroPython's default heap beside the tests)."""
+
+    def __init__(self, path, blocks=FLASH_BLOCKS, size=BLOCK, fresh=True):
+        self.size = size
+        self.blocks = blocks
+        self.path = path
+        self.writes = 0
+        self.fail_after = -1  # >= 0: fail every write after that many
+        self.f = open(path, "w+b" if fresh else "r+b")
+        if fresh:
+            ones = b"\xff" * size
+            for _ in range(blocks):
+                self.f.write(ones)
+            self.f.flush()
+
+    def _step(self):
+        if self.fail_after >= 0 and self.writes >= self.fail_after:
+            raise OSError(5)  # EIO: the board was reset here
+        self.writes += 1
+
+    def readblocks(self, block, buf, off=0):
+        self.f.seek(block * self.size + off)
+        self.f.readinto(buf)
+
+    def writeblocks(self, block, buf, off=None):
+        self._step()
+        self.f.seek(block * self.size + (off or 0))
+        self.f.write(buf)
+        self.f.flush()
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return self.blocks
+        if op == 5:
+            return self.size
+        if op == 6:  # erase
+            self._step()
+            self.f.seek(arg * self.size)
+            self.f.write(b"\xff" * self.size)
+            self.f.flush()
+            return 0
+        return 0
+
+    def close(self):
+        self.f.close()
+
+
+_mounted = {}
+
+
+def unmount(mnt):
+    import vfs
+
+    bdev = _mounted.pop(mnt, None)
+    if bdev is not None:
+        try:
+            vfs.umount(mnt)
+        except OSError:
+            pass
+        bdev.close()
+
+
+def mount_bdev(name, bdev, fresh=True):
+    """Mount ``bdev`` (LittleFS) at /dev_<name>; returns the mount point."""
+    import vfs
+
+    mnt = "/dev_" + name
+    unmount(mnt)
+    if fresh:
+        vfs.VfsLfs2.mkfs(bdev)
+    vfs.mount(vfs.VfsLfs2(bdev), mnt)
+    _mounted[mnt] = bdev
+    return mnt
+
+
+def image_path(name):
+    return "/tmp/lws_mp_test_dev_%s.lfs" % name
+
+
+_sizes = {}
+
+
+def make_flash(name, blocks=FLASH_BLOCKS):
+    """A fresh, empty flash of ``blocks`` 4 KB blocks for one test: its path."""
+    if IS_MICROPYTHON:
+        return mount_bdev(name, FileFlash(image_path(name), blocks))
+    path = support.tmp_dir("dev_" + name)
+    _sizes[path] = blocks * BLOCK
+    return path
+
+
+def flash_size(path):
+    """What the app is told its flash holds: LittleFS knows (0); a scratch
+    folder stands in for a flash of the size asked."""
+    return 0 if IS_MICROPYTHON else _sizes.get(path, FLASH_SIZE)
+
+
+def start(flash, **kw):
+    """The device app on ``flash``, as firmware/main.py would start it:
+    (ctx, port, dev)."""
+    from lws_mp import lws_context_user
+
+    device = device_pkg()
+    kw.setdefault("flash_size", flash_size(flash))
+    ctx, port = support.make_context(
+        lambda p: device.make_info(p, "127.0.0.1", WWW_SRC, flash=flash, **kw))
+    dev = lws_context_user(ctx)
+    dev.restarts = 0
+
+    def restart(ctx):
+        dev.restarts += 1
+
+    dev.restart = restart
+    return ctx, port, dev
+
+
+def stop(ctx):
+    from lws_mp import lws_context_destroy
+
+    lws_context_destroy(ctx)
+
+
+def client(ctx, port):
+    from lws_mp.testing import TestClient
+
+    return TestClient(ctx, port)
+
+
+def call(c, method, path, obj=None, cookie=None, body=None, headers=None):
+    """A JSON request: (status, decoded body or {}, response)."""
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = cookie
+    if obj is not None:
+        body = json.dumps(obj)
+        h["Content-Type"] = "application/json"
+    r = c.request(method, path, headers=h, body=body)
+    try:
+        data = json.loads(r.body) if r.body else {}
+    except ValueError:
+        data = {}
+    return r.status, data, r
+
+
+def cookie_of(r):
+    """'sid=...' from a response's Set-Cookie."""
+    v = r.header("set-cookie")
+    assert v is not None, "no Set-Cookie in %r" % (r.headers,)
+    return v.split(";")[0]
+
+
+def setup_password(c, password=PASSWORD):
+    st, data, r = call(c, "POST", "/api/setup", {"password": password})
+    assert st == 200, (st, data)
+    return cookie_of(r)
+
+
+def login(c, password=PASSWORD):
+    st, data, r = call(c, "POST", "/api/login", {"password": password})
+    assert st == 200, (st, data)
+    return cookie_of(r)
+
+
+def tick(ctx, dev, n=1):
+    for _ in range(n):
+        dev.tick(ctx)
+
+
+def heap_live():
+    """Bytes of heap in use after a collection (MicroPython), else 0."""
+    import gc
+
+    gc.collect()
+    return gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def exists(path):
+    import os
+
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
