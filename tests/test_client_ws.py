@@ -391,7 +391,7 @@ def test_error_bad_accept_key():
 
 def test_error_protocol_not_granted_or_not_offered():
     for proto, text in ((None, b"protocol not granted"), (b"other", b"not offered")):
-        raw = RawServer(lambda c: _handshake(c, protocol=proto))
+        raw = RawServer(lambda c, proto=proto: _handshake(c, protocol=proto))
         rec, ctx = _client()
         _connect(ctx, raw.port)
         _expect_error(ctx, rec, text, servers=[raw])

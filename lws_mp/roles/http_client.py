@@ -21,9 +21,10 @@ from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import ROLE_WS_CLIENT, lws_role_ops, ops
 from ..plat import _port
 from ..plat._port import const
-from . import client_connect as cc
+from . import client_conn as cc
+from . import client_connect as connect
 from . import part
-from .client_connect import P_BODY, P_CONNECTING, P_HTTP, P_IDLE, P_PROXY, P_REPLY, P_RESOLVE, P_TLS
+from .client_conn import P_BODY, P_CONNECTING, P_HTTP, P_IDLE, P_PROXY, P_REPLY, P_RESOLVE, P_TLS
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = const(24)
@@ -205,7 +206,7 @@ def _redirect(wsi, status):
         cl.method = cl.method and "GET"
     default = 443 if ssl else 80
     host = address if port == default else "%s:%d" % (address, port)
-    why = cc.reset(wsi, ssl, address, port, path, host)
+    why = connect.reset(wsi, ssl, address, port, path, host)
     if why is not None:
         cc.fail(wsi, "HS: Redirect failed: " + why)
 
@@ -428,11 +429,11 @@ def readable(wsi, revents):
     cl = wsi.client
     ph = cl.phase
     if ph == P_CONNECTING:
-        cc.connect_ready(wsi, revents)
+        connect.connect_ready(wsi, revents)
     elif ph == P_PROXY:
-        cc.proxy_reply(wsi)
+        connect.proxy_reply(wsi)
     elif ph == P_TLS:
-        cc.tls_step(wsi)
+        connect.tls_step(wsi)
     elif ph == P_REPLY or ph == P_BODY:
         _read_reply(wsi, revents)
     elif ph == P_HTTP:
@@ -455,10 +456,10 @@ def writable(wsi):
     ctx = wsi.context
     ph = cl.phase
     if ph == P_CONNECTING:
-        cc.connect_ready(wsi, POLLOUT)
+        connect.connect_ready(wsi, POLLOUT)
         return
     if ph == P_TLS:
-        cc.tls_step(wsi)
+        connect.tls_step(wsi)
         return
     if not drain_stored(wsi):
         return
@@ -485,7 +486,7 @@ def buffered(wsi):
         return
     ph = cl.phase
     if ph == P_RESOLVE:
-        cc.start(wsi)
+        connect.start(wsi)
     elif (ph == P_REPLY or ph == P_BODY) and wsi.ah is not None:
         _process_reply(wsi)
     elif ph == P_HTTP and wsi.ah is not None:

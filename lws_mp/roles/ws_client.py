@@ -16,7 +16,7 @@ from ..core.role_ops import ROLE_WS_CLIENT
 from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
 from ..plat._port import const
-from . import client_connect as cc
+from . import client_conn as cc
 from . import ws_conn
 from .http_client import status_text
 from .ws_conn import DEFAULT_RX_BUFFER, WsClientConn
