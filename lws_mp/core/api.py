@@ -60,7 +60,8 @@ def lws_callback_on_writable(wsi):
 
 def _is_conn_of(w, protocol):
     # (the walks below are plain loops: a generator is an allocation per call)
-    return w is not None and not w.closed and w.protocol is protocol and w.role == ROLE_WS
+    return w is not None and not w.closed and w.protocol is protocol and (
+        w.role == ROLE_WS or w.role == ROLE_WS_CLIENT)
 
 
 def lws_callback_on_writable_all_protocol(ctx, protocol):
@@ -100,13 +101,13 @@ def lws_rx_flow_control(wsi, enable):
     """0 stops reading this connection, 1 resumes."""
     wsi.rxflow_disabled = not enable
     role = wsi.role
-    if (role == ROLE_HTTP or role == ROLE_WS) and not wsi.closed:
+    if (role == ROLE_HTTP or role == ROLE_WS or role == ROLE_WS_CLIENT) and not wsi.closed:
         ctx = wsi.context
         if not enable:
             ctx.change_events(wsi, 0, POLLIN)
         elif ops_of(wsi).rx_resume(wsi):
             pass  # what was held back goes first; reading resumes after it
-        elif role == ROLE_WS or wsi.ah is not None:
+        elif role != ROLE_HTTP or wsi.ah is not None:
             ctx.change_events(wsi, POLLIN, 0)
     return 0
 
@@ -115,11 +116,6 @@ def lws_rx_flow_allow_all_protocol(ctx, protocol):
     for w in ctx.slots:
         if _is_conn_of(w, protocol):
             lws_rx_flow_control(w, 1)
-
-
-def lws_set_proxy(ctx, proxy):
-    """Proxies are for the client side, which this build does not include."""
-    return -1
 
 
 def lws_cgi(wsi, exec_array, timeout_secs):
