@@ -26,7 +26,11 @@ def lws_get_socket_fd(wsi):
 
 
 def lws_is_ssl(wsi):
-    return 0
+    """0 plain; 1 TLS (a server connection, or a client that verified the
+    server's certificate); 2 TLS without that check (a client told to allow
+    a self-signed certificate)."""
+    t = wsi.tls
+    return 0 if t is None else t.use_ssl
 
 
 def lws_get_peer_addresses(wsi, fd=None, name=None, name_len=0, rip=None, rip_len=0):

@@ -3,7 +3,7 @@
 from ..plat import _port
 from .header_table import HeaderPool
 from .log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
-from .role_ops import ops_of
+from .role_ops import ROLE_TLS_ACCEPT, ops, ops_of
 from .structs import lws_pollargs
 from .wsi import (
     LWSS_DEAD_SOCKET,
@@ -73,6 +73,8 @@ class lws_context:
         self.ready_keys = [None] * self.fd_limit
         self.ready_revents = _port.u16_array(self.fd_limit)
         self.pending = []  # wsis with buffered input to process without poll
+        self.tls = None  # the server's SSL context (roles.tls), if it serves TLS
+        self.tls_pending = []  # TLS wsis holding input poll cannot see (lws' pending_read_list)
         self.pollargs = lws_pollargs()
         self.last_sweep = _port.ticks_ms()
         self.destroyed = False
@@ -227,6 +229,12 @@ class lws_context:
         self.poll.modify(wsi.sock, ev)
         self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
         self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
+        if set_bits & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():
+            self.tls_rx_pending(wsi)
+
+    def tls_rx_pending(self, wsi):  # TLS holds input poll cannot see: served as POLLIN
+        if wsi not in self.tls_pending:
+            self.tls_pending.append(wsi)
 
     def find_wsi(self, fd):
         """The wsi for a fd number or socket object, or None (foreign)."""
@@ -288,7 +296,7 @@ class lws_context:
             self.pending.remove(wsi)
         self.remove_wsi(wsi)
         try:
-            wsi.sock.close()
+            (wsi.sock if wsi.tls is None else wsi.tls).close()
         except OSError:
             pass
         if wsi.role != ROLE_LISTEN:
@@ -352,8 +360,9 @@ class lws_context:
     def read(self, wsi, mv):
         """Read what the socket has into ``mv``: the byte count, or 0 when
         nothing is there yet or the connection just ended (then closed)."""
+        t = wsi.tls
         try:
-            n = _port.recv_into(wsi.sock, mv)
+            n = _port.recv_into(wsi.sock, mv) if t is None else t.recv_into(mv)
         except OSError as e:
             self.fatal(wsi, "recv failed %r" % (e,))
             return 0
@@ -361,6 +370,8 @@ class lws_context:
             return 0
         if n == 0:
             self.fatal(wsi, "peer closed")
+        elif t is not None and n == len(mv) and t.pending():
+            self.tls_rx_pending(wsi)
         return n
 
     def fatal(self, wsi, why):
@@ -374,14 +385,16 @@ class lws_context:
 def unsupported_request(info):
     """What ``info`` asks for that this build cannot do, named, or None.
 
-    There is no TLS and no extension yet: a context asked for either is
-    refused rather than silently serving plain text.  A TLS implementation
-    drops the TLS half of this check.
+    TLS (docs/TLS.md) is refused only if this port has no TLS module or a
+    file it names cannot be read (a certificate and key that do not parse or
+    match fail in the TLS role's init_context).  There is no extension yet.
     """
+    asked = None
     for name in ("ssl_cert_filepath", "ssl_private_key_filepath", "ssl_ca_filepath",
                  "ssl_cipher_list", "provided_client_ssl_ctx", "ecdh_curve"):
         if getattr(info, name):
-            return name + " is set: no TLS in this build"
+            asked = name + " is set"
+            break
     # the options that mean TLS (each carries DO_SSL_GLOBAL_INIT, 1 << 12,
     # which alone asks for none)
     for name, bit in (("REQUIRE_VALID_OPENSSL_CLIENT_CERT", 1 << 1),
@@ -389,7 +402,19 @@ def unsupported_request(info):
                       ("SSL_ECDH", 1 << 9),
                       ("REDIRECT_HTTP_TO_HTTPS", 1 << 11)):
         if info.options & bit:
-            return "options has LWS_SERVER_OPTION_" + name + ": no TLS in this build"
+            if bit & (1 << 3 | 1 << 11):  # plain HTTP on the TLS port: not done
+                return "options has LWS_SERVER_OPTION_" + name + ": not in this build"
+            asked = asked or "options has LWS_SERVER_OPTION_" + name
+    if asked is not None:
+        try:
+            ops(ROLE_TLS_ACCEPT)  # the TLS role, and the port's TLS module under it
+        except ImportError as e:
+            return "%s: this port has no TLS module (%s)" % (asked, e)
+        for name in ("ssl_cert_filepath", "ssl_private_key_filepath", "ssl_ca_filepath"):
+            try:
+                getattr(info, name) and open(getattr(info, name), "rb").close()
+            except OSError as e:
+                return "%s %r cannot be read (%s)" % (name, getattr(info, name), e)
     for ext in info.extensions or ():
         if ext is None or ext.callback is None:
             break  # the list's terminator, as in C
@@ -412,6 +437,9 @@ def lws_create_context(info):
     except (ValueError, MemoryError) as e:
         lwsl_err("lws_create_context: %r", e)
         return None
+    if info.ssl_cert_filepath and info.port != _CONTEXT_PORT_NO_LISTEN \
+            and not ops(ROLE_TLS_ACCEPT).init_context(ctx):
+        return None  # the TLS role said why
     if not ctx.start_sockets():
         return None
     every = _port.gc_pace()

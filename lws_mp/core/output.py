@@ -12,6 +12,13 @@ from .wsi import LWSS_DEAD_SOCKET
 POLLOUT = _port.POLLOUT
 
 
+def sock_send(wsi, mv):
+    """The one send to a connection (TCP, or TLS above it): what it took,
+    0 if it would block.  Raises OSError."""
+    t = wsi.tls
+    return _port.send(wsi.sock, mv) if t is None else t.send(mv)
+
+
 def issue_raw(wsi, mv):
     """Send ``mv`` on ``wsi``; returns len(mv), or -1 on a socket error."""
     n = len(mv)
@@ -23,7 +30,7 @@ def issue_raw(wsi, mv):
         _store(wsi, mv)
         return n
     try:
-        sent = _port.send(wsi.sock, mv)
+        sent = sock_send(wsi, mv)
     except OSError as e:
         wsi.context.fatal(wsi, "send failed %r" % (e,))
         return -1
@@ -60,7 +67,7 @@ def flush(wsi):
     off = wsi.trunc_off
     mv = memoryview(wsi.trunc)[off:off + wsi.trunc_len]
     try:
-        sent = _port.send(wsi.sock, mv)
+        sent = sock_send(wsi, mv)
     except OSError as e:
         wsi.context.fatal(wsi, "send failed %r" % (e,))
         return False

@@ -14,11 +14,16 @@ ROLE_WS = 2
 ROLE_RAW = 3
 ROLE_HTTP_CLIENT = 4
 ROLE_WS_CLIENT = 5
-ROLE_COUNT = 6
+ROLE_TLS_ACCEPT = 6  # a TLS server connection until its handshake is done
+ROLE_COUNT = 7
 
 
 def _nothing(*args):
     return None
+
+
+def _ok(*args):
+    return True
 
 
 class lws_role_ops:
@@ -37,11 +42,14 @@ class lws_role_ops:
     - ``closed(wsi)``: the connection is going: the role's callbacks
     - ``rx_resume(wsi)``: rx flow allowed again: true if the role queued
       held input itself
+    - ``init_context(ctx)``: a context that needs this role is being made
+      (lws' role op of that name): false fails its creation
     """
 
     def __init__(self, name, adopt=_nothing, readable=_nothing, writable=_nothing,
                  buffered=_nothing, write=None, periodic=None, timeout=None,
-                 before_close=_nothing, closed=_nothing, rx_resume=_nothing):
+                 before_close=_nothing, closed=_nothing, rx_resume=_nothing,
+                 init_context=_ok):
         self.name = name
         self.adopt = adopt
         self.readable = readable
@@ -53,6 +61,7 @@ class lws_role_ops:
         self.before_close = before_close
         self.closed = closed
         self.rx_resume = rx_resume
+        self.init_context = init_context
 
 
 def _refuse_write(wsi, buf, len_, wp, pre):

@@ -53,8 +53,22 @@ def _guarded(ctx, wsi, fn, arg):
             ctx.fatal(wsi, "internal error")
 
 
+def _run_tls_pending(ctx):
+    """Input TLS has decrypted and holds, which poll cannot see (lws'
+    pending_read_list): serviced as POLLIN, while the connection reads."""
+    lst = ctx.tls_pending
+    n = len(lst)
+    while n and lst:
+        n -= 1
+        wsi = lst.pop(0)
+        if not wsi.closed and wsi.events & POLLIN:
+            _guarded(ctx, wsi, _service_wsi, POLLIN)
+
+
 def _after_events(ctx):
     """Buffered input, then (once a second) timeouts and pings."""
+    if ctx.tls_pending:
+        _run_tls_pending(ctx)
     if ctx.pending:
         _run_pending(ctx)
     now = _port.ticks_ms()
@@ -84,10 +98,10 @@ def lws_service(ctx, timeout_ms):
     if ctx.destroyed:
         return -1
     if timeout_ms < 0:
-        if ctx.pending:
+        if ctx.pending or ctx.tls_pending:
             _after_events(ctx)
         return 0
-    if ctx.pending:
+    if ctx.pending or ctx.tls_pending:
         timeout_ms = 0
     else:
         # never sleep past the next timeout sweep
@@ -143,7 +157,7 @@ def lws_service_fd_tsi(ctx, pollfd, tsi=0):
 def lws_service_adjust_timeout(ctx, timeout_ms, tsi=0):
     """For an outside poll loop: 0 if buffered input waits to be serviced
     (call lws_service_fd(ctx, None) without polling), else ``timeout_ms``."""
-    return 0 if ctx.pending else timeout_ms
+    return 0 if ctx.pending or ctx.tls_pending else timeout_ms
 
 
 def lws_cancel_service(ctx):

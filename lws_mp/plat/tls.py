@@ -24,9 +24,22 @@ What the two modules allow, in short (docs/TLS.md has the whole of it):
   certificate of a chain file is sent).
 """
 
-import binascii
-
 from . import _port
+from .tls_data import (  # noqa: F401  (the reasons are part of this interface)
+    BAD_CERT,
+    EXPIRED,
+    HANDSHAKE_FAILED,
+    HOSTNAME_MISMATCH,
+    NO_PEER_CERT,
+    NOT_YET_VALID,
+    PEER_CLOSED,
+    UNKNOWN_CA,
+    key_matches,
+    mbedtls_cipher_name,
+    mbedtls_reason,
+    pem_blocks,
+    version_tuple,
+)
 
 IS_MICROPYTHON = _port.IS_MICROPYTHON
 if IS_MICROPYTHON:
@@ -37,17 +50,6 @@ else:
 # handshake_step while it waits; a value >= 0 means done
 WANT_READ = -1
 WANT_WRITE = -2
-
-# what failed: the first words of every TlsError (and so of the reason a
-# client's CLIENT_CONNECTION_ERROR carries)
-HOSTNAME_MISMATCH = "hostname mismatch"
-UNKNOWN_CA = "unknown CA"
-EXPIRED = "certificate expired"
-NOT_YET_VALID = "certificate not yet valid"
-NO_PEER_CERT = "no peer certificate"
-BAD_CERT = "certificate rejected"
-HANDSHAKE_FAILED = "handshake failed"
-PEER_CLOSED = "closed during the handshake"
 
 # lws' ssl_connection flags (enum lws_client_connect_ssl_connection_flags)
 LCCSCF_USE_SSL = 1
@@ -78,24 +80,6 @@ def read_file(path):
 
 # ---------------------------------------------------------------- MicroPython data
 
-def pem_blocks(data):
-    """The DER of each PEM block of ``data`` (``[data]`` if it is DER)."""
-    if b"-----BEGIN" not in data:
-        return [data]
-    out = []
-    pos = 0
-    while True:
-        b = data.find(b"-----BEGIN", pos)
-        if b < 0:
-            return out
-        s = data.find(b"\n", b) + 1
-        e = data.find(b"-----END", s)
-        if s <= 0 or e < 0:
-            raise ValueError("truncated PEM")
-        out.append(binascii.a2b_base64(data[s:e]))
-        pos = e + 8
-
-
 _pem_parses = None  # does this port's mbedTLS read PEM? (found once)
 
 
@@ -113,6 +97,13 @@ def _mp_pem_ok(pem):
 def _first_cert_pem(data):
     e = data.find(b"-----END")
     return data[:data.find(b"\n", e) + 1] if e >= 0 else data
+
+
+# mbedTLS 3.6.3 and later refuse to verify a server's chain without a name
+# to check (the module offers no way to say "no name"): there, a client
+# told to skip the name check cannot verify the chain either
+VERIFIES_WITHOUT_NAME = not IS_MICROPYTHON or \
+    version_tuple(getattr(_ssl, "MBEDTLS_VERSION", "")) < (3, 6, 3)
 
 
 # ---------------------------------------------------------------- contexts
@@ -154,13 +145,16 @@ def load_cert_chain(sslctx, cert_path, key_path):
     cert = read_file(cert_path)
     key = read_file(key_path)
     note = None
+    certs = pem_blocks(cert)
+    key_der = pem_blocks(key)[0]
+    if not key_matches(certs[0], key_der):
+        raise ValueError("the private key is not the certificate's")
     if b"-----BEGIN" in cert and not _mp_pem_ok(_first_cert_pem(cert)):
-        certs = pem_blocks(cert)
         if len(certs) > 1:
             note = "this port's mbedTLS reads no PEM: only the first of %d certificates is sent" \
                 % len(certs)
         cert = certs[0]
-        key = pem_blocks(key)[0]
+        key = key_der
     sslctx.load_cert_chain(cert, key)
     return note
 
@@ -200,28 +194,6 @@ def require_peer_cert(sslctx, optional, verify_cb=None):
         sslctx.verify_callback = lambda der, depth: verify_cb(der)
         return True
     return False
-
-
-_KX = ("ECDHE-ECDSA-", "ECDHE-RSA-", "DHE-RSA-", "ECDH-ECDSA-", "ECDH-RSA-", "PSK-")
-
-
-def mbedtls_cipher_name(name):
-    """An OpenSSL cipher name as mbedTLS spells it (ECDHE-ECDSA-AES128-GCM-
-    SHA256 -> TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256); mbedTLS names pass."""
-    if name.startswith("TLS-"):
-        return name
-    kx = "RSA-"
-    for k in _KX:
-        if name.startswith(k):
-            kx = k
-            name = name[len(k):]
-            break
-    name = name.replace("AES128", "AES-128").replace("AES256", "AES-256")
-    if "GCM" not in name and "CCM" not in name and "CHACHA20" not in name:
-        name = name.replace("-SHA", "-CBC-SHA", 1)
-    if name == "CHACHA20-POLY1305":
-        name += "-SHA256"
-    return "TLS-" + kx + "WITH-" + name
 
 
 def set_ciphers(sslctx, cipher_list):
@@ -271,48 +243,6 @@ _X509_REASONS = (
     (18, UNKNOWN_CA), (19, UNKNOWN_CA), (20, UNKNOWN_CA), (2, UNKNOWN_CA), (21, UNKNOWN_CA),
 )
 
-# mbedTLS' verify texts (mbedtls_x509_crt_verify_info), as MicroPython raises them
-_MBEDTLS_REASONS = (
-    ("Common Name (CN) does not match", HOSTNAME_MISMATCH),
-    ("validity has expired", EXPIRED),
-    ("validity starts in the future", NOT_YET_VALID),
-    ("not correctly signed by the trusted CA", UNKNOWN_CA),
-    ("CA Chain is set", UNKNOWN_CA),  # no CA loaded at all
-    ("CA_CHAIN_REQUIRED", UNKNOWN_CA),
-    ("NO_CLIENT_CERTIFICATE", NO_PEER_CERT),
-    ("No client certification received", NO_PEER_CERT),
-)
-
-# mbedTLS codes MicroPython may raise without text (MBEDTLS_ERROR_C off)
-_MBEDTLS_CODES = (
-    (-0x7680, "CA_CHAIN_REQUIRED"), (-0x7480, NO_PEER_CERT),
-    (-0x7780, "fatal alert from the peer"), (-0x7280, PEER_CLOSED),
-    (-0x2700, "certificate verify failed"), (-0x7080, "handshake failure"),
-)
-
-
-def _mp_reason(e):
-    """(reason, detail) of what MicroPython's tls raised."""
-    text = ""
-    for a in e.args:
-        if isinstance(a, str):
-            text = a.strip().replace("\n", "; ")
-        elif isinstance(a, int) and not text:
-            for code, name in _MBEDTLS_CODES:
-                if a == code:
-                    text = name
-    if not text:
-        text = repr(e)
-    for frag, reason in _MBEDTLS_REASONS:
-        if frag in text:
-            return reason, text
-    if isinstance(e, ValueError):
-        return BAD_CERT, text
-    if text == PEER_CLOSED:
-        return PEER_CLOSED, None
-    return HANDSHAKE_FAILED, text
-
-
 def _cp_reason(e):
     """(reason, detail) of what CPython's ssl raised."""
     if isinstance(e, _ssl.SSLCertVerificationError):
@@ -333,7 +263,7 @@ def _cp_reason(e):
 
 
 def _reason(e):
-    return _mp_reason(e) if IS_MICROPYTHON else _cp_reason(e)
+    return mbedtls_reason(e) if IS_MICROPYTHON else _cp_reason(e)
 
 
 # ---------------------------------------------------------------- connections
@@ -349,6 +279,7 @@ class TlsConn:
     error = None
     use_ssl = 1
     lazy = False  # a MicroPython client whose handshake completes on its first write
+    on_error = None  # called with the TlsError when the connection fails
 
     def __init__(self, sock, raw, server):
         self.sock = sock
@@ -362,6 +293,8 @@ class TlsConn:
             err = e
         else:
             err = error(*_reason(e))
+        if self.error is None and self.on_error is not None:
+            self.on_error(err)
         self.error = err
         return err
 
@@ -463,6 +396,15 @@ def server_wrap(sslctx, raw):
     return TlsConn(s, raw, True)
 
 
+def client_checks(flags):
+    """(verify the chain, check the name) for lws ssl_connection flags."""
+    verify = not flags & LCCSCF_ALLOW_SELFSIGNED
+    check_name = verify and not flags & LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+    if verify and not check_name and not VERIFIES_WITHOUT_NAME:
+        verify = False
+    return verify, check_name
+
+
 def client_wrap(sock, server_hostname, flags, ca_file=None, sslctx=None):
     """Wrap a connected (non-blocking) client socket for ``server_hostname``
     with the lws ``ssl_connection`` flags (LCCSCF_*; lws' 2 alone is "TLS,
@@ -471,10 +413,11 @@ def client_wrap(sock, server_hostname, flags, ca_file=None, sslctx=None):
 
     ALLOW_SELFSIGNED: the certificate is not verified (use_ssl 2).
     SKIP_SERVER_CERT_HOSTNAME_CHECK: the chain is, the name is not (on
-    MicroPython no SNI is sent then: mbedTLS checks any name it is given).
+    MicroPython no SNI is sent then: mbedTLS checks any name it is given;
+    with mbedTLS 3.6.3 and later, not VERIFIES_WITHOUT_NAME, the chain
+    cannot be verified without the name either: nothing is, use_ssl 2).
     Raises OSError / ValueError (a CA file that cannot be read)."""
-    verify = not flags & LCCSCF_ALLOW_SELFSIGNED
-    check_name = verify and not flags & LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+    verify, check_name = client_checks(flags)
     if sslctx is None:
         sslctx = client_context(verify, check_name)
         if verify:

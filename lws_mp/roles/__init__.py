@@ -21,7 +21,7 @@ def part(name):
 
 # role number -> the module whose OPS fills its slot
 _ROLE_MODULES = ("roles.listen", "roles.http_server", "roles.ws_server", "roles.listen",
-                 "roles.http_client", "roles.ws_client")
+                 "roles.http_client", "roles.ws_client", "roles.tls")
 
 
 def load(n):

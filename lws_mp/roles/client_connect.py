@@ -366,7 +366,7 @@ def _tunnel_up(wsi):
 # ------------------------------------------------------------ TLS hook
 #
 # The TCP connection (through the proxy, if any) is up and ssl_connection is
-# set.  A TLS implementation is plat/tls.py offering, for the client side:
+# set.  The TLS implementation is roles/tls.py (over plat/tls.py), offering:
 #
 #   client_start(wsi, server_name, ssl_connection) -> None or a reason (str)
 #       wrap wsi.sock (swap_socket below puts the wrapped socket in the fd
@@ -380,8 +380,8 @@ def _tunnel_up(wsi):
 
 def _tls():
     try:
-        t = part("plat.tls")
-    except ImportError:
+        t = part("roles.tls")
+    except ImportError:  # no TLS module on this port
         return None
     if not hasattr(t, "client_start") or not hasattr(t, "client_handshake"):
         return None

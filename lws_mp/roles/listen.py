@@ -2,7 +2,7 @@
 cancel waker): the two sockets of a context that carry no protocol."""
 
 from ..core.log import lwsl_err, lwsl_notice, lwsl_warn
-from ..core.role_ops import ROLE_HTTP, lws_role_ops, ops
+from ..core.role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, lws_role_ops, ops
 from ..plat import _port
 from ..plat._port import const
 
@@ -44,25 +44,37 @@ def _accept(lwsi, revents):
 
 
 def adopt(ctx, sock, addr, readbuf):
-    """Make an accepted socket an HTTP connection (lws_adopt_socket)."""
+    """Make an accepted socket an HTTP connection (lws_adopt_socket); on a
+    TLS server, a TLS connection whose handshake comes first (roles.tls)."""
     if ctx.fd_count >= ctx.fd_limit:
         ctx.stats_refused += 1
         lwsl_warn("fd table full: adopted socket refused")
         sock.close()
         return None
-    wsi = ctx.new_wsi(sock, ROLE_HTTP, addr)
-    ctx.bind_protocol(wsi, ctx.protocols[0])
     info = ctx.info
     if info.ka_time:
         _port.set_keepalive(sock, info.ka_time, info.ka_probes, info.ka_interval)
     _port.set_nodelay(sock)
+    role = ROLE_HTTP
+    tls = None
+    if ctx.tls is not None:
+        tls = ops(ROLE_TLS_ACCEPT).wrap(ctx, sock)
+        if tls is None:
+            return None
+        sock = tls.sock
+        role = ROLE_TLS_ACCEPT
+    wsi = ctx.new_wsi(sock, role, addr)
+    wsi.tls = tls
+    ctx.bind_protocol(wsi, ctx.protocols[0])
     ctx.stats_accepted += 1
     if not ctx.insert_wsi(wsi, POLLIN):
-        sock.close()
+        (sock if tls is None else tls).close()
         return None
+    if tls is not None and wsi.fd < 0:
+        wsi.fd = tls.fd  # MicroPython: poll watches the TLS socket, which has no fd
     ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
     ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
-    ops(ROLE_HTTP).adopt(wsi, readbuf)
+    ops(role).adopt(wsi, readbuf)
     return wsi
 
 

@@ -6,6 +6,7 @@ against an ETag made of the file's mtime and size.
 """
 
 from ..core.log import lwsl_info
+from ..core.output import sock_send
 from ..plat import _port
 from ..plat._port import const
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
@@ -232,7 +233,7 @@ def stream_some(wsi):
             ctx.fatal(wsi, "file read failed")
             return False
         try:
-            sent = _port.send(wsi.sock, buf[:got])
+            sent = sock_send(wsi, buf[:got])
         except OSError as e:
             ctx.fatal(wsi, "send failed %r" % (e,))
             return False

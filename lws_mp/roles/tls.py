@@ -194,8 +194,10 @@ def client_context(ctx, flags):
     info = ctx.info
     if info.provided_client_ssl_ctx is not None:
         return info.provided_client_ssl_ctx
-    verify = not flags & tls.LCCSCF_ALLOW_SELFSIGNED
-    check_name = verify and not flags & tls.LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+    verify, check_name = tls.client_checks(flags)
+    if not verify and not flags & tls.LCCSCF_ALLOW_SELFSIGNED:
+        lwsl_warn("TLS client: %s cannot verify a chain without the name: "
+                  "SKIP_SERVER_CERT_HOSTNAME_CHECK verifies nothing here", tls.MODULE_NAME)
     kind = (1 if verify else 0) + (2 if check_name else 0)
     cache = getattr(ctx, "tls_clients", None)
     if cache is None:
@@ -222,17 +224,19 @@ def client_context(ctx, flags):
     return c
 
 
-def client_start(wsi, server_hostname, flags):
-    """Wrap a connected client wsi's socket for TLS (wsi.sock becomes the
-    TLS socket, wsi.tls its TlsConn).  Returns None, or the reason it could
-    not (for CLIENT_CONNECTION_ERROR)."""
+def client_start(wsi, server_name, flags):
+    """Wrap a connected client's socket for TLS to ``server_name`` with
+    the ssl_connection ``flags`` (wsi.sock becomes the TLS socket, in the fd
+    table in place of the TCP one; wsi.tls its TlsConn).  None, or the
+    reason it could not (for CLIENT_CONNECTION_ERROR)."""
     ctx = wsi.context
     try:
-        t = tls.client_wrap(wsi.sock, server_hostname, flags, None, client_context(ctx, flags))
+        t = tls.client_wrap(wsi.sock, server_name, flags, None, client_context(ctx, flags))
     except (OSError, ValueError, MemoryError) as e:
-        return "TLS setup failed: %s" % (e,)
+        return "setup failed: %s" % (e,)
     if ctx.info.provided_client_ssl_ctx is not None:
         t.use_ssl = 2 if flags & tls.LCCSCF_ALLOW_SELFSIGNED else 1
+    t.on_error = _client_error(wsi)
     wsi.tls = t
     if wsi.slot < 0 or _port.poll_key(t.sock) == wsi.key:
         wsi.sock = t.sock  # not in the table yet, or poll knows it by its fd
@@ -242,24 +246,36 @@ def client_start(wsi, server_hostname, flags):
         ctx.remove_wsi(wsi)
         wsi.sock = t.sock
         if not ctx.insert_wsi(wsi, events):
-            return "TLS setup failed: no fd table slot"
+            return "setup failed: no fd table slot"
     if wsi.fd < 0:
         wsi.fd = t.fd
     return None
 
 
-def client_step(wsi):
-    """Step a client's handshake: True once done (the request may be
-    written), False while it waits (poll events set here).  Raises TlsError
-    (reason in ``.reason``, text in ``args[0]``)."""
+def _client_error(wsi):
+    # where the handshake ends inside the first write or read (MicroPython
+    # without getpeercert), a failed check surfaces there: it still becomes
+    # the reason CLIENT_CONNECTION_ERROR gives
+    def failed(err):
+        cl = wsi.client
+        if cl is not None and cl.why is None:
+            cl.why = "TLS: %s" % (err.args[0],)
+    return failed
+
+
+def client_handshake(wsi):
+    """Step a client's handshake: 0 once done (the request may be written),
+    POLLIN or POLLOUT for what it waits on, or the reason it failed (which
+    check: hostname mismatch, unknown CA, certificate expired, ...)."""
     ctx = wsi.context
-    r = tls.handshake_step(wsi.tls, ctx.serv_mv)
+    try:
+        r = tls.handshake_step(wsi.tls, ctx.serv_mv)
+    except OSError as e:
+        return e.args[0] if e.args and isinstance(e.args[0], str) else repr(e)
     if r == tls.WANT_READ:
-        ctx.change_events(wsi, POLLIN, POLLOUT)
-        return False
+        return POLLIN
     if r == tls.WANT_WRITE:
-        ctx.change_events(wsi, POLLOUT, POLLIN)
-        return False
+        return POLLOUT
     if r > 0:
-        wsi.preload = bytes(ctx.serv_mv[:r])  # the server spoke first
-    return True
+        lwsl_info("TLS client: %d bytes from the server before the request: dropped", r)
+    return 0
