@@ -47,10 +47,10 @@ class FileFlash:
         self.writes = 0
         self.fail_after = -1  # >= 0: fail every write after that many
         self.f = open(path, "w+b" if fresh else "r+b")
+        self.ones = b"\xff" * size
         if fresh:
-            ones = b"\xff" * size
             for _ in range(blocks):
-                self.f.write(ones)
+                self.f.write(self.ones)
             self.f.flush()
 
     def _step(self):
@@ -66,7 +66,6 @@ class FileFlash:
         self._step()
         self.f.seek(block * self.size + (off or 0))
         self.f.write(buf)
-        self.f.flush()
 
     def ioctl(self, op, arg):
         if op == 4:
@@ -76,8 +75,7 @@ class FileFlash:
         if op == 6:  # erase
             self._step()
             self.f.seek(arg * self.size)
-            self.f.write(b"\xff" * self.size)
-            self.f.flush()
+            self.f.write(self.ones)
             return 0
         return 0
 

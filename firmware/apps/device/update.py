@@ -34,7 +34,7 @@ class BundleError(Exception):
     """What is wrong with a bundle; ``code`` is the HTTP status to answer."""
 
     def __init__(self, message, code=400):
-        Exception.__init__(self, message)
+        super().__init__(message)
         self.code = code
 
 
@@ -105,7 +105,7 @@ class Installer:
         self.hash = None
         self.mbuf = None  # the manifest, gathered
         self.manifest = None
-        self.files = None
+        self.files = {}  # path -> (size, sha256), from the manifest
         self.done = {}
         self.ended = False
         self.error = None  # (code, message)

@@ -45,17 +45,17 @@ _LEVELS = ("ERR", "WARN", "NOTICE", "INFO", "DEBUG", "PARSER", "HEADER", "EXT",
            "CLIENT", "LATENCY")
 
 
-_console = [None]
+_console = []  # one entry once known
 
 
 def _firmware_emit():
     """Where lines went before the app hooked the log (the runner's emit,
     or stderr): lws_set_log_level sets it but has no way to read it back,
     so it is taken from the log module, once per process."""
-    if _console[0] is None:
+    if not _console:
         from lws_mp.core import log
 
-        _console[0] = getattr(log, "_emit", lwsl_emit_stderr)
+        _console.append(getattr(log, "_emit", lwsl_emit_stderr))
     return _console[0]
 
 
