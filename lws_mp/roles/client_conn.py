@@ -8,7 +8,7 @@ str, its length in ``len_``), or CLOSED_CLIENT_HTTP once established.
 """
 
 from ..codec.uri import lws_parse_uri
-from ..core.log import lwsl_info, lwsl_notice
+from ..core.log import lwsl_info
 from ..core.wsi import LWSS_DEAD_SOCKET
 from ..plat._port import const
 
@@ -153,7 +153,7 @@ def closed(wsi):
     if why is None:
         why = _PHASE_FAILURE[cl.phase] if cl.phase < len(_PHASE_FAILURE) else "closed"
         cl.why = why
-    lwsl_notice("client %s:%d%s: %s", cl.address, cl.port, cl.path, why)
+    lwsl_info("client %s:%d%s: %s", cl.address, cl.port, cl.path, why)
     ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_CONNECTION_ERROR, why, len(why))
 
 
