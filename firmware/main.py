@@ -33,7 +33,9 @@ def parse_args(argv):
     while i < len(argv):
         a = argv[i]
         if not a.startswith("--"):
-            raise SystemExit("unexpected argument %r" % a)
+            opts.setdefault("args", []).append(a)  # a client app's URL
+            i += 1
+            continue
         key = a[2:].replace("-", "_")
         if "=" in key:
             key, val = key.split("=", 1)
@@ -60,6 +62,16 @@ def main(argv):
     from lws_mp.plat._port import gc_pace
 
     gc_pace()
+    # a client app (apps/test_client) has main(argv): it reads the command
+    # line itself and serves nothing
+    try:
+        app = __import__("apps." + opts["app"], None, None, ["main"])
+    except ImportError:
+        app = None
+    if hasattr(app, "main"):
+        sys.exit(app.main(argv))
+    if "args" in opts:
+        raise SystemExit("unexpected argument %r" % opts["args"][0])
     app_name = opts.pop("app")
     app = __import__("apps." + app_name, None, None, [app_name])
     port = int(opts.pop("port"))
