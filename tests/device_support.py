@@ -53,17 +53,22 @@ class FileFlash:
                 self.f.write(self.ones)
             self.f.flush()
 
-    def _step(self):
+    def _cut(self):
+        """True from the step the board was reset at on: the write fails.
+        It says so with an errno return (-EIO), as a block device's driver
+        does: an exception would unwind through LittleFS' C code."""
         if self.fail_after >= 0 and self.writes >= self.fail_after:
-            raise OSError(5)  # EIO: the board was reset here
+            return True
         self.writes += 1
+        return False
 
     def readblocks(self, block, buf, off=0):
         self.f.seek(block * self.size + off)
         self.f.readinto(buf)
 
     def writeblocks(self, block, buf, off=None):
-        self._step()
+        if self._cut():
+            return -5
         self.f.seek(block * self.size + (off or 0))
         self.f.write(buf)
 
@@ -73,7 +78,8 @@ class FileFlash:
         if op == 5:
             return self.size
         if op == 6:  # erase
-            self._step()
+            if self._cut():
+                return -5
             self.f.seek(arg * self.size)
             self.f.write(self.ones)
             return 0
@@ -87,10 +93,15 @@ _mounted = {}
 
 
 def unmount(mnt):
+    import gc
     import vfs
 
     bdev = _mounted.pop(mnt, None)
     if bdev is not None:
+        # files a failed write left open are finalised (closed) now, while
+        # their filesystem and its block device are still there: after the
+        # umount their finaliser would reach a freed filesystem
+        gc.collect()
         try:
             vfs.umount(mnt)
         except OSError:
