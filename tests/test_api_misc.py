@@ -138,8 +138,9 @@ def test_adopt_socket_and_readbuf():
     ls, lport = _listener()
     # a connection accepted by someone else, handed over whole
     c = TestClient(ctx, lport)
-    wsi = lws_adopt_socket(ctx, _accept(ls))
-    assert wsi is not None
+    s = _accept(ls)
+    wsi = lws_adopt_socket(ctx, s)
+    assert wsi is not None and wsi.sock is s and ctx.find_wsi(s) is wsi
     r = c.request("GET", "/adopted")
     assert r.status == 200 and r.body == b"hello /adopted"
     # and one whose first bytes were already read by the outside code
@@ -150,7 +151,7 @@ def test_adopt_socket_and_readbuf():
     first = s.recv(10)
     assert first == b"GET /readb"
     wsi = lws_adopt_socket_readbuf(ctx, s, first, len(first))
-    assert wsi is not None
+    assert wsi is not None and wsi.sock is s and ctx.find_wsi(s) is wsi
     r = c2.read_response()
     assert r.status == 200 and r.body == b"hello /readbuf"
     ls.close()
@@ -243,13 +244,40 @@ def test_ws_pings_pongs_filter_all_protocol_and_user_area():
 
 
 def test_ping_interval_closes_a_silent_peer():
+    # The clock is driven: the 1 Hz sweep (timeouts and the roles' periodic
+    # work, pings among it) is run at a time the test chooses, as
+    # test_serve_file drives sweep_timeouts; nothing waits on the wall clock.
+    from lws_mp.core.service import _once_a_second
+    from lws_mp.plat._port import ticks_add, ticks_ms
+
     app = Ws()
     ctx, port = make_context(lambda p: lws_context_creation_info(
-        port=p, timeout_secs=1, ws_ping_pong_interval=1,
+        port=p, timeout_secs=20, ws_ping_pong_interval=10,
         protocols=[lws_protocols("http", lws_callback_http_dummy),
                    lws_protocols("chat", app.cb)]))
-    ws = TestClient(ctx, port).ws_connect("/", "chat")
-    # a peer that never answers pings is closed within interval + timeout
-    ws.c.pump(lambda: ws.c.closed_by_peer, 6000)
-    assert ws.c.rx[:2] == b"\x89\x00"  # the ping it ignored came first
+    silent = TestClient(ctx, port).ws_connect("/", "chat")
+    answers = TestClient(ctx, port).ws_connect("/", "chat")
+    # halfway through the interval nobody is pinged
+    _once_a_second(ctx, ticks_add(ticks_ms(), 5 * 1000))
+    silent.c.pump(lambda: False, 0)
+    answers.c.pump(lambda: False, 0)
+    assert not silent.c.rx and not answers.c.rx
+    # past it, each idle connection gets a ping
+    pinged = ticks_ms()
+    _once_a_second(ctx, ticks_add(pinged, 11 * 1000))
+    assert silent.recv_frame() == (1, 9, b"")
+    assert answers.recv_frame() == (1, 9, b"")
+    answers.send_frame(10, b"")  # one answers with its pong
+    answers.c.pump(lambda: ("pong", b"") in app.events)
+    # the pong wait is timeout_secs from the ping: a second short, both are open
+    ctx.sweep_timeouts(ticks_add(pinged, 19 * 1000))
+    silent.c.pump(lambda: False, 0)
+    assert not silent.c.closed_by_peer and not answers.c.closed_by_peer
+    # past it the silent peer is closed; the one that answered stays
+    ctx.sweep_timeouts(ticks_add(ticks_ms(), 21 * 1000))
+    silent.c.wait_closed()
+    assert silent.c.closed_by_peer
+    answers.ping(b"still there?")
+    assert answers.recv_frame() == (1, 10, b"still there?")
+    assert not answers.c.closed_by_peer
     lws_context_destroy(ctx)

@@ -191,8 +191,14 @@ def test_select_poll_loop_serves_http():
     for o in others:
         o.close()
     c.pump(lambda: len(loop.events) == 3)
-    lws_cancel_service(ctx)  # the waker is just another socket out there
+    # the waker is just another socket out there: the outside poll sees the
+    # wake, and lws_service_fd takes it
+    waker = ctx.waker_wsi.key
+    assert waker not in [k for k, _ in loop.poll.poll(0)]
+    lws_cancel_service(ctx)
+    assert waker in [k for k, _ in loop.poll.poll(0)]
     loop.step()
+    assert waker not in [k for k, _ in loop.poll.poll(0)]
     assert loop.changes > 0
     assert app.seen == ["/one", "/p1", "/p2", "/p3", "/upload", "/later", "/o0", "/o1", "/o2"]
     lws_context_destroy(ctx)

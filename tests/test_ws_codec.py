@@ -13,14 +13,29 @@ from lws_mp.codec.ws_frame import (
 from lws_mp.codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
 
 
+def _xor(payload, mask, phase=0):
+    """RFC 6455 5.3 masking, written out here: the library's own unmask is
+    what is under test."""
+    return bytes(b ^ mask[(i + phase) & 3] for i, b in enumerate(payload))
+
+
+def _hlen(n):
+    """RFC 6455 5.2: a client frame's header length for an n-byte payload."""
+    return (2 if n < 126 else 4 if n < 65536 else 10) + 4
+
+
 def _masked_frame(opcode, payload, fin=True, rsv=0, mask=b"\x11\x22\x33\x44"):
+    """A client frame, laid out here byte by byte (RFC 6455 5.2), not by
+    the codec under test."""
     n = len(payload)
-    head = bytearray(14)
-    h = build_header(head, 0, opcode, fin, n, mask)
-    head[0] |= rsv << 4
-    body = bytearray(payload)
-    _port.unmask(memoryview(body), n, mask, 0)
-    return bytes(head[:h]) + bytes(body)
+    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+    if n < 126:
+        head = bytes((b0, 0x80 | n))
+    elif n < 65536:
+        head = bytes((b0, 0x80 | 126, n >> 8, n & 0xFF))
+    else:
+        head = bytes((b0, 0x80 | 127)) + bytes((n >> (8 * i)) & 0xFF for i in range(7, -1, -1))
+    return head + mask + _xor(payload, mask)
 
 
 def _feed_in_pieces(frame, cut):
@@ -40,7 +55,7 @@ def test_header_at_every_split_point_and_length_form():
     for n in (0, 1, 125, 126, 300, 65535, 65536, 70000):
         payload = bytes((i * 7) & 0xFF for i in range(n))
         frame = _masked_frame(2, payload)
-        hlen = header_len(n, True)
+        hlen = _hlen(n)
         for cut in range(0, hlen + 2):
             h, pos = _feed_in_pieces(frame, cut)
             assert pos == hlen, (n, cut)
@@ -53,6 +68,27 @@ def test_header_at_every_split_point_and_length_form():
             _port.unmask(memoryview(body), split, h.mask, 0)
             _port.unmask(memoryview(body)[split:], n - split, h.mask, split & 3)
             assert bytes(body) == payload
+
+
+def test_unmask_rfc6455_example_at_every_phase():
+    # RFC 6455 5.7: "Hello" masked with 37 fa 21 3d
+    mask = b"\x37\xfa\x21\x3d"
+    masked = b"\x7f\x9f\x4d\x51\x58"
+    for split in range(6):
+        body = bytearray(masked)
+        _port.unmask(memoryview(body), split, mask, 0)
+        _port.unmask(memoryview(body)[split:], 5 - split, mask, split)
+        assert bytes(body) == b"Hello", split
+    # only the n bytes asked for are touched
+    body = bytearray(masked + b"tail")
+    _port.unmask(memoryview(body), 5, mask, 0)
+    assert bytes(body) == b"Hellotail"
+    # longer than a word, from every phase: the same as the XOR written out
+    data = bytes(range(37))
+    for phase in range(4):
+        body = bytearray(data)
+        _port.unmask(memoryview(body), len(data), mask, phase)
+        assert bytes(body) == _xor(data, mask, phase), phase
 
 
 def test_header_byte_by_byte():
@@ -93,6 +129,14 @@ def test_build_header_forms():
     assert build_header(buf, 0, 0, True, 70000) == 10
     assert bytes(buf[:10]) == b"\x80\x7f" + (70000).to_bytes(8, "big")
     assert header_len(125) == 2 and header_len(126) == 4 and header_len(65536) == 10
+    # masked (a client's): the mask bit, then the key after the length
+    mask = b"\x11\x22\x33\x44"
+    buf = bytearray(14)
+    assert build_header(buf, 0, 1, True, 5, mask) == 6 and bytes(buf[:6]) == b"\x81\x85" + mask
+    assert build_header(buf, 0, 2, True, 300, mask) == 8
+    assert bytes(buf[:8]) == b"\x82\xfe\x01\x2c" + mask
+    for n in (0, 125, 126, 65535, 65536):
+        assert header_len(n, True) == _hlen(n), n
 
 
 def test_close_payload_rules():

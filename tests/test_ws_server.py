@@ -98,11 +98,13 @@ def test_receive_in_rx_buffer_sized_pieces():
     app = Echo()
     ctx, port = _server(app, rx=100)
     ws = TestClient(ctx, port).ws_connect("/", "echo")
-    ws.send_binary(b"a" * 250)
+    data = bytes(range(250))
+    ws.send_binary(data)
     got = b""
     while len(got) < 250:
         got += ws.recv().data
     assert app.pieces == [(100, 150, 0, 1), (100, 50, 0, 1), (50, 0, 1, 1)]
+    assert got == data  # unmasked, in order, each piece once
     lws_context_destroy(ctx)
 
 
@@ -226,14 +228,44 @@ def test_rx_flow_control_holds_back_the_rest_of_a_read():
     lws_context_destroy(ctx)
 
 
-def _client_frame(payload, mask=b"\x01\x02\x03\x04"):
-    from lws_mp import _port
+def _xor(payload, mask):
+    """RFC 6455 5.3 masking, written out here (not the library's unmask)."""
+    return bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
 
+
+def _client_frame(payload, mask=b"\x01\x02\x03\x04"):
+    """A masked binary frame of 126..65535 bytes (16-bit length form)."""
     n = len(payload)
+    assert 126 <= n < 65536
     head = bytes((0x82, 0x80 | 126, n >> 8, n & 0xFF)) + mask
-    body = bytearray(payload)
-    _port.unmask(memoryview(body), n, mask, 0)
-    return head + bytes(body)
+    return head + _xor(payload, mask)
+
+
+# close codes a server may send (RFC 6455 7.4.1, 7.4.2)
+_CLOSE_CODES_ON_THE_WIRE = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011)
+
+
+def _server_frames(rx):
+    """The whole frames at the start of ``rx``: [(opcode, payload)].
+    Server frames are never masked."""
+    out = []
+    p = 0
+    while p + 2 <= len(rx):
+        assert not rx[p + 1] & 0x80, "a server frame was masked"
+        n = rx[p + 1] & 0x7F
+        h = 2
+        if n >= 126:
+            h = 4 if n == 126 else 10
+            if p + h > len(rx):
+                break
+            n = 0
+            for i in range(p + 2, p + h):
+                n = (n << 8) | rx[i]
+        if p + h + n > len(rx):
+            break
+        out.append((rx[p] & 0x0F, bytes(rx[p + h:p + h + n])))
+        p += h + n
+    return out
 
 
 def test_garbage_after_the_handshake_never_breaks_the_server():
@@ -257,10 +289,18 @@ def test_garbage_after_the_handshake_never_breaks_the_server():
             seed[0] = (seed[0] * 1103515245 + 12345) & 0x7FFFFFFF
             return seed[0] % n
 
-        good = _client_frame(b"x" * 40)[0:2] + b"\x01\x02\x03\x04" + b"y" * 40
+        idle = ctx.fd_count
+        payload = bytes(range(65, 105))  # 40 bytes: the 7-bit length form
+        mask = b"\x01\x02\x03\x04"
+        good = bytes((0x82, 0x80 | len(payload))) + mask + _xor(payload, mask)
+        answered = closed = 0
         for i in range(60):
             c = TestClient(ctx, port)
             ws = c.ws_connect("/", "echo")
+            # the frame the mutations start from is valid: it is echoed
+            c.send(good)
+            m = ws.recv()
+            assert (m.opcode, m.data) == (2, payload), (i, m)
             if i % 2:
                 blob = bytearray(good * (1 + rand(3)))
                 for _ in range(1 + rand(6)):
@@ -269,8 +309,24 @@ def test_garbage_after_the_handshake_never_breaks_the_server():
                 blob = bytes(rand(256) for _ in range(1 + rand(200)))
             c.send(bytes(blob))
             c.service(10)
+            c.pump(lambda: False, 0)
+            frames = _server_frames(c.rx)
+            # a protocol answer: echoes, pongs, and at most one close, last,
+            # with a code a server may send
+            for k, (op, data) in enumerate(frames):
+                assert op in (1, 2, 8, 10), (i, op)
+                if op == 8:
+                    assert k == len(frames) - 1, (i, frames)
+                    assert len(data) >= 2, (i, data)
+                    code = (data[0] << 8) | data[1]
+                    assert code in _CLOSE_CODES_ON_THE_WIRE or 3000 <= code < 5000, (i, code)
+                    closed += 1
+            answered += len(frames) > 0
             c.close()
-            assert ws is not None
+            # and nothing is left behind: the connection's slot is free again
+            c.pump(lambda: ctx.fd_count == idle)
+        # the fuzz reached the frame checks, not only the parser's waits
+        assert answered > 10 and closed > 5, (answered, closed)
         # still serving as before
         ws = TestClient(ctx, port).ws_connect("/", "echo")
         ws.send_text("after")
