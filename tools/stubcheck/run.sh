@@ -76,6 +76,62 @@ install_stubs() {
     sed "s#@REPO_ROOT@#$ROOT#g" "$HERE/pyrightconfig.$port.json" >"$dir/pyrightconfig.json"
 }
 
+# The lws_mp package as code outside it sees it.  lws_mp/__init__ loads its
+# names on first use (a module __getattr__), which pyright can only type as
+# the union of all that function may return (a module, an int, ...): every
+# `from lws_mp import lws_service` would be "int is not callable".  The
+# facade, first on pyright's import path, re-exports each name from the
+# module the loader takes it from (its _WHERE table), types the constants as
+# int and the submodules the loader finds as modules; its layers are the real
+# ones (symlinks).  A name the loader does not know stays unknown here too.
+# Beside it, board_files/: stubs of the files only a board's flash holds
+# (wifi_config.py, written by the owner).
+make_import_root() {
+    local dir="$BUILD/$1/lws_mp"
+    local f
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for f in "$ROOT"/lws_mp/*; do
+        case "$(basename "$f")" in
+            __init__.py | __pycache__) ;;
+            *) ln -s "$f" "$dir/" ;;
+        esac
+    done
+    (cd "$ROOT" && "$PYTHON" - >"$dir/__init__.pyi") <<'PY'
+import os
+
+import lws_mp
+from lws_mp.core import consts
+
+out = ['"""lws_mp as its lazy loader serves it: made by tools/stubcheck/run.sh."""']
+seen = set()
+
+
+def add(name, line):
+    if name not in seen:
+        seen.add(name)
+        out.append(line)
+
+
+for module, names in lws_mp._WHERE:
+    for n in names.split():
+        add(n, "from .%s import %s as %s" % (module, n, n))
+add("IS_MICROPYTHON", "from .plat._port import IS_MICROPYTHON as IS_MICROPYTHON")
+for n in consts.names():
+    add(n, "%s: int" % n)
+root = os.path.dirname(lws_mp.__file__)
+for place in lws_mp._SUBMODULE_PLACES:
+    d = os.path.join(root, *place.strip(".").split(".")) if place != "." else root
+    for f in sorted(os.listdir(d)):
+        name = f[:-3] if f.endswith(".py") else f
+        if name.startswith("__") or not (f.endswith(".py") or os.path.isdir(os.path.join(d, f))):
+            continue
+        add(name, "from %s import %s as %s" % (place.rstrip(".") or ".", name, name))
+print("\n".join(out))
+PY
+    cp "$HERE"/board_files/*.pyi "$BUILD/$1/"
+}
+
 # check PORT [--exclude GLOB]... PATH...
 check() {
     local port="$1"
@@ -118,6 +174,7 @@ check() {
     fi
     install_pyright
     install_stubs "$port"
+    make_import_root "$port"
     echo "stubcheck[$port]: checking ${#keep[@]} file(s)" >&2
     "$BUILD/node/node_modules/.bin/pyright" -p "$BUILD/$port/pyrightconfig.json" "${keep[@]}"
 }
