@@ -33,7 +33,7 @@ STATUS_TEXT = {
     408: "Request Timeout",
     409: "Conflict",
     411: "Length Required",
-    413: "Payload Too Large",
+    413: "Content Too Large",
     414: "URI Too Long",
     415: "Unsupported Media Type",
     416: "Range Not Satisfiable",
