@@ -21,13 +21,15 @@
 #                              libwebsockets17)
 #   tinyproxy                  an HTTP proxy (CONNECT) the client tests start on 127.0.0.1:
 #                              /usr/bin/tinyproxy
+#   slowhttptest               slow-client attacks (slowloris, slow body, slow read) for
+#                              host_tests/test_robust_slow.py: /usr/bin/slowhttptest
 set -euo pipefail
 
-PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy)
+PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy slowhttptest)
 # binaries that must exist afterwards
 BINARIES=(/usr/bin/curl /usr/bin/chromium
           /usr/bin/libwebsockets-test-server /usr/bin/libwebsockets-test-client
-          /usr/bin/tinyproxy)
+          /usr/bin/tinyproxy /usr/bin/slowhttptest)
 
 check_only=0
 case "${1:-}" in
