@@ -73,7 +73,7 @@ class lws_context:
         self.ready_keys = [None] * self.fd_limit
         self.ready_revents = _port.u16_array(self.fd_limit)
         self.pending = []  # wsis with buffered input to process without poll
-        self.tls = None  # the server's SSL context (roles.tls), if it serves TLS
+        self.tls = None  # the server's TLS set-up (roles.tls.TlsServer), if it serves TLS
         self.tls_pending = []  # TLS wsis holding input poll cannot see (lws' pending_read_list)
         self.pollargs = lws_pollargs()
         self.last_sweep = _port.ticks_ms()
@@ -411,10 +411,12 @@ def unsupported_request(info):
         except ImportError as e:
             return "%s: this port has no TLS module (%s)" % (asked, e)
         for name in ("ssl_cert_filepath", "ssl_private_key_filepath", "ssl_ca_filepath"):
+            path = getattr(info, name)
             try:
-                getattr(info, name) and open(getattr(info, name), "rb").close()
+                if path:
+                    open(path, "rb").close()
             except OSError as e:
-                return "%s %r cannot be read (%s)" % (name, getattr(info, name), e)
+                return "%s %r cannot be read (%s)" % (name, path, e)
     for ext in info.extensions or ():
         if ext is None or ext.callback is None:
             break  # the list's terminator, as in C

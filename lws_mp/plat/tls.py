@@ -38,14 +38,14 @@ from .tls_data import (  # noqa: F401  (the reasons are part of this interface)
     mbedtls_cipher_name,
     mbedtls_reason,
     pem_blocks,
-    version_tuple,
+    version_number,
 )
 
 IS_MICROPYTHON = _port.IS_MICROPYTHON
 if IS_MICROPYTHON:
     import tls as _ssl
 else:
-    import ssl as _ssl
+    from . import _tls_cpython as _cp
 
 # handshake_step while it waits; a value >= 0 means done
 WANT_READ = -1
@@ -56,8 +56,8 @@ LCCSCF_USE_SSL = 1
 LCCSCF_ALLOW_SELFSIGNED = 2
 LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK = 4
 
-MODULE_NAME = "tls (mbedTLS %s)" % getattr(_ssl, "MBEDTLS_VERSION", "?") if IS_MICROPYTHON \
-    else "ssl (%s)" % getattr(_ssl, "OPENSSL_VERSION", "?")
+MODULE_NAME = "tls (%s)" % getattr(_ssl, "MBEDTLS_VERSION", "mbedTLS") if IS_MICROPYTHON \
+    else _cp.NAME
 
 
 class TlsError(OSError):
@@ -78,192 +78,138 @@ def read_file(path):
         return f.read()
 
 
-# ---------------------------------------------------------------- MicroPython data
-
-_pem_parses = None  # does this port's mbedTLS read PEM? (found once)
-
-
-def _mp_pem_ok(pem):
-    global _pem_parses
-    if _pem_parses is None:
-        try:
-            _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(pem)
-            _pem_parses = True
-        except (ValueError, OSError):
-            _pem_parses = False
-    return _pem_parses
-
-
-def _first_cert_pem(data):
-    e = data.find(b"-----END")
-    return data[:data.find(b"\n", e) + 1] if e >= 0 else data
-
-
-# mbedTLS 3.6.3 and later refuse to verify a server's chain without a name
-# to check (the module offers no way to say "no name"): there, a client
-# told to skip the name check cannot verify the chain either
-VERIFIES_WITHOUT_NAME = not IS_MICROPYTHON or \
-    version_tuple(getattr(_ssl, "MBEDTLS_VERSION", "")) < (3, 6, 3)
-
-
 # ---------------------------------------------------------------- contexts
+# Each function has its CPython form in _tls_cpython; the MicroPython one
+# is here.
 
-def server_context():
-    """A new server SSLContext (TLS 1.2 and up where the module decides)."""
-    if IS_MICROPYTHON:
+if not IS_MICROPYTHON:
+    from ._tls_cpython import (  # noqa: F401
+        client_context,
+        load_ca,
+        load_cert_chain,
+        load_default_cas,
+        require_peer_cert,
+        server_context,
+        set_ciphers,
+        set_ecdh_curve,
+    )
+    VERIFIES_WITHOUT_NAME = True
+    _reason = _cp.reason
+    _WOULD_BLOCK = _cp.WOULD_BLOCK
+    _recv = _cp.recv
+    _send = _cp.send
+    _is_tls_error = _cp.is_tls_error
+
+else:
+    # mbedTLS 3.6.3 and later refuse to verify a server's chain without a
+    # name to check (the module offers no way to say "no name"): there, a
+    # client told to skip the name check cannot verify the chain either
+    VERIFIES_WITHOUT_NAME = version_number(getattr(_ssl, "MBEDTLS_VERSION", "")) < 30603
+    _reason = mbedtls_reason
+    _pem_parses = []  # [True] once this port's mbedTLS is found to read PEM, [False] if not
+
+    def _pem_ok(data):
+        if not _pem_parses:
+            e = data.find(b"-----END")
+            first = data[:data.find(b"\n", e) + 1] if e >= 0 else data
+            try:
+                _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(first)
+                _pem_parses.append(True)
+            except (ValueError, OSError):
+                _pem_parses.append(False)
+        return _pem_parses[0]
+
+    def server_context():
+        """A new server SSLContext."""
         return _ssl.SSLContext(_ssl.PROTOCOL_TLS_SERVER)
-    c = _ssl.SSLContext(_ssl.PROTOCOL_TLS_SERVER)
-    c.options |= getattr(_ssl, "OP_NO_RENEGOTIATION", 0) | _ssl.OP_CIPHER_SERVER_PREFERENCE
-    return c
 
-
-def client_context(verify=True, check_name=True):
-    """A new client SSLContext: the chain verified (or not) and the name
-    checked (or not; MicroPython: see client_wrap)."""
-    c = _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT)
-    if IS_MICROPYTHON:
-        c.verify_mode = _ssl.CERT_REQUIRED if verify else _ssl.CERT_NONE
+    def client_context(verify, check_name):
+        """A new client SSLContext: the chain verified or not (the name is
+        checked when client_wrap is given one)."""
+        c = _ssl.SSLContext(_ssl.PROTOCOL_TLS_CLIENT)
+        c.verify_mode = _ssl.CERT_REQUIRED if verify else _ssl.CERT_NONE  # pyright: ignore[reportAttributeAccessIssue]
         return c
-    c.options |= getattr(_ssl, "OP_NO_RENEGOTIATION", 0)
-    if not verify or not check_name:
-        c.check_hostname = False
-    if not verify:
-        c.verify_mode = _ssl.CERT_NONE
-    return c
 
+    def load_cert_chain(sslctx, cert_path, key_path):
+        """Our certificate (chain) and key.  A note for the log, or None;
+        raises OSError (unreadable) or ValueError (not a key or certificate,
+        or the key is not the certificate's)."""
+        cert = read_file(cert_path)
+        key = read_file(key_path)
+        note = None
+        certs = pem_blocks(cert)
+        key_der = pem_blocks(key)[0]
+        if not key_matches(certs[0], key_der):
+            raise ValueError("the private key is not the certificate's")
+        if b"-----BEGIN" in cert and not _pem_ok(cert):
+            if len(certs) > 1:
+                note = "this port's mbedTLS reads no PEM: only the first of %d " \
+                    "certificates is sent" % len(certs)
+            cert = certs[0]
+            key = key_der
+        sslctx.load_cert_chain(cert, key)
+        return note
 
-def load_cert_chain(sslctx, cert_path, key_path):
-    """Our certificate (chain) and key.  Returns a note for the log, or
-    None; raises OSError (unreadable) or ValueError (not a key / cert, or
-    the key does not match)."""
-    if not IS_MICROPYTHON:
-        try:
-            sslctx.load_cert_chain(cert_path, key_path)
-        except _ssl.SSLError as e:
-            raise ValueError(str(e))
-        return None
-    cert = read_file(cert_path)
-    key = read_file(key_path)
-    note = None
-    certs = pem_blocks(cert)
-    key_der = pem_blocks(key)[0]
-    if not key_matches(certs[0], key_der):
-        raise ValueError("the private key is not the certificate's")
-    if b"-----BEGIN" in cert and not _mp_pem_ok(_first_cert_pem(cert)):
-        if len(certs) > 1:
-            note = "this port's mbedTLS reads no PEM: only the first of %d certificates is sent" \
-                % len(certs)
-        cert = certs[0]
-        key = key_der
-    sslctx.load_cert_chain(cert, key)
-    return note
+    def load_ca(sslctx, ca_path):
+        """Trust the CA certificate(s) of ``ca_path`` (PEM or DER)."""
+        data = read_file(ca_path)
+        if b"-----BEGIN" in data and _pem_ok(data):
+            sslctx.load_verify_locations(data)
+            return
+        for der in pem_blocks(data):  # each call adds to the CA chain
+            sslctx.load_verify_locations(der)
 
-
-def load_ca(sslctx, ca_path):
-    """Trust the CA certificate(s) of ``ca_path`` (PEM, or DER on
-    MicroPython).  Raises OSError / ValueError."""
-    if not IS_MICROPYTHON:
-        try:
-            sslctx.load_verify_locations(ca_path)
-        except _ssl.SSLError as e:
-            raise ValueError(str(e))
-        return
-    data = read_file(ca_path)
-    if b"-----BEGIN" in data and _mp_pem_ok(_first_cert_pem(data)):
-        sslctx.load_verify_locations(data)
-        return
-    for der in pem_blocks(data):  # each call adds to the CA chain
-        sslctx.load_verify_locations(der)
-
-
-def load_default_cas(sslctx):
-    """The system's CA store where there is one (CPython); False if none."""
-    if IS_MICROPYTHON:
+    def load_default_cas(sslctx):
+        """No system CA store on a board."""
         return False
-    sslctx.load_default_certs()
-    return True
 
-
-def require_peer_cert(sslctx, optional, verify_cb=None):
-    """A server asks clients for a certificate (required, or checked only
-    if sent).  ``verify_cb(der)`` (MicroPython only: CPython has no hook
-    during verification) is called for each certificate of the client's
-    chain; nonzero fails the handshake."""
-    sslctx.verify_mode = _ssl.CERT_OPTIONAL if optional else _ssl.CERT_REQUIRED
-    if IS_MICROPYTHON and verify_cb is not None:
-        sslctx.verify_callback = lambda der, depth: verify_cb(der)
-        return True
-    return False
-
-
-def set_ciphers(sslctx, cipher_list):
-    """Restrict the cipher suites (OpenSSL's ``a:b:c`` form; on MicroPython
-    OpenSSL or mbedTLS names).  Returns what could not be used, as text, or
-    None; the module's defaults stay when nothing matches."""
-    if not IS_MICROPYTHON:
-        try:
-            sslctx.set_ciphers(cipher_list)
-        except _ssl.SSLError as e:
-            return "no cipher of %r: %s" % (cipher_list, e)
-        return None
-    known = sslctx.get_ciphers()
-    use = []
-    unknown = []
-    for n in cipher_list.replace(",", ":").split(":"):
-        n = n.strip()
-        if not n:
-            continue
-        m = mbedtls_cipher_name(n)
-        if m in known:
-            use.append(m)
-        else:
-            unknown.append(n)
-    if use:
-        sslctx.set_ciphers(use)
-    if unknown:
-        return "not in this port's mbedTLS: %s%s" % (
-            " ".join(unknown), "" if use else " (the defaults are kept)")
-    return None
-
-
-def set_ecdh_curve(sslctx, name):
-    """The ECDH curve, where the module lets it be chosen (CPython)."""
-    if IS_MICROPYTHON:
+    def require_peer_cert(sslctx, optional, verify_cb):
+        """Ask clients for a certificate (required, or checked if sent);
+        ``verify_cb(der)`` is called for each of the client's chain during
+        verification, nonzero fails the handshake.  True: it will be."""
+        sslctx.verify_mode = _ssl.CERT_OPTIONAL if optional else _ssl.CERT_REQUIRED  # pyright: ignore[reportAttributeAccessIssue]
+        if verify_cb is not None:
+            sslctx.verify_callback = lambda der, depth: verify_cb(der)  # pyright: ignore[reportAttributeAccessIssue]
+            return True
         return False
-    sslctx.set_ecdh_curve(name)
-    return True
 
+    def set_ciphers(sslctx, cipher_list):
+        """Restrict the suites (OpenSSL's ``a:b:c``, OpenSSL or mbedTLS
+        names).  What could not be used, as text, or None; the defaults
+        stay when nothing matches."""
+        known = sslctx.get_ciphers()
+        use = []
+        unknown = []
+        for n in cipher_list.replace(",", ":").split(":"):
+            n = n.strip()
+            if n:
+                m = mbedtls_cipher_name(n)
+                (use if m in known else unknown).append(m if m in known else n)
+        if use:
+            sslctx.set_ciphers(use)
+        if unknown:
+            return "not in this port's mbedTLS: %s%s" % (
+                " ".join(unknown), "" if use else " (the defaults are kept)")
+        return None
 
-# ---------------------------------------------------------------- reasons
+    def set_ecdh_curve(sslctx, name):
+        """mbedTLS chooses the curve."""
+        return False
 
-# OpenSSL's X509_V_ERR_* codes (as SSLCertVerificationError.verify_code)
-_X509_REASONS = (
-    (62, HOSTNAME_MISMATCH), (64, HOSTNAME_MISMATCH),
-    (10, EXPIRED), (9, NOT_YET_VALID),
-    (18, UNKNOWN_CA), (19, UNKNOWN_CA), (20, UNKNOWN_CA), (2, UNKNOWN_CA), (21, UNKNOWN_CA),
-)
+    class _NeverRaised(Exception):
+        pass
 
-def _cp_reason(e):
-    """(reason, detail) of what CPython's ssl raised."""
-    if isinstance(e, _ssl.SSLCertVerificationError):
-        code = getattr(e, "verify_code", 0)
-        msg = getattr(e, "verify_message", "") or str(e)
-        for c, reason in _X509_REASONS:
-            if c == code:
-                return reason, msg
-        return BAD_CERT, msg
-    if isinstance(e, (_ssl.SSLEOFError, _ssl.SSLZeroReturnError, ConnectionError)):
-        return PEER_CLOSED, None
-    text = getattr(e, "reason", None) or str(e)
-    for frag, reason in (("NO_CERTIFICATE", NO_PEER_CERT), ("DID_NOT_RETURN_A_CERT", NO_PEER_CERT),
-                         ("UNKNOWN_CA", UNKNOWN_CA), ("CERTIFICATE_EXPIRED", EXPIRED)):
-        if frag in text:
-            return reason, str(e)
-    return HANDSHAKE_FAILED, str(e)
+    _WOULD_BLOCK = _NeverRaised  # the stream methods return None instead
 
+    def _recv(sock, mv):
+        return sock.readinto(mv)
 
-def _reason(e):
-    return mbedtls_reason(e) if IS_MICROPYTHON else _cp_reason(e)
+    def _send(sock, mv):
+        return sock.write(mv)
+
+    def _is_tls_error(e):
+        a = e.args[0] if e.args else 0
+        return isinstance(a, int) and a < -255  # an mbedTLS code, not an errno
 
 
 # ---------------------------------------------------------------- connections
@@ -289,10 +235,7 @@ class TlsConn:
 
     def fail(self, e):
         """Turn what the module raised into the TlsError to raise."""
-        if isinstance(e, TlsError):
-            err = e
-        else:
-            err = error(*_reason(e))
+        err = e if isinstance(e, TlsError) else error(*_reason(e))
         if self.error is None and self.on_error is not None:
             self.on_error(err)
         self.error = err
@@ -333,7 +276,7 @@ class TlsConn:
     def pending(self):
         """Decrypted input held above the kernel, which poll cannot see
         (CPython; MicroPython's poll sees it through the wrapped socket)."""
-        return False if IS_MICROPYTHON else self.sock.pending() > 0
+        return False if IS_MICROPYTHON else _cp.pending(self.sock)
 
     def peer_cert(self):
         """The peer's certificate (DER) where the module tells it, or None."""
@@ -346,54 +289,30 @@ class TlsConn:
             return None
 
     def close(self):
-        """Close, with a close_notify where the module sends one (CPython)."""
-        s = self.sock
-        if not IS_MICROPYTHON and self.done:
-            try:
-                s.unwrap()  # sends close_notify; does not wait for the peer's
-            except (OSError, ValueError):
-                pass
-        for x in (s, self.raw):
-            try:
-                x.close()
-            except OSError:
-                pass
+        """Close, with a close_notify where the module sends one (CPython).
+        MicroPython: the TCP socket too (after a failed handshake the TLS
+        socket no longer closes it)."""
+        try:
+            if IS_MICROPYTHON:
+                self.sock.close()
+                self.raw.close()
+            else:
+                _cp.close(self)
+        except OSError:
+            pass
 
 
-if IS_MICROPYTHON:
-    class _NeverRaised(Exception):
-        pass
-
-    _WOULD_BLOCK = _NeverRaised  # the stream methods return None instead
-
-    def _recv(sock, mv):
-        return sock.readinto(mv)
-
-    def _send(sock, mv):
-        return sock.write(mv)
-
-    def _is_tls_error(e):
-        a = e.args[0] if e.args else 0
-        return isinstance(a, int) and a < -255  # an mbedTLS code, not an errno
-
-else:
-    _WOULD_BLOCK = (_ssl.SSLWantReadError, _ssl.SSLWantWriteError)
-
-    def _recv(sock, mv):
-        return sock.recv_into(mv)
-
-    def _send(sock, mv):
-        return sock.send(mv)
-
-    def _is_tls_error(e):
-        return isinstance(e, _ssl.SSLError)
+def _wrap(sslctx, sock, server_side, server_hostname=None):
+    if not IS_MICROPYTHON:
+        return _cp.wrap(sslctx, sock, server_side, server_hostname)
+    return sslctx.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=False,
+                              server_hostname=server_hostname)
 
 
 def server_wrap(sslctx, raw):
     """Wrap an accepted (non-blocking) socket; the handshake is left to
     handshake_step.  Raises OSError / MemoryError."""
-    s = sslctx.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
-    return TlsConn(s, raw, True)
+    return TlsConn(_wrap(sslctx, raw, True), raw, True)
 
 
 def client_checks(flags):
@@ -425,19 +344,16 @@ def client_wrap(sock, server_hostname, flags, ca_file=None, sslctx=None):
                 load_ca(sslctx, ca_file)
             else:
                 load_default_cas(sslctx)
-    if not IS_MICROPYTHON:
-        s = sslctx.wrap_socket(sock, server_side=False, do_handshake_on_connect=False,
-                               server_hostname=server_hostname or None)
-    elif verify and not check_name:
+    name = server_hostname or None
+    if IS_MICROPYTHON and verify and not check_name:
         # mbedTLS checks the name whenever it is given one, and the module
         # refuses CERT_REQUIRED without one: wrap as CERT_OPTIONAL, then
         # require (the context's mode is read during the handshake)
-        sslctx.verify_mode = _ssl.CERT_OPTIONAL
-        s = sslctx.wrap_socket(sock, server_side=False, do_handshake_on_connect=False)
-        sslctx.verify_mode = _ssl.CERT_REQUIRED
+        sslctx.verify_mode = _ssl.CERT_OPTIONAL  # pyright: ignore[reportAttributeAccessIssue]
+        s = _wrap(sslctx, sock, False)
+        sslctx.verify_mode = _ssl.CERT_REQUIRED  # pyright: ignore[reportAttributeAccessIssue]
     else:
-        s = sslctx.wrap_socket(sock, server_side=False, do_handshake_on_connect=False,
-                               server_hostname=server_hostname or None)
+        s = _wrap(sslctx, sock, False, name)
     t = TlsConn(s, sock, False)
     t.use_ssl = 1 if verify else 2
     return t
@@ -454,18 +370,9 @@ def handshake_step(conn, buf):
         return 0
     if conn.error is not None:
         raise conn.error
-    s = conn.sock
     if not IS_MICROPYTHON:
-        try:
-            s.do_handshake()
-        except _ssl.SSLWantReadError:
-            return WANT_READ
-        except _ssl.SSLWantWriteError:
-            return WANT_WRITE
-        except (OSError, ValueError) as e:
-            raise conn.fail(e)
-        conn.done = True
-        return 0
+        return _cp.handshake(conn, buf)
+    s = conn.sock
     try:
         n = s.readinto(buf)
     except (OSError, ValueError) as e:

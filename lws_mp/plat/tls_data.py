@@ -36,13 +36,15 @@ def pem_blocks(data):
         pos = e + 8
 
 
-def version_tuple(text):
-    """(3, 6, 6) of "Mbed TLS 3.6.6"; (0,) if it says no number."""
-    v = text.split()[-1:]
+def version_number(text):
+    """30606 of "Mbed TLS 3.6.6"; 0 if it says no number."""
+    n = 0
     try:
-        return tuple(int(x) for x in v[0].split("."))
+        for x in (text.split()[-1].split(".") + ["0", "0"])[:3]:
+            n = n * 100 + int(x)
     except (IndexError, ValueError):
-        return (0,)
+        return 0
+    return n
 
 
 def _der(b, i):

@@ -58,7 +58,7 @@ def adopt(ctx, sock, addr, readbuf):
     role = ROLE_HTTP
     tls = None
     if ctx.tls is not None:
-        tls = ops(ROLE_TLS_ACCEPT).wrap(ctx, sock)
+        tls = ctx.tls.wrap(sock)
         if tls is None:
             return None
         sock = tls.sock

@@ -57,7 +57,7 @@ def server_init(ctx):
     """The server's SSL context from the creation info, kept as ctx.tls.
     False (after an error line naming the field) if it cannot be made."""
     info = ctx.info
-    ctx.tls_verify_hook = None  # True: issued during verification; False: after
+    hook = None
     sslctx = tls.server_context()
     field = "ssl_cert_filepath"
     try:
@@ -81,7 +81,7 @@ def server_init(ctx):
                         info.ecdh_curve)
         if info.options & _LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT:
             field = "options"
-            ctx.tls_verify_hook = tls.require_peer_cert(
+            hook = tls.require_peer_cert(
                 sslctx, info.options & _LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED,
                 _verify_callback(ctx))
         if info.ssl_ca_filepath:
@@ -91,23 +91,33 @@ def server_init(ctx):
         lwsl_err("TLS: %s %r: %s", field, getattr(info, field), e)
         return False
     _callback(ctx, _LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS, sslctx)
-    ctx.tls = sslctx
+    ctx.tls = TlsServer(sslctx, hook)
     lwsl_notice("TLS: serving with %s", tls.MODULE_NAME)
     return True
 
 
-def wrap_accepted(ctx, sock):
-    """The TlsConn for an accepted socket, or None (logged) if it cannot be
-    made; the socket is closed then."""
-    try:
-        return tls.server_wrap(ctx.tls, sock)
-    except (OSError, MemoryError, ValueError) as e:
-        lwsl_err("TLS: cannot wrap an accepted socket: %r", e)
+class TlsServer:
+    """ctx.tls: the server's SSL context, and how accepted sockets get it."""
+
+    def __init__(self, sslctx, verify_hook):
+        self.sslctx = sslctx
+        # True: PERFORM_CLIENT_CERT_VERIFICATION is issued during
+        # verification (MicroPython); False: after the handshake (CPython);
+        # None: no client certificates asked for
+        self.verify_hook = verify_hook
+
+    def wrap(self, sock):
+        """The TlsConn for an accepted socket (the listen role's way in), or
+        None, logged, with the socket closed."""
         try:
-            sock.close()
-        except OSError:
-            pass
-        return None
+            return tls.server_wrap(self.sslctx, sock)
+        except (OSError, MemoryError, ValueError) as e:
+            lwsl_err("TLS: cannot wrap an accepted socket: %r", e)
+            try:
+                sock.close()
+            except OSError:
+                pass
+            return None
 
 
 # ---------------------------------------------------------------- accept role
@@ -138,7 +148,7 @@ def _step(wsi):
     if r == tls.WANT_WRITE:
         ctx.change_events(wsi, POLLOUT, POLLIN)
         return
-    if ctx.tls_verify_hook is False and not _client_cert_ok(ctx, t):
+    if ctx.tls.verify_hook is False and not _client_cert_ok(ctx, t):
         lwsl_err("TLS accept from %s: client certificate refused by the callback",
                  wsi.addr[0])
         ctx.fatal(wsi, "client certificate refused")
@@ -179,7 +189,6 @@ def _timeout(wsi, reason):
 
 OPS = lws_role_ops("tls-accept", adopt=_adopt, readable=_readable, writable=_step,
                    timeout=_timeout, init_context=server_init)
-OPS.wrap = wrap_accepted  # the listen role's way in (it never imports this role)
 
 
 # ---------------------------------------------------------------- client
@@ -236,7 +245,7 @@ def client_start(wsi, server_name, flags):
         return "setup failed: %s" % (e,)
     if ctx.info.provided_client_ssl_ctx is not None:
         t.use_ssl = 2 if flags & tls.LCCSCF_ALLOW_SELFSIGNED else 1
-    t.on_error = _client_error(wsi)
+    t.on_error = _client_error(wsi)  # pyright: ignore[reportAttributeAccessIssue]
     wsi.tls = t
     if wsi.slot < 0 or _port.poll_key(t.sock) == wsi.key:
         wsi.sock = t.sock  # not in the table yet, or poll knows it by its fd
