@@ -188,6 +188,10 @@ class Client:
         return 0
 
 
+def _noop(wsi, reason, user, in_, len_):
+    return 0
+
+
 def _ssl_flags(opts, prot):
     ssl = 0
     if opts.get("ssl") or prot in ("wss", "https"):
@@ -273,6 +277,11 @@ def main(argv):
         level = int(opts.get("d") or opts.get("debug"))
     lws_set_log_level(level)
     seconds = float(opts.get("seconds") or 0)
+    if opts.get("check"):
+        # main.py --check (heap_need.py): the app starts, that is all a
+        # client can show without a server
+        lws_context_destroy(_context([lws_protocols("dumb-increment-protocol", _noop)], opts))
+        return 0
     if opts.get("autobahn"):
         from . import _test_client_autobahn
 

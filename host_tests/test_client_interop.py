@@ -1,0 +1,137 @@
+"""The test_client app (firmware/apps/test_client.py) against real peers.
+
+- libwebsockets' own C test server (Debian libwebsockets-test-server, lws
+  4.1.6): ``test_client ws://127.0.0.1:PORT --seconds 6`` exits 0, having
+  printed at least 10 rising ``dumb-increment: N`` lines and ``mirror:
+  echoed``, on CPython and on the 64-bit MicroPython.
+- tinyproxy (Debian), started here on 127.0.0.1 with Basic credentials:
+  the same run through ``--proxy user:secret@...`` (HTTP CONNECT) to the
+  lws_mp test_server app, an http:// GET through it, and the wrong
+  password refused with the proxy's answer as the connection error.
+"""
+
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import INTERPRETERS, ROOT, free_port, interpreter_cmd
+
+C_SERVER = "/usr/bin/libwebsockets-test-server"
+TINYPROXY = "/usr/bin/tinyproxy"
+MAIN = os.path.join(ROOT, "firmware", "main.py")
+NUMBER = re.compile(r"^dumb-increment: (\d+)$", re.M)
+
+
+def wait_port(port, proc, secs=10.0):
+    import socket
+
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Proc:
+    def __init__(self, cmd, log, cwd=None):
+        self.log_path = log
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=cwd)
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def procs():
+    started = []
+    yield started
+    for p in started:
+        p.stop()
+
+
+def run_client(interp, args, timeout=60):
+    r = subprocess.run(interpreter_cmd(interp) + [MAIN, "--app", "test_client"] + args,
+                       cwd=ROOT, capture_output=True, timeout=timeout)
+    return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
+
+
+def check_ws_run(rc, out, where=""):
+    numbers = [int(n) for n in NUMBER.findall(out)]
+    assert rc == 0, "exit %d%s\n%s" % (rc, where, out[-3000:])
+    assert len(numbers) >= 10, out[-3000:]
+    rising = max(i for i in range(1, len(numbers) + 1)
+                 if numbers[:i] == list(range(numbers[0], numbers[0] + i)))
+    assert rising >= 10, numbers[:40]
+    assert "mirror: echoed" in out, out[-3000:]
+    assert "Traceback" not in out and "CLIENT_CONNECTION_ERROR" not in out, out[-3000:]
+
+
+@pytest.mark.skipif(not os.path.exists(C_SERVER),
+                    reason="libwebsockets-test-server is not installed (make deps)")
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_client_against_the_c_test_server(procs, tmp_path, interp):
+    port = free_port()
+    srv = Proc([C_SERVER, "-p", str(port)], str(tmp_path / "c-server.log"), cwd=str(tmp_path))
+    procs.append(srv)
+    assert wait_port(port, srv.proc), srv.output()
+    rc, out = run_client(interp, ["ws://127.0.0.1:%d" % port, "--seconds", "6"])
+    check_ws_run(rc, out, "\n--- C server log ---\n" + srv.output()[-2000:])
+    assert srv.proc.poll() is None
+
+
+def _tinyproxy(procs, tmp_path):
+    port = free_port()
+    conf = tmp_path / "tinyproxy.conf"
+    conf.write_text("Port %d\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\n"
+                    "BasicAuth user secret\nLogFile \"%s\"\nLogLevel Info\n"
+                    % (port, tmp_path / "tinyproxy.log"))
+    p = Proc([TINYPROXY, "-d", "-c", str(conf)], str(tmp_path / "tinyproxy.out"))
+    procs.append(p)
+    assert wait_port(port, p.proc), p.output()
+    return port
+
+
+@pytest.mark.skipif(not os.path.exists(TINYPROXY), reason="tinyproxy is not installed (make deps)")
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_client_through_tinyproxy(procs, server, tmp_path, interp):
+    pport = _tinyproxy(procs, tmp_path)
+    srv = server("test_server", "cpython")
+    proxy = "user:secret@127.0.0.1:%d" % pport
+    rc, out = run_client(interp, ["--proxy", proxy, "ws://127.0.0.1:%d" % srv.port,
+                                  "--seconds", "5"])
+    check_ws_run(rc, out)
+    log = (tmp_path / "tinyproxy.log").read_text()
+    assert "CONNECT 127.0.0.1:%d HTTP/1.0" % srv.port in log, log[-2000:]
+    # plain HTTP goes through the same tunnel
+    rc, out = run_client(interp, ["--proxy", proxy, "http://127.0.0.1:%d/" % srv.port,
+                                  "--seconds", "10"])
+    assert rc == 0 and "<html" in out.lower(), out[-2000:]
+    # the wrong password: the proxy's answer is the reason
+    rc, out = run_client(interp, ["--proxy", "user:wrong@127.0.0.1:%d" % pport,
+                                  "http://127.0.0.1:%d/" % srv.port, "--seconds", "10"])
+    assert rc == 1 and "CLIENT_CONNECTION_ERROR: http: proxy refused CONNECT: HTTP/1.0 401" \
+        in out, out[-2000:]
