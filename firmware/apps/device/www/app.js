@@ -379,16 +379,16 @@ $("upd-form").addEventListener("submit", async (ev) => {
   say("upd-msg", "Checking and installing " + file.name + "…");
   const r = await api("POST", "/api/update", file, true);
   if (r.status !== 200) { say("upd-msg", "Not installed: " + (r.data.error || "error " + r.status) + ".", true); return; }
-  say("upd-msg", "Version " + r.data.version + " installed. Restarting…");
-  restart("upd-msg");
+  restart("upd-msg", "Version " + r.data.version + " installed. ");
 });
 
-$("reboot").addEventListener("click", () => { if (confirm("Restart the device now?")) restart("reboot-msg"); });
+$("reboot").addEventListener("click", () => { if (confirm("Restart the device now?")) restart("reboot-msg", ""); });
 
-async function restart(msgId) {
+async function restart(msgId, done) {
+  say(msgId, done + "Restarting…");
   await api("POST", "/api/reboot", {});
   closeSocket();
-  say(msgId, "Restarting… waiting for the device.");
+  say(msgId, done + "Restarting… waiting for the device.");
   await new Promise((r) => setTimeout(r, 1500));
   for (let i = 0; i < 60; i++) {
     const r = await api("GET", "/api/stats");
