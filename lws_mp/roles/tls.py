@@ -19,7 +19,7 @@ _LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS = const(21)
 _LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS = const(22)
 _LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION = const(23)
 _LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED = const(128)
-_LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT = const(2)  # its own bit of 4098
+_REQUIRE_CLIENT_CERT_BIT = const(2)  # REQUIRE_VALID_OPENSSL_CLIENT_CERT less DO_SSL_GLOBAL_INIT
 _PENDING_TIMEOUT_SSL_ACCEPT = const(9)
 
 POLLIN = _port.POLLIN
@@ -79,7 +79,7 @@ def server_init(ctx):
         if info.ecdh_curve and not tls.set_ecdh_curve(sslctx, info.ecdh_curve):
             lwsl_notice("TLS: ecdh_curve %s: the curve is the TLS module's choice here",
                         info.ecdh_curve)
-        if info.options & _LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT:
+        if info.options & _REQUIRE_CLIENT_CERT_BIT:
             field = "options"
             hook = tls.require_peer_cert(
                 sslctx, info.options & _LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED,
