@@ -106,7 +106,7 @@ stubcheck: venv
 	tools/stubcheck/run.sh rp2 --exclude '*/_port_cpython.py' $(STUBCHECK_PATHS)
 
 pytest: venv deps mpy-host
-	$(VPY) -m pytest -q tests host_tests
+	@$(MAKE) --no-print-directory pytest-interpreters
 
 autobahn: venv
 	tools/autobahn/setup.sh

@@ -3,6 +3,9 @@
 ``server(app, interp, **opts)`` starts ``firmware/main.py`` under the
 MicroPython unix port or CPython on a free loopback port and waits until it
 accepts connections; every process is stopped at the end of the test.
+
+These tests drive interpreters and processes themselves: they run on the
+host's CPython whatever ``--lws-interpreter`` says (the lws_host mark).
 """
 
 import os
@@ -17,6 +20,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 MICROPYTHON = os.path.join(VENV_BIN, "micropython")
 INTERPRETERS = ("micropython", "cpython")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.lws_host)
 
 
 def interpreter_cmd(interp, heap=None):

@@ -270,7 +270,54 @@ class Clock:
 # ---------------------------------------------------------------- context
 
 
+def _traceback_text(e):
+    if IS_MICROPYTHON:
+        import io
+
+        buf = io.StringIO()
+        sys.print_exception(e, buf)
+        return buf.getvalue()
+    import traceback
+
+    return "".join(traceback.format_exception(type(e), e, e.__traceback__))
+
+
+class CallbackError(AssertionError):
+    """A callback raised while the test ran."""
+
+
+class CallbackErrors:
+    """What lws_mp contained while the test ran: an exception a callback
+    raised is logged and closes only its connection, so a test may well
+    pass around it.  Every exception lws_mp prints (through the platform
+    layer's print_exception) is kept, and closing fails the test with the
+    first one's traceback.  A test module that raises on purpose sets
+    ``lws_callback_errors_fail = False``."""
+
+    def __init__(self):
+        from lws_mp.plat import _port
+
+        self._port = _port
+        self._print = _port.print_exception
+        self.errors = []
+        _port.print_exception = self._record
+
+    def _record(self, e):
+        self.errors.append(_traceback_text(e))
+        self._print(e)
+
+    def close(self):
+        self._port.print_exception = self._print
+        if self.errors:
+            raise CallbackError(
+                "lws_mp caught %d exception(s) from the server side while the test ran "
+                "(each closed its connection); the first:\n%s"
+                % (len(self.errors), self.errors[0]))
+
+
+
 _client = []
+_CLIENT_READ = 1024
 
 
 def _client_class():
@@ -285,6 +332,10 @@ def _client_class():
         def __init__(self, *args, **kw):
             self._spawned = []
             super().__init__(*args, **kw)
+            if IS_MICROPYTHON and len(getattr(self, "_buf", b"")) > _CLIENT_READ:
+                # the client shares the heap with the server under test (on
+                # a board it would not be there at all): small reads
+                self._buf = bytearray(_CLIENT_READ)
 
         def another(self, **kw):
             c = Client(self.ctx, self.port, service=self._step, **kw)
@@ -324,7 +375,7 @@ class Served:
                 self.tick(self.ctx)
 
 
-def _info_maker(module, flash):
+def _info_maker(module, flash, defaults=None):
     info_fn = getattr(module, "lws_info", None)
     app = getattr(module, "lws_app", None)
     if info_fn is not None:
@@ -333,7 +384,8 @@ def _info_maker(module, flash):
         if not hasattr(app, "make_info"):
             raise UsageError("lws_app must be a firmware app: a module with "
                              "make_info(port, iface, root, **opts)")
-        opts = getattr(module, "lws_app_options", None) or {}
+        opts = dict(defaults or {})
+        opts.update(getattr(module, "lws_app_options", None) or {})
         return (lambda port: app.make_info(port, "127.0.0.1", flash.root, **opts)), app
     raise UsageError("lws_context needs the test module to name its server: "
                      "lws_app = <firmware app module>, or def lws_info(flash) "
@@ -405,11 +457,16 @@ class Env:
 
     ``module`` is the test module (its lws_app / lws_info / lws_flash_files
     say what to build), ``tmp`` a fresh directory for the test's files.
+    On a board interpreter ``flash_geometry`` and ``app_defaults`` are the
+    board's (boards/NAME/board.py "flash" and "lws"): an lws_app gets the
+    board's limits as make_info options, as firmware/main.py --board gives
+    them, under the module's own lws_app_options.
     """
 
-    def __init__(self, module, tmp, flash_geometry=None, first_port=0):
+    def __init__(self, module, tmp, flash_geometry=None, first_port=0, app_defaults=None):
         self.module = module
         self.tmp = tmp
+        self.app_defaults = app_defaults
         self.flash_geometry = flash_geometry or {}
         self.first_port = first_port
         self.values = {}
@@ -444,7 +501,10 @@ class Env:
         from lws_mp import lws_context_destroy
 
         flash = self.get("lws_flash")
-        make, app = _info_maker(self.module, flash)
+        make, app = _info_maker(self.module, flash, self.app_defaults)
+        if getattr(self.module, "lws_callback_errors_fail", True):
+            watch = CallbackErrors()
+            self._closers.append(watch.close)
         ctx = create_context(make, self.first_port)
         self.served = Served(ctx, app)
         self._closers.append(lambda: lws_context_destroy(ctx))

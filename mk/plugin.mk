@@ -1,0 +1,39 @@
+# The library suite on the three interpreters, through the lws_mp pytest
+# plugin (lws_mp_pytest, docs/TESTING.md).  Included by the Makefile; the
+# pytest target runs pytest-interpreters.
+
+PYTEST_BOARD ?= esp32_generic
+PYTEST_ARGS ?=
+LWS_PYTEST = $(VPY) -m pytest -q $(PYTEST_ARGS)
+
+.PHONY: pytest-cpython pytest-micropython pytest-board pytest-interpreters pytest-heap-probe
+
+## tests/ and host_tests/ on CPython
+##   PYTEST_ARGS  more pytest arguments, e.g. "-k websocket -x"
+pytest-cpython: venv
+	$(LWS_PYTEST) tests host_tests
+
+## tests/ on the MicroPython unix port (64-bit), each test as its own pytest item
+##   PYTEST_ARGS  more pytest arguments
+pytest-micropython: venv
+	$(LWS_PYTEST) --lws-interpreter=micropython tests
+
+## tests/ on a board interpreter (32-bit, lws_mp frozen) at the board's heap; built first
+##   PYTEST_BOARD  the board of boards/
+##   PYTEST_ARGS   more pytest arguments
+pytest-board: venv
+	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
+	$(LWS_PYTEST) --lws-interpreter=board:$(PYTEST_BOARD) tests
+
+## the three above one after the other (all run; the status says if one failed)
+pytest-interpreters: venv
+	@status=0; \
+	for t in pytest-cpython pytest-micropython pytest-board; do \
+		$(MAKE) --no-print-directory $$t || status=1; \
+	done; exit $$status
+
+## tests/ on a board interpreter; a test failing at the board's heap is run again to find the smallest heap it passes with (lines for tests/board_heap_needs.txt)
+##   PYTEST_BOARD  the board of boards/
+pytest-heap-probe: venv
+	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
+	$(LWS_PYTEST) --lws-interpreter=board:$(PYTEST_BOARD) --lws-heap-probe tests
