@@ -87,16 +87,22 @@ def _logger(level):
     return lwsl
 
 
+# the levels lws_mp itself logs at; lwsl_debug, lwsl_parser, lwsl_header,
+# lwsl_ext, lwsl_client and lwsl_latency are made on first use (each logger
+# is a closure on the heap: a firmware pays for the ones it names)
 lwsl_err = _logger(_LLL_ERR)
 lwsl_warn = _logger(_LLL_WARN)
 lwsl_notice = _logger(_LLL_NOTICE)
 lwsl_info = _logger(_LLL_INFO)
-lwsl_debug = _logger(_LLL_DEBUG)
-lwsl_parser = _logger(_LLL_PARSER)
-lwsl_header = _logger(_LLL_HEADER)
-lwsl_ext = _logger(_LLL_EXT)
-lwsl_client = _logger(_LLL_CLIENT)
-lwsl_latency = _logger(_LLL_LATENCY)
+
+
+def __getattr__(name):
+    level = name[5:].upper() if name.startswith("lwsl_") else ""
+    if level not in _NAMES:
+        raise AttributeError(name)
+    f = _logger(1 << _NAMES.index(level))
+    globals()[name] = f
+    return f
 
 
 def log_enabled(level):
