@@ -10,8 +10,9 @@ of boards/NAME/board.py), --port N, --iface ADDR,
 --root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
 image built from the root, as the board's flash), --seconds N (stop after N
 seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
---body-limit N, --lib DIR (import lws_mp and the apps from the .mpy files in
-DIR first, as deployed to a board).
+--body-limit N, --cert FILE --key FILE [--ca FILE] (serve TLS: docs/TLS.md),
+--lib DIR (import lws_mp and the apps from the .mpy files in DIR first, as
+deployed to a board).
 """
 
 import sys
@@ -95,9 +96,13 @@ def main(argv):
     names = {"fd_limit": "fd_limit_per_thread", "pool": "max_http_header_pool",
              "header_data": "max_http_header_data", "serv_buf": "pt_serv_buf_size",
              "timeout": "timeout_secs", "body_limit": "max_http_body_size"}
+    tls_names = {"cert": "ssl_cert_filepath", "key": "ssl_private_key_filepath",
+                 "ca": "ssl_ca_filepath"}  # --cert FILE --key FILE [--ca FILE]: TLS
     for k in list(opts):
         if k in names:
             info_opts[names[k]] = int(opts.pop(k))
+        elif k in tls_names:
+            info_opts[tls_names[k]] = opts.pop(k)
     if opts:
         raise SystemExit("unknown options: %s" % ", ".join(opts))
     import runner
