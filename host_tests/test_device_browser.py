@@ -124,6 +124,7 @@ def api_json(page, path):
 def shoot(page, name):
     os.makedirs(ARTEFACTS, exist_ok=True)
     path = os.path.join(ARTEFACTS, name)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=path, full_page=True)
     assert os.path.getsize(path) > 5000
     return path
@@ -268,6 +269,8 @@ def test_device_ui_in_chromium(tmp_path):
             visible(page, "#boot-note")
             text_has(page, "#boot-note", "1.2.0-broken failed to start")
             text_has(page, "#sys-version", "1.1.0-browser")
+            page.wait_for_function("() => document.getElementById('s-uptime').textContent"
+                                   ".endsWith(' 6s')")  # a few seconds of chart
             shoot(page, "device-dashboard-laptop.png")
 
             # a phone

@@ -162,9 +162,11 @@ function addHistory(list, stepS, now) {
 }
 
 function drawChart() {
-  const now = Date.now(), span = 600000;
-  samples = samples.filter((p) => p.t > now - span && p.v !== null);
+  const now = Date.now();
+  samples = samples.filter((p) => p.t > now - 600000 && p.v !== null);
   if (samples.length < 2) return;
+  // the last ten minutes, or what there is of them
+  const span = Math.max(10000, now - samples[0].t);
   let lo = Infinity, hi = 0;
   for (const p of samples) { lo = Math.min(lo, p.v); hi = Math.max(hi, p.v); }
   const top = hi + (hi - lo) * 0.1 + 1, bottom = Math.max(0, lo - (hi - lo) * 0.1 - 1);
@@ -174,9 +176,10 @@ function drawChart() {
   $("chart-line").setAttribute("d", line);
   $("chart-area").setAttribute("d", line + "L" + pts[pts.length - 1][0] + ",120L" + pts[0][0] + ",120Z");
   const last = samples[samples.length - 1].v;
-  const text = "now " + fmtBytes(last) + ", lowest " + fmtBytes(lo) + ", highest " + fmtBytes(hi);
+  const ago = span >= 120000 ? Math.round(span / 60000) + " min" : Math.round(span / 1000) + " s";
+  const text = "Last " + ago + ": now " + fmtBytes(last) + ", lowest " + fmtBytes(lo) + ", highest " + fmtBytes(hi);
   $("chart-range").textContent = text;
-  $("chart-desc").textContent = "Heap in use: " + text + ".";
+  $("chart-desc").textContent = "Heap in use. " + text + ".";
 }
 
 function addLog(lines) {
