@@ -12,7 +12,6 @@
 
 DEVICE_WWW_SRC := $(wildcard firmware/apps/device/www/*)
 DEVICE_STAMP := build/device/.assets-built
-DEVICE_TESTS := $(basename $(notdir $(wildcard tests/test_device_*.py)))
 
 .PHONY: device-assets device-bundle device-test
 
@@ -28,7 +27,7 @@ device-bundle: device-assets venv
 
 device-test: venv device-assets
 	$(VPY) -m pytest -q $(wildcard tests/test_device_*.py) $(wildcard host_tests/test_device_*.py)
-	@set -eo pipefail; for m in $(DEVICE_TESTS); do $(MPY) tests/mp_runner.py $$m | tail -1; done
+	$(VPY) -m pytest -q --lws-interpreter=micropython $(wildcard tests/test_device_*.py)
 
 # make run APP=device: the built assets are the app's root (the runner copies
 # them onto the LittleFS image on MicroPython; on CPython their parent folder,
