@@ -348,6 +348,8 @@ def _client_class():
                 c.close()
             self.close()
 
+    if not IS_MICROPYTHON:
+        Client.__qualname__ = "Client"
     _client.append(Client)
     return Client
 

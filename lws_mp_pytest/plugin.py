@@ -192,14 +192,15 @@ class Interpreter:
             self.heap = parse_size(self.board_heap)
             self.heap_text = self.board_heap
         if not os.access(self.binary, os.X_OK):
-            self.missing = ("%s is missing: `make board-interpreter BOARD=%s` builds it"
-                            % (os.path.relpath(self.binary), self.board))
+            self.missing = ("build/board/%s/micropython is missing in %s: `make "
+                            "board-interpreter BOARD=%s` builds it"
+                            % (self.board, root, self.board))
             return
         newer = _newer_sources(root, os.path.getmtime(self.binary))
         if newer:
             self.stale = ("%s is older than %s (frozen in it): `make board-interpreter "
-                          "BOARD=%s` rebuilds it" % (os.path.relpath(self.binary),
-                                                     os.path.relpath(newer), self.board))
+                          "BOARD=%s` rebuilds it" % (self.binary, os.path.relpath(newer, root),
+                                                     self.board))
 
     def facts(self):
         if self._facts is None:
