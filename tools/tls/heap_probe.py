@@ -156,6 +156,19 @@ def main():
     print("tls_setup", (tls_g - base2_g) - (plain_g - base_g),
           (tls_c - base2_c) - (plain_c - base_c), 0, "first", 0, 0)
     sslctx = client_ctx()
+    plain = server(PORT1, False)
+
+    def pair_tcp():
+        s, t = connect(PORT1, None, plain)
+        get(plain, s, None)
+        return s
+    keep = measure("server_pair_tcp", pair_tcp)
+    for s in keep:
+        s.close()
+    for _ in range(5):
+        lws_service(plain, 10)
+    lws_context_destroy(plain)
+    del keep
 
     def pair_tls():
         s, t = connect(PORT2, sslctx, ctx)
@@ -164,20 +177,6 @@ def main():
     keep = measure("server_pair_tls", pair_tls)
     for _s, t in keep:
         t.close()
-    for _ in range(5):
-        lws_service(ctx, 10)
-    lws_context_destroy(ctx)
-    del keep
-
-    ctx = server(PORT1, False)
-
-    def pair_tcp():
-        s, t = connect(PORT1, None, ctx)
-        get(ctx, s, None)
-        return s
-    keep = measure("server_pair_tcp", pair_tcp)
-    for s in keep:
-        s.close()
     for _ in range(5):
         lws_service(ctx, 10)
     lws_context_destroy(ctx)
