@@ -17,11 +17,25 @@ FLASH_BLOCKS = 64
 BLOCK = 4096
 FLASH_SIZE = FLASH_BLOCKS * BLOCK  # CPython's stand-in flash
 PASSWORD = "correct horse"
+# what the device tests need on a 32-bit interpreter: the app is compiled
+# from source into the test's heap there (a board runs it frozen or as .mpy)
+HEAP_NEED = "256k"
+HEAP_REASON = "the device app compiled from source in the test's heap"
 
 
 def _repo():
+    """The checkout: beside this file, or the working folder (the plugin may
+    run a precompiled copy of this module from elsewhere)."""
+    import os
+
     f = __file__ if "__file__" in globals() else "tests/device_support.py"
     here = f.rsplit("/", 1)[0] if "/" in f else "."
+    for root in (here + "/..", os.getcwd()):
+        try:
+            os.stat(root + "/firmware/apps/device/app.py")
+            return root
+        except OSError:
+            pass
     return here + "/.."
 
 
@@ -236,3 +250,25 @@ def exists(path):
         return True
     except OSError:
         return False
+
+
+def upload_in_pieces(c, path, cookie, size, piece=4096, sample=None):
+    """PUT ``size`` bytes made piece by piece (the client never holds the
+    file); ``sample()`` is called between pieces.  Returns (status, body)."""
+    import json
+
+    head = ("PUT %s HTTP/1.1\r\nHost: t\r\nCookie: %s\r\nContent-Length: %d\r\n\r\n"
+            % (path, cookie, size))
+    c.send(head)
+    block = bytearray(piece)
+    sent = 0
+    while sent < size:
+        n = min(piece, size - sent)
+        for i in range(0, n, 256):
+            block[i] = (sent + i) // 256 & 0xFF
+        c.send(memoryview(block)[:n])
+        sent += n
+        if sample is not None:
+            sample()
+    r = c.read_response()
+    return r.status, json.loads(r.body)

@@ -10,8 +10,12 @@ Two ways to cut the power, step by step:
   board would find its flash after the reset.
 """
 
+import pytest
+
 import device_support as ds
 import support
+
+pytestmark = pytest.mark.lws_heap(ds.HEAP_NEED, reason=ds.HEAP_REASON)
 
 OLD = {"device_name": "Old name", "led_blink_ms": 400}
 NEW = {"device_name": "New name", "led_blink_ms": 900, "log_level": "warn",

@@ -3,7 +3,11 @@ secrets never sent back, the plain form (no JavaScript) with its 303."""
 
 import json
 
+import pytest
+
 import device_support as ds
+
+pytestmark = pytest.mark.lws_heap(ds.HEAP_NEED, reason=ds.HEAP_REASON)
 
 
 def _settings(c, cookie):

@@ -5,7 +5,11 @@ flash (what firmware/main.py does after the restart exit)."""
 
 import json
 
+import pytest
+
 import device_support as ds
+
+pytestmark = pytest.mark.lws_heap(ds.HEAP_NEED, reason=ds.HEAP_REASON)
 
 _tools = ds.REPO + "/tools/device"
 
@@ -158,8 +162,7 @@ def test_bad_bundles_are_refused_and_change_nothing():
 
         _refused(c, cookie, claiming(600 * 1024), 400, "at most")
         # a flash mostly full: the bundle is refused before it is written
-        st, _, _ = ds.call(c, "PUT", "/api/files/filler.bin", cookie=cookie,
-                           body=b"f" * (450 * 1024))
+        st, _ = ds.upload_in_pieces(c, "/api/files/filler.bin", cookie, 450 * 1024)
         assert st == 201
         _refused(c, cookie, claiming(200 * 1024), 507, "not enough flash")
         assert ds.call(c, "DELETE", "/api/files/filler.bin", cookie=cookie)[0] == 200

@@ -3,7 +3,11 @@ at the device's level, and the stats' figures from the context."""
 
 import json
 
+import pytest
+
 import device_support as ds
+
+pytestmark = pytest.mark.lws_heap(ds.HEAP_NEED, reason=ds.HEAP_REASON)
 
 
 def _recv_json(ws):
