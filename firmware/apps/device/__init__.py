@@ -4,8 +4,8 @@ The JSON API is docs/DEVICE_API.md.
 
 This is the loader the firmware imports.  ``make_info`` finds the flash
 (the parent of the assets folder main.py gives as ``root``: ``/flash/www``
-on the host's LittleFS image, ``/www`` on a board; without one the
-repository's ``build/device``), then starts the version that should run
+on the host's LittleFS image, ``/www`` on a board; without one, in a
+checkout, ``build/device`` with the assets built there, on a board ``/``), then starts the version that should run
 (slots.py): an installed update, or the built-in app of this package,
 falling back to the built-in app when an update cannot start.
 """
@@ -30,12 +30,17 @@ def make_info(port, iface, root, flash=None, **opts):
     from . import slots, store
 
     if root is None:
-        # no assets folder given: the built ones, else the sources
+        # no assets folder given: in a checkout the built ones (else the
+        # sources, the flash in build/device); on a board /www
         repo = _parent(_parent(_parent(_here())))
+        in_checkout = store.is_dir(store.join(repo, "firmware"))
         root = store.join(repo, "build/device/www")
-        if not store.is_dir(root):
-            root = store.join(_here(), "www")
-            flash = flash or store.join(repo, "build/device")
+        if not in_checkout or not store.is_dir(root):
+            if not in_checkout and store.is_dir("/www"):
+                root = "/www"
+            else:
+                root = store.join(_here(), "www")
+                flash = flash or (store.join(repo, "build/device") if in_checkout else "/")
     if flash is None:
         flash = _parent(root)
     store.makedirs(flash)
