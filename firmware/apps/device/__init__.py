@@ -5,9 +5,10 @@ The JSON API is docs/DEVICE_API.md.
 This is the loader the firmware imports.  ``make_info`` finds the flash
 (the parent of the assets folder main.py gives as ``root``: ``/flash/www``
 on the host's LittleFS image, ``/www`` on a board; without one, in a
-checkout, ``build/device`` with the assets built there, on a board ``/``), then starts the version that should run
-(slots.py): an installed update, or the built-in app of this package,
-falling back to the built-in app when an update cannot start.
+checkout, ``build/device`` with the assets built there, on a board ``/``),
+then starts the version that should run (slots.py): an installed update,
+or the built-in app of this package, falling back to the built-in app when
+an update cannot start.
 """
 
 TICK_MS = 250
