@@ -23,7 +23,7 @@ protocol's callback).  ``pollfd_callback(cb)`` returns a callback that
 follows those reasons for the context of the ``wsi`` it is called with, then
 calls ``cb`` for every reason as before; what ``cb`` returns is what lws
 sees.  Each wanted direction of each socket is watched by asyncio itself
-(``_port.IOWatch``: ``add_reader``/``add_writer`` on CPython, a task parked
+(``plat.io_watch.IOWatch``: ``add_reader``/``add_writer`` on CPython, a task parked
 in asyncio's IO queue on MicroPython) and a ready socket goes to
 ``lws_service_fd``.  A 1 s tick calls ``lws_service_fd(ctx, None)`` for the
 timeouts, and input already buffered (pipelined requests) is run from a
@@ -57,7 +57,7 @@ made again when a direction is wanted again after it ended.
 
 import asyncio
 
-from .plat import _port
+from .plat import _port, io_watch
 from .core.log import lwsl_err
 from .core.service import lws_service_adjust_timeout, lws_service_fd
 from .core.structs import lws_pollfd
@@ -80,13 +80,13 @@ class _Socket:
     def __init__(self, server, sock, events):
         self.key = _port.poll_key(sock)
         self.events = events
-        self.reader = _port.IOWatch(sock, False, server._readable, self)
-        self.writer = _port.IOWatch(sock, True, server._writable, self)
+        self.reader = io_watch.IOWatch(sock, False, server._readable, self)
+        self.writer = io_watch.IOWatch(sock, True, server._writable, self)
 
 
 def _cancel(task):
     """Cancel ``task`` unless it is the one running (it then ends itself)."""
-    if task is not None and task is not _port._current_task(asyncio):
+    if task is not None and task is not io_watch.current_task(asyncio):
         task.cancel()
 
 

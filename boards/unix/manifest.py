@@ -1,7 +1,7 @@
 # What the unix firmware freezes into flash: firmware/boot.py, main.py,
 # runner.py, the apps (firmware/apps), its board.py, and the lws_mp package
-# less its CPython-only and test-only modules (testing.py, aio.py,
-# _port_cpython.py).
+# less its CPython-only and host-only modules (testing.py, aio.py and its
+# io_watch.py, _port_cpython.py, _tls_cpython.py).
 # The package is walked, so new modules and subpackages are frozen as they come.
 #
 # A real firmware, from a MicroPython source tree with its submodules
@@ -30,7 +30,7 @@ package("apps", base_path="../../firmware")
 package("boards", files=["__init__.py", "unix/__init__.py", "unix/board.py"],
         base_path="../..")
 
-SKIP = ("testing.py", "aio.py", "_port_cpython.py")
+SKIP = ("testing.py", "aio.py", "io_watch.py", "_port_cpython.py", "_tls_cpython.py")
 lws_files = []
 for top, dirs, names in os.walk("../../lws_mp"):
     dirs[:] = sorted(d for d in dirs if d != "__pycache__")

@@ -8,10 +8,17 @@ import array
 import binascii
 import errno
 import os
-import select
-import socket
 import sys
-import time
+
+try:
+    import select
+    import socket
+except ImportError:  # a port with no network (ports/qemu): the codecs and byte loops still load
+    select = socket = None
+try:
+    import time
+except ImportError:  # nor a clock
+    time = None
 
 try:
     from micropython import const
@@ -23,10 +30,11 @@ except ImportError:  # CPython
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
-POLLIN = select.POLLIN
-POLLOUT = select.POLLOUT
-POLLERR = select.POLLERR
-POLLHUP = select.POLLHUP
+POLLIN = select.POLLIN if select else 1
+POLLOUT = select.POLLOUT if select else 4
+POLLERR = select.POLLERR if select else 8
+POLLHUP = select.POLLHUP if select else 16
+_SOCK_STREAM = socket.SOCK_STREAM if socket else 1
 
 # errno values that mean "try again later" on a non-blocking socket
 _EAGAIN = errno.EAGAIN
@@ -36,12 +44,18 @@ _ETIMEDOUT = getattr(errno, "ETIMEDOUT", 110)
 
 # ---------------------------------------------------------------- time
 
-if IS_MICROPYTHON:
+if not IS_MICROPYTHON:
+    from ._port_cpython import ticks_add, ticks_diff, ticks_ms  # noqa: F401
+elif time is not None:
     ticks_ms = time.ticks_ms
     ticks_diff = time.ticks_diff
     ticks_add = time.ticks_add
 else:
-    from ._port_cpython import ticks_add, ticks_diff, ticks_ms  # noqa: F401
+
+    def ticks_ms(*args):
+        raise OSError("this port has no clock (no time module)")
+
+    ticks_diff = ticks_add = ticks_ms
 
 
 def wall_time():
@@ -332,71 +346,6 @@ def poll_into(poll, timeout_ms, keys, revents):
             revents[n] = ev
             n += 1
     return n
-
-
-# ---------------------------------------------------------------- asyncio
-# lws_mp.aio lets asyncio poll a context's sockets.  CPython's loop has
-# add_reader/add_writer; MicroPython's has none, but its streams park a task
-# in the loop's IO queue (``yield _io_queue.queue_read(sock)``).  IOWatch is
-# that difference, behind one interface: while on, ``fn(arg)`` is called from
-# the running loop each time ``sock`` is ready to read (or, with ``write``,
-# to write); close() before the socket is closed.
-
-
-def _current_task(asyncio):
-    try:
-        return asyncio.current_task()
-    except RuntimeError:  # no loop running
-        return None
-
-
-if IS_MICROPYTHON:
-
-    class IOWatch:
-        def __init__(self, sock, write, fn, arg):
-            self.sock = sock
-            self.write = write
-            self.fn = fn
-            self.arg = arg
-            self.want = False
-            self.task = None
-
-        def on(self):
-            self.want = True
-            if self.task is None:
-                import asyncio
-
-                self.task = asyncio.create_task(self._run(asyncio))
-
-        def off(self):
-            # No cancel: cancelling one task drops the socket's whole IO
-            # queue entry, stranding a task waiting the other way.  A parked
-            # task just leaves when it next wakes; on() again reuses it.
-            self.want = False
-
-        def close(self):
-            import asyncio
-
-            self.want = False
-            t = self.task
-            self.task = None
-            if t is not None and t is not _current_task(asyncio):
-                t.cancel()  # leaves the IO queue now, before the close
-
-        def _run(self, asyncio):
-            me = asyncio.current_task()
-            try:
-                while self.want:
-                    q = asyncio.core._io_queue  # new_event_loop() replaces it
-                    yield q.queue_write(self.sock) if self.write else q.queue_read(self.sock)
-                    if self.want:
-                        self.fn(self.arg)
-            finally:
-                if self.task is me:
-                    self.task = None
-
-else:
-    from ._port_cpython import IOWatch  # noqa: F401
 
 
 # ---------------------------------------------------------------- crypto

@@ -9,7 +9,7 @@ import os
 import sys
 
 ROOT = "../.."
-SKIP_FILES = ("testing.py", "aio.py", "_port_cpython.py")
+SKIP_FILES = ("testing.py", "aio.py", "io_watch.py", "_port_cpython.py", "_tls_cpython.py")
 SKIP_DIRS = ("__pycache__", "pytest_plugin")
 TESTS = ("support.py", "test_chunked.py", "test_http_parser.py", "test_uri.py",
          "test_ws_codec.py", "test_viper.py")
