@@ -205,13 +205,13 @@ def main():
     sys.path.extend(path)
     sys.path.extend(rest)
     sys.argv[:] = [settings["module"]]
-    if settings.get("board"):
-        try:
+    try:
+        if settings.get("board"):
             board_imports(settings["lws_mp"], settings.get("lws_mp_load") or settings["lws_mp"])
-        except Exception as e:
-            emit("import", {"outcome": "failed", "text": traceback_text(e)})
-            return
-    sampled = hook_service()
+        sampled = hook_service()
+    except Exception as e:  # lws_mp itself does not import
+        emit("import", {"outcome": "failed", "text": "importing lws_mp:\n" + traceback_text(e)})
+        return
     try:
         threshold = gc.threshold()
     except AttributeError:

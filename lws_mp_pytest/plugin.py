@@ -683,7 +683,7 @@ class MicroPythonItem(pytest.Item):
             raise MicroPythonFailure("no result from %s within %gs (process killed)"
                                      % (interp.label, lws.timeout))
         raise MicroPythonFailure("%s exited with status %s during this test\n%s"
-                                 % (interp.label, value, _tail(out)))
+                                 % (interp.label, value, lws.readable(_tail(out))))
 
     def _import_failure(self, proc):
         name = module_place(self.function.module)[0]
@@ -695,9 +695,9 @@ class MicroPythonItem(pytest.Item):
                                  self.config.stash[_KEY].readable(proc.info["text"])))
         if proc.kind == "timeout":
             return "failed", "importing %s timed out" % name
+        lws = self.config.stash[_KEY]
         return "failed", ("%s exited with status %s importing %s\n%s"
-                          % (self.config.stash[_KEY].interp.label, proc.info, name,
-                             _tail(proc.output)))
+                          % (lws.interp.label, proc.info, name, lws.readable(_tail(proc.output))))
 
     def _check_heap_need(self, facts):
         """Skip if the lws_heap mark (or an lws_heap_needs line for the
@@ -717,10 +717,13 @@ class MicroPythonItem(pytest.Item):
                     break
             else:
                 return
-        if facts["heap"] < need:
+        # needs are -X heapsize figures (what --lws-heap-probe finds), so the cap
+        # is compared, not the collector's total (a little less: its tables)
+        have = self.config.stash[_KEY].interp.heap or facts["heap"]
+        if have < need:
             pytest.skip("needs %s of heap on a 32-bit interpreter%s; %s has %s"
                         % (fmt_size(need), " (%s)" % reason if reason else "",
-                           self.config.stash[_KEY].interp.label, fmt_size(facts["heap"])))
+                           self.config.stash[_KEY].interp.label, fmt_size(have)))
 
     def _result(self, r, interp):
         heap = r.get("heap")
