@@ -195,6 +195,8 @@ include("\$(MPY_DIR)/extmod/asyncio")
 include("$ROOT/boards/$NAME/manifest.py", port_manifest=False)
 # the host's stand-in for the board's flash (firmware/main.py --flash)
 module("host_flash.py", base_path="$ROOT/firmware")
+# the simulated board's console: its REPL and boot (tools/simboard, never on a board)
+module("board_console.py", base_path="$ROOT/tools/simboard")
 EOF
     fi
 }
