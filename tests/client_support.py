@@ -7,6 +7,9 @@
   (what a real server would not send: a bad accept key, masked frames, a
   redirect, a close mid-body ...).
 - ``Recorder``: a client callback that records (reason, data).
+- ``ws_client`` / ``ws_connect`` / ``expect_error``: a WebSocket client
+  context, a connection from it, and waiting for its one
+  CLIENT_CONNECTION_ERROR.
 """
 
 import socket
@@ -14,21 +17,45 @@ import socket
 from lws_mp import (
     CONTEXT_PORT_NO_LISTEN,
     LLL_ERR,
+    LWS_CALLBACK_CLIENT_CONNECTION_ERROR,
+    LWS_CALLBACK_CLIENT_ESTABLISHED,
+    LWS_CALLBACK_CLOSED,
+    lws_client_connect_info,
+    lws_client_connect_via_info,
     lws_context_creation_info,
     lws_create_context,
+    lws_protocols,
     lws_service,
     lws_set_log_level,
 )
 from lws_mp.plat import _port
 
-from support import _port_base
+# board-sized tables (esp32_generic's), so that a server and a client context
+# side by side fit the board interpreter's heap
+SMALL = {"max_http_header_pool": 2, "max_http_header_data": 1024, "pt_serv_buf_size": 2048,
+         "fd_limit_per_thread": 12}
 
-_next = [0]
+
+def small(kw):
+    """``kw`` with SMALL's sizes where it sets none."""
+    out = dict(SMALL)
+    out.update(kw)
+    return out
+
+
+def server_context(protocols, **kw):
+    """A context listening on a free loopback port: (ctx, port)."""
+    lws_set_log_level(LLL_ERR)
+    ctx = lws_create_context(lws_context_creation_info(port=0, iface="127.0.0.1",
+                                                       protocols=protocols, **small(kw)))
+    assert ctx is not None
+    return ctx, ctx.port
 
 
 def client_context(protocols, **kw):
     lws_set_log_level(LLL_ERR)
-    info = lws_context_creation_info(port=CONTEXT_PORT_NO_LISTEN, protocols=protocols, **kw)
+    info = lws_context_creation_info(port=CONTEXT_PORT_NO_LISTEN, protocols=protocols,
+                                     **small(kw))
     ctx = lws_create_context(info)
     assert ctx is not None
     return ctx
@@ -56,19 +83,7 @@ def wait_ms(ctxs, ms, servers=()):
 
 def free_port_socket(backlog=8):
     """A listening socket on a free loopback port: (sock, port)."""
-    if not _next[0]:
-        _next[0] = _port_base() + 6000
-    for _ in range(60):
-        port = _next[0]
-        _next[0] += 1
-        if _next[0] > 64000:
-            _next[0] = 20000
-        try:
-            s, _ = _port.listen_socket("127.0.0.1", port, backlog)
-        except OSError:
-            continue
-        return s, port
-    raise OSError("no free port")
+    return _port.listen_socket("127.0.0.1", 0, backlog)
 
 
 def closed_port():
@@ -87,7 +102,8 @@ def as_bytes(x):
 
 
 class Recorder:
-    """Records every client callback as (reason, bytes or None)."""
+    """Records every client callback as (reason, bytes or None: at most the
+    first 256 bytes of a payload)."""
 
     def __init__(self, on=None):
         self.events = []
@@ -95,7 +111,12 @@ class Recorder:
 
     def cb(self, wsi, reason, user, in_, len_):
         if reason < 27 or 37 < reason < 60:  # not the poll / lifecycle noise
-            self.events.append((reason, as_bytes(in_) if in_ is not None else None))
+            # (the first 256 bytes: a test's own copy of big payloads would
+            # not fit a board's heap)
+            v = in_
+            if isinstance(v, (bytes, bytearray, memoryview)):
+                v = bytes(v[:256])
+            self.events.append((reason, as_bytes(v) if v is not None else None))
         if self.on is not None:
             return self.on(wsi, reason, in_, len_) or 0
         return 0
@@ -143,7 +164,7 @@ class RawServer:
 class RawConn:
     def __init__(self, sock):
         self.sock = sock
-        self.buf = bytearray(65536)
+        self.buf = bytearray(4096)
         self.got = b""
         self.request = None
         self.done = False
@@ -268,3 +289,28 @@ def sock_connect_blocking(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
     return s
+
+
+def ws_connect(ctx, port, protocol="echo", address="127.0.0.1", path="/", **kw):
+    return lws_client_connect_via_info(lws_client_connect_info(
+        context=ctx, address=address, port=port, path=path, host=address,
+        protocol=protocol, **kw))
+
+
+def ws_client(on=None, name="echo", rx=0, **kw):
+    """(Recorder, context) of a client whose one protocol is ``name``."""
+    rec = Recorder(on)
+    ctx = client_context([lws_protocols(name, rec.cb, 0, rx)], **kw)
+    return rec, ctx
+
+
+def expect_error(ctx, rec, text, ms=5000, servers=(), others=()):
+    """Service until the one CLIENT_CONNECTION_ERROR; its reason has ``text``."""
+    cce = LWS_CALLBACK_CLIENT_CONNECTION_ERROR
+    pump(list(others) + [ctx], lambda: rec.has(cce), ms, servers)
+    wait_ms(list(others) + [ctx], 50, servers)
+    errs = rec.data(cce)
+    assert len(errs) == 1, rec.events
+    assert text in errs[0], errs[0]
+    assert not rec.has(LWS_CALLBACK_CLIENT_ESTABLISHED) and not rec.has(LWS_CALLBACK_CLOSED)
+    return errs[0]

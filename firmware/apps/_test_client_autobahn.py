@@ -104,13 +104,13 @@ def _one(ctx, echo, address, port, path, mode, limit_ms):
     return True
 
 
-def run(url, agent, ssl, seconds):
+def run(url, agent, seconds, sizes):
     err, prot, address, port, path = lws_parse_uri(url)
     if err or prot != "ws":
         raise SystemExit("test_client --autobahn: %r is not ws://HOST:PORT" % url)
     echo = Echo()
     ctx = lws_create_context(lws_context_creation_info(
-        port=CONTEXT_PORT_NO_LISTEN, protocols=[lws_protocols("echo", echo.cb, 0, RX)]))
+        port=CONTEXT_PORT_NO_LISTEN, protocols=[lws_protocols("echo", echo.cb, 0, RX)], **sizes))
     if ctx is None:
         raise SystemExit("test_client: could not create the context")
     try:

@@ -16,9 +16,10 @@ Options: --seconds N (stop after N s: exit 0 when at least 10 numbers came
 in a rising run and the mirror message came back, else 1), --ssl,
 --allow-self-signed (TLS: with --ssl, or a wss:// / https:// URL),
 --proxy [user:password@]host:port, --nomirror, -d / --debug LOG_LEVEL,
+--board NAME (the sizes of boards/NAME/board.py),
 --autobahn URL [--agent NAME] (every case of an Autobahn|Testsuite
 fuzzingserver, then updateReports; exit 0 once the reports are written).
-The options main.py itself takes (--port, --iface, --flash, --board, --lib)
+The options main.py itself takes (--port, --iface, --flash, --lib, --frozen)
 are accepted and ignored.
 """
 
@@ -57,7 +58,7 @@ from lws_mp import (
 from lws_mp.plat._port import ticks_diff, ticks_ms, urandom
 
 # main.py's own options, each with a value
-_IGNORED = ("--app", "--port", "--iface", "--flash", "--board", "--lib", "--root")
+_IGNORED = ("--app", "--port", "--iface", "--flash", "--lib", "--root")
 _FLAGS = ("--ssl", "--allow-self-signed", "--nomirror", "--frozen", "--check")
 
 LCCSCF_USE_SSL = 1
@@ -75,7 +76,7 @@ def parse(argv):
         if a in _FLAGS:
             opts[a[2:]] = True
         elif a in _IGNORED or a in ("--seconds", "--proxy", "--autobahn", "--agent", "-d",
-                                    "--debug"):
+                                    "--debug", "--board"):
             if i + 1 >= len(argv):
                 raise SystemExit("%s needs a value" % a)
             i += 1
@@ -201,9 +202,18 @@ def _ssl_flags(opts, prot):
     return ssl
 
 
+def board_sizes(opts):
+    """The creation-info sizes of --board NAME (boards/NAME/board.py)."""
+    name = opts.get("board")
+    if not name:
+        return {}
+    return dict(__import__("boards.%s.board" % name, None, None, ["BOARD"]).BOARD["lws"])
+
+
 def _context(protocols, opts):
     ctx = lws_create_context(lws_context_creation_info(port=CONTEXT_PORT_NO_LISTEN,
-                                                       protocols=protocols))
+                                                       protocols=protocols,
+                                                       **board_sizes(opts)))
     if ctx is None:
         raise SystemExit("test_client: could not create the context")
     if opts.get("proxy") and lws_set_proxy(ctx, opts["proxy"]):
@@ -286,7 +296,7 @@ def main(argv):
         from . import _test_client_autobahn
 
         return _test_client_autobahn.run(opts["autobahn"], opts.get("agent") or "lws_mp",
-                                        _ssl_flags(opts, "ws"), seconds)
+                                        seconds, board_sizes(opts))
     if not opts["url"]:
         raise SystemExit("usage: test_client [ws|wss|http|https]://HOST[:PORT][/PATH] "
                          "[--seconds N] [--ssl] [--allow-self-signed] [--proxy P] "
