@@ -27,8 +27,9 @@ _WHERE = (
      " lws_client_connect lws_client_connect_extended lws_client_connect_via_info "
      "lws_client_reset lws_set_proxy "),
     ("roles.http_client",
-     " lws_client_http_body_pending lws_http_client_http_response lws_http_client_read "
-     "lws_http_transaction_completed_client "),
+     " lws_client_http_body_pending lws_http_client_http_response "),
+    ("roles.http_client_body",
+     " lws_http_client_read lws_http_transaction_completed_client "),
     ("core.context",
      " lws_canonical_hostname lws_context_destroy lws_context_user "
      "lws_create_context lws_get_library_version lws_set_timeout "),

@@ -186,6 +186,10 @@ class Client:
             print("mirror: LWS_CALLBACK_CLOSED")
             self.mirror = None
             self.mirror_up = False
+        elif reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            # (a failure found once the protocol was matched comes here)
+            print("CLIENT_CONNECTION_ERROR: mirror: %s" % in_)
+            self.mirror = None
         return 0
 
 

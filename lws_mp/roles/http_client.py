@@ -13,7 +13,7 @@ framing taken off), then COMPLETED_CLIENT_HTTP.  The body is never held
 whole: it passes through the caller's buffer piece by piece.
 """
 
-from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
+from ..codec.chunked import ChunkedDecoder
 from ..codec.http_response_parser import COMPLETE, NEED_MORE, parse_response, response_status
 from ..core.hdr import lws_hdr_str
 from ..core.log import lwsl_info
@@ -25,6 +25,7 @@ from . import client_conn as cc
 from . import client_connect as connect
 from . import part
 from .client_conn import P_BODY, P_CONNECTING, P_HTTP, P_IDLE, P_PROXY, P_REPLY, P_RESOLVE, P_TLS
+from .http_client_body import close_soon, complete, rx_waiting
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = const(24)
@@ -261,10 +262,12 @@ def _established(wsi, status):
         return
     cl.phase = P_HTTP
     cl.established = True
+    if wsi.want_writable:
+        ctx.change_events(wsi, POLLOUT, 0)
     lwsl_info("client %s:%d%s: HTTP %d", cl.address, cl.port, cl.path, status)
     if not cl.remain and cl.chunked is None:
-        if _complete(wsi) < 0:
-            _close_soon(wsi)
+        if complete(wsi) < 0:
+            close_soon(wsi)
         return
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if ah.rxlen > ah.body_pos:
@@ -272,149 +275,6 @@ def _established(wsi, status):
     else:
         ctx.release_ah(wsi)
         ctx.change_events(wsi, POLLIN, 0)
-
-
-# ------------------------------------------------------------ the body
-
-
-def _rx_waiting(wsi):
-    """Body bytes wait: POLLIN goes off until lws_http_client_read."""
-    ctx = wsi.context
-    ctx.change_events(wsi, 0, POLLIN)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP, None, 0):
-        ctx.close(wsi)
-    elif wsi.client.close_pending:
-        ctx.close(wsi)
-
-
-def lws_http_client_read(wsi, buf, len_):
-    """Read what body waits into ``buf`` (a bytearray or writable
-    memoryview, at most ``len_`` bytes), hand each piece of body to
-    RECEIVE_CLIENT_HTTP_READ (``in_`` a memoryview into ``buf``), and at
-    its end issue COMPLETED_CLIENT_HTTP.
-
-    Python form of lws' (char **buf, int *len): the caller's buffer is
-    passed with its length.  Returns 0, or -1 when the connection must
-    close (a callback refused, the body ended and the connection is not
-    kept alive, or it broke): return -1 from the callback then.
-    """
-    cl = wsi.client
-    if cl is None or wsi.closed or cl.phase != P_HTTP:
-        return -1 if cl is None or wsi.closed else 0
-    ctx = wsi.context
-    mv = memoryview(buf)
-    if len_ > len(mv):
-        len_ = len(mv)
-    ah = wsi.ah
-    if ah is not None:
-        # body bytes that arrived with the response head
-        pos = ah.body_pos
-        n = ah.rxlen - pos
-        if n > len_:
-            n = len_
-        mv[0:n] = ah.mv[pos:pos + n]
-        ah.body_pos = pos + n
-        if ah.body_pos >= ah.rxlen:
-            ctx.release_ah(wsi)
-            ctx.change_events(wsi, POLLIN, 0)
-        else:
-            cc.queue(wsi)
-    else:
-        if cl.chunked is None and 0 < cl.remain < len_:
-            len_ = cl.remain
-        try:
-            n = _port.recv_into(wsi.sock, mv[:len_])
-        except OSError as e:
-            cl.why = "receive failed: %r" % (e,)
-            _close_soon(wsi)
-            return -1
-        if n is None:
-            ctx.change_events(wsi, POLLIN, 0)
-            return 0
-        if not n:
-            if cl.remain < 0:
-                return -1 if _complete(wsi) < 0 else 0
-            cl.why = "server closed the connection before the end of the body"
-            if cl.remain > 0:
-                cl.why += " (%d bytes missing)" % cl.remain
-            _close_soon(wsi)
-            return -1
-        ctx.change_events(wsi, POLLIN, 0)
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    r = _body(wsi, mv, n)
-    if r < 0:
-        _close_soon(wsi)
-    return r
-
-
-def _body(wsi, mv, n):
-    ctx = wsi.context
-    cl = wsi.client
-    dec = cl.chunked
-    if dec is not None:
-        pos = 0
-        while pos < n:
-            used, doff, dlen = dec.step(mv[pos:n])
-            if used == ERROR:
-                cl.why = "bad chunked framing in the response body"
-                return -1
-            if dlen and ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ,
-                                          mv[pos + doff:pos + doff + dlen], dlen):
-                return -1
-            pos += used
-            if dec.state == S_DONE:
-                return _complete(wsi)
-        return 0
-    take = n
-    if 0 < cl.remain < take:
-        take = cl.remain
-    if ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ, mv[:take], take):
-        return -1
-    if cl.remain > 0:
-        cl.remain -= take
-        if not cl.remain:
-            return _complete(wsi)
-    return 0
-
-
-def _complete(wsi):
-    ctx = wsi.context
-    wsi.client.chunked = None
-    if ctx.user_callback(wsi, _LWS_CALLBACK_COMPLETED_CLIENT_HTTP):
-        return -1
-    if wsi.closed:
-        return -1
-    return -1 if lws_http_transaction_completed_client(wsi) else 0
-
-
-def lws_http_transaction_completed_client(wsi):
-    """The transaction is over: 1 if the connection must close now, else 0
-    and it stays open, idle, for a next request (lws_client_reset to the
-    same address sends it on this socket)."""
-    cl = wsi.client
-    if cl is None or wsi.closed:
-        return 1
-    if cl.phase == P_IDLE:
-        return 0
-    if not cl.keepalive:
-        return 1
-    ctx = wsi.context
-    cl.phase = P_IDLE
-    cl.remain = 0
-    cl.chunked = None
-    ctx.set_timeout(wsi, 0, 0)
-    if wsi.ah is not None:
-        ctx.release_ah(wsi)
-    ctx.change_events(wsi, POLLIN, 0)  # to see the server close it
-    return 0
-
-
-def _close_soon(wsi):
-    """Close after the callback that is running returns."""
-    cl = wsi.client
-    if not cl.close_pending:
-        cl.close_pending = True
-        cc.queue(wsi)
 
 
 def lws_http_client_http_response(wsi):
@@ -441,7 +301,7 @@ def readable(wsi, revents):
             cl.why = "connection lost before the end of the body"
             wsi.context.fatal(wsi, "peer hung up")
             return
-        _rx_waiting(wsi)
+        rx_waiting(wsi)
     elif ph == P_IDLE:
         # nothing may come now: a close (the usual end) or a protocol error
         ctx = wsi.context
@@ -490,7 +350,7 @@ def buffered(wsi):
     elif (ph == P_REPLY or ph == P_BODY) and wsi.ah is not None:
         _process_reply(wsi)
     elif ph == P_HTTP and wsi.ah is not None:
-        _rx_waiting(wsi)
+        rx_waiting(wsi)
 
 
 OPS = lws_role_ops("http-client", adopt=issue, readable=readable, writable=writable,
