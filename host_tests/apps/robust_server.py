@@ -19,9 +19,10 @@
 #                        server served them.
 # - GET /__robust/arm/POINT/LEAVE
 #                        arm one allocation failure: at POINT the heap is
-#                        filled (bytearrays, down to 16-byte pieces) until at
-#                        most LEAVE bytes are free, so the allocations there
-#                        fail as on a board whose heap ran out.  POINT is
+#                        filled (bytearrays, down to 16-byte pieces) but for
+#                        one hole of LEAVE bytes, so the allocations there
+#                        bigger than that fail as on a board whose heap ran
+#                        out.  POINT is
 #                        accept (the next connection's accept), headers (the
 #                        next connection's request head), frame (the next
 #                        WebSocket's first frame that spans two reads) or
@@ -32,8 +33,9 @@
 #                        fill the heap, then allocate 4 KB in this callback.
 # - GET /__robust/write/LEAVE
 #                        shrink this socket's send buffer, fill the heap, then
-#                        lws_write an 8 KB body: the part the socket does not
-#                        take must be stored, and that allocation fails.
+#                        lws_write 16 KB pieces of a body until one is not
+#                        taken whole (the client reads nothing): what is left
+#                        must be stored, and that allocation fails.
 # - once a second a notice line "robust: fds F pool P/N waiting W timeouts T
 #   accepted A full U heap H" (the heap only where known) -- what the slow
 #   client tests read from outside -- and one line per hook event.
@@ -56,6 +58,7 @@ else:
 import gc  # noqa: E402
 
 from lws_mp import (  # noqa: E402
+    LWS_WRITE_HTTP,
     LWS_WRITE_HTTP_FINAL,
     LWS_WRITE_HTTP_HEADERS,
     lws_add_http_header_by_name,
@@ -64,6 +67,7 @@ from lws_mp import (  # noqa: E402
     lws_finalize_http_header,
     lws_get_context,
     lws_http_transaction_completed,
+    lws_partial_buffered,
     lws_write,
     lwsl_notice,
 )
@@ -79,7 +83,8 @@ CLOSING = (_LWS_CALLBACK_CLOSED, _LWS_CALLBACK_CLOSED_HTTP, _LWS_CALLBACK_WSI_DE
 
 HOLD_MS = 3000
 FILL_PIECES = 256
-WRITE_BODY = 8192
+WRITE_BODY = 16384
+WRITES = 4
 
 try:
     from time import ticks_diff, ticks_ms
@@ -103,8 +108,16 @@ state = {
     "filled_at": 0,
     "seq": 0,
     "last_log": 0,
+    "closes": 0,
 }
 filler = [None] * FILL_PIECES
+victim_closes = bytearray(8)  # the close callbacks the victim got, in order
+
+
+def choose(wsi):
+    """``wsi`` is the victim: its close callbacks are noted from now."""
+    state["victim"] = wsi
+    state["closes"] = 0
 
 
 def heap():
@@ -113,31 +126,37 @@ def heap():
 
 
 def fill(leave):
-    """Allocate until at most ``leave`` bytes of heap are free (MicroPython;
-    nothing on CPython).  Returns the pieces allocated."""
+    """Fill the heap (MicroPython; nothing on CPython): every free block is
+    taken but one hole of ``leave`` bytes, so an allocation bigger than that
+    fails and smaller ones (after the collection a failing allocation runs)
+    still find room.  Returns the pieces allocated."""
     if mem_free is None:
         return 0
     gc.collect()
+    hole = bytearray(leave) if leave else None
     n = 0
     size = 16384
     while size >= 16 and n < FILL_PIECES:
-        while n < FILL_PIECES and mem_free() - size >= leave:
+        while n < FILL_PIECES:
             try:
                 filler[n] = bytearray(size)
             except MemoryError:
                 break
             n += 1
         size //= 2
+    hole = None  # noqa: F841  (its block is the one left free)
+    gc.collect()
     state["filled_at"] = ticks_ms()
     return n
 
 
 def release(why):
     if state["filled_at"]:
-        for i in range(FILL_PIECES):
+        i = 0
+        while i < FILL_PIECES:  # (no range object: the heap is full)
             filler[i] = None
+            i += 1
         state["filled_at"] = 0
-        state["victim"] = None
         gc.collect()
         lwsl_notice("robust: filler released (%s)", why)
 
@@ -148,11 +167,14 @@ def status_json(ctx):
     return (
         '{"fds":%d,"fd_limit":%d,"pool_free":%d,"pool":%d,"waiting":%d,"heap":%d,'
         '"accepted":%d,"refused":%d,"timeouts":%d,"full":%d,"table_waits":%d,'
-        '"listen_paused":%d,"listen_events":%d,"pending":%d,"armed":"%s"}' % (
+        '"listen_paused":%d,"listen_events":%d,"pending":%d,"armed":"%s",'
+        '"filled":%d,"victim_closes":[%s]}' % (
             ctx.fd_count, ctx.fd_limit, len(pool.free), len(pool.tables), len(pool.waiting),
             heap(), ctx.stats_accepted, ctx.stats_refused, ctx.stats_timeouts,
             ctx.stats_full, pool.waits, 1 if ctx.listen_paused else 0,
-            lw.events if lw is not None else -1, len(ctx.pending), state["armed"] or ""))
+            lw.events if lw is not None else -1, len(ctx.pending), state["armed"] or "",
+            1 if state["filled_at"] else 0,
+            ",".join("%d" % r for r in victim_closes[:state["closes"]])))
 
 
 def reply(wsi, body, status=200):
@@ -179,33 +201,40 @@ def route(wsi, uri):
         state["seq"] += 1
         return reply(wsi, b"seq=%d" % state["seq"])
     if what == "arm" and len(parts) == 5:
+        choose(None)
         state["armed"] = None if parts[3] == "none" else parts[3]
         state["leave"] = int(parts[4])
         lwsl_notice("robust: armed %s, leave %d", parts[3], state["leave"])
         return reply(wsi, b"armed")
     if what == "callback" and len(parts) == 4:
-        state["victim"] = wsi
+        choose(wsi)
         n = fill(int(parts[3]))
         lwsl_notice("robust: callback: filled (%d pieces), allocating 4 KB", n)
         big = bytearray(4096)  # fails: the point under test
         return reply(wsi, b"allocated %d" % len(big))
     if what == "write" and len(parts) == 4:
-        import socket
-
-        wsi.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2048)
-        state["victim"] = wsi
+        # SOL_SOCKET, SO_SNDBUF (Linux; the unix port's socket module lacks
+        # the names): the kernel queues little beyond the one write it takes
+        wsi.sock.setsockopt(1, 7, 2048)
+        choose(wsi)
         head = bytearray()
         lws_add_http_header_status(wsi, 200, head)
-        lws_add_http_header_content_length(wsi, WRITE_BODY, head)
+        lws_add_http_header_content_length(wsi, WRITE_BODY * WRITES, head)
         lws_finalize_http_header(wsi, head)
         if lws_write(wsi, head, len(head), LWS_WRITE_HTTP_HEADERS) < 0:
             return -1
         body = bytearray(WRITE_BODY)  # garbage once written (or stored)
         n = fill(int(parts[3]))
-        lwsl_notice("robust: write: filled (%d pieces), writing %d bytes", n, WRITE_BODY)
-        if lws_write(wsi, body, WRITE_BODY, LWS_WRITE_HTTP_FINAL) < 0:
-            return -1
-        return 1 if lws_http_transaction_completed(wsi) else 0
+        lwsl_notice("robust: write: filled (%d pieces), writing %d x %d bytes", n, WRITES,
+                    WRITE_BODY)
+        k = 0
+        while k < WRITES and not lws_partial_buffered(wsi):
+            # the client reads nothing: a write soon finds the socket full,
+            # and what it did not take must be stored
+            if lws_write(wsi, body, WRITE_BODY, LWS_WRITE_HTTP) < 0:
+                return -1
+            k += 1
+        return 0
     return reply(wsi, b"no such hook", 404)
 
 
@@ -213,26 +242,31 @@ def hooked(cb, first):
     """``cb`` with the hooks in front (``first``: this is protocols[0])."""
 
     def wrapped(wsi, reason, pss, in_, len_):
-        if state["filled_at"] and reason in CLOSING and wsi is state["victim"]:
-            lwsl_notice("robust: victim closing (reason %d)", reason)
-            release("victim closing")
+        if reason in CLOSING and wsi is state["victim"] and wsi is not None:
+            # noted without allocating: the heap may still be full here
+            n = state["closes"]
+            if n < len(victim_closes):
+                victim_closes[n] = reason
+                state["closes"] = n + 1
+            if state["filled_at"]:
+                release("victim closing")
         if first and reason == _LWS_CALLBACK_HTTP and isinstance(in_, str) and \
                 in_.startswith("/__robust"):
             return route(wsi, in_)
         armed = state["armed"]
         if armed == "accept" and reason == _LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
             state["armed"] = None
-            state["victim"] = None
+            choose(None)
             lwsl_notice("robust: accept: filled (%d pieces)", fill(state["leave"]))
             return 0
         r = cb(wsi, reason, pss, in_, len_)
         if armed == "headers" and reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
             state["armed"] = None
-            state["victim"] = wsi
+            choose(wsi)
             lwsl_notice("robust: headers: filled (%d pieces)", fill(state["leave"]))
         elif armed == "frame" and reason == _LWS_CALLBACK_ESTABLISHED:
             state["armed"] = None
-            state["victim"] = wsi
+            choose(wsi)
             lwsl_notice("robust: frame: filled (%d pieces)", fill(state["leave"]))
         return r
 

@@ -2,7 +2,7 @@
 
 from ..plat import _port
 from .header_table import HeaderPool
-from .log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
+from .log import lwsl_err, lwsl_exception, lwsl_info, lwsl_notice, lwsl_warn
 from .role_ops import ROLE_TLS_ACCEPT, ops, ops_of
 from .structs import lws_pollargs
 from .wsi import (
@@ -142,7 +142,7 @@ class lws_context:
             r = protocol.callback(wsi, reason, wsi.user_space if wsi else None, in_, len_)
         except Exception as e:  # contain it to this connection
             lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
-            _port.print_exception(e)
+            lwsl_exception(e)
             return -1
         return r or 0
 
@@ -167,8 +167,8 @@ class lws_context:
             if self.slots[i] is None:
                 break
         self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+        wsi.slot = i  # first: a MemoryError part-way leaves what remove_wsi undoes
         self.slots[i] = wsi
-        wsi.slot = i
         self.fd_count += 1
         wsi.fd = _port.sock_fd(wsi.sock)
         wsi.key = _port.poll_key(wsi.sock)
@@ -301,8 +301,10 @@ class lws_context:
             pass
         if wsi.role != ROLE_LISTEN:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
-        wsi.user_space = None
-        wsi.trunc = None
+        if wsi.user_space is not None:  # a new attribute could need heap
+            wsi.user_space = None
+        if wsi.trunc is not None:
+            wsi.trunc = None
 
     def release_ah(self, wsi):
         """Give the header table back; the next waiter (if any) gets it."""
@@ -378,7 +380,8 @@ class lws_context:
         """A socket error: close at once, nothing more can be sent."""
         lwsl_info("connection %d: %s", wsi.fd, why)
         wsi.state = LWSS_DEAD_SOCKET
-        wsi.trunc_len = 0
+        if wsi.trunc_len:
+            wsi.trunc_len = 0
         self.close(wsi)
 
 

@@ -130,12 +130,19 @@ class HeaderPool:
         wsi.ah = None
         ah.wsi = None
         if self.waiting:
-            nxt = self.waiting.pop(0)
+            nxt = self.waiting[0]
+            try:
+                # first: a wsi's first table is a new attribute, which can
+                # need heap; if there is none the waiter keeps its place
+                nxt.ah = ah
+            except MemoryError:
+                self.free.append(ah)
+                raise
+            self.waiting.pop(0)
             ah.reset(0)
             ah.wsi = nxt
-            nxt.ah = ah
             return nxt
-        self.free.append(ah)
+        self.free.append(ah)  # never grows the list: it had room for every table
         return None
 
     def forget(self, wsi):

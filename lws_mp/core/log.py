@@ -74,14 +74,32 @@ def _log(level, fmt, args):
     if not _level & level:
         return
     try:
-        msg = fmt % args if args else fmt
-    except (TypeError, ValueError):
-        msg = fmt + " " + repr(args)
-    _emit(level, lwsl_timestamp(level) + msg + "\n")
+        try:
+            msg = fmt % args if args else fmt
+        except (TypeError, ValueError):
+            msg = fmt + " " + repr(args)
+        _emit(level, lwsl_timestamp(level) + msg + "\n")
+    except MemoryError:
+        # no heap for the line: it is lost, and what was being handled (often
+        # a MemoryError itself) goes on; a log call never raises
+        pass
+
+
+_NO = object()  # an argument not given
 
 
 def _logger(level):
-    def lwsl(fmt, *args):
+    # Up to eight arguments are parameters, not a *args tuple, so that a call
+    # makes no allocation before the level is checked: a disabled level costs
+    # nothing, and a handler for a MemoryError can log without raising one
+    # (the tuple is made inside _log's guard).
+    def lwsl(fmt, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO, f=_NO, g=_NO, h=_NO, *more):
+        if not _level & level:
+            return
+        try:
+            args = tuple(v for v in (a, b, c, d, e, f, g, h) if v is not _NO) + more
+        except MemoryError:
+            return
         _log(level, fmt, args)
 
     return lwsl
@@ -103,6 +121,14 @@ def __getattr__(name):
     f = _logger(1 << _NAMES.index(level))
     globals()[name] = f
     return f
+
+
+def lwsl_exception(e):
+    """The traceback of ``e`` on stderr, if there is heap to print it."""
+    try:
+        _port.print_exception(e)
+    except MemoryError:
+        pass
 
 
 def log_enabled(level):

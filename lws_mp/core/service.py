@@ -1,7 +1,7 @@
 """The service loop: one poll, accept, dispatch to roles, 1 Hz timeouts."""
 
 from ..plat import _port
-from .log import lwsl_err
+from .log import lwsl_err, lwsl_exception
 from .role_ops import ROLE_LISTEN, ROLE_OPS, ROLE_RAW, ops_of
 
 POLLIN = _port.POLLIN
@@ -43,14 +43,42 @@ def _guarded(ctx, wsi, fn, arg):
         fn(ctx, wsi, arg)
     except MemoryError as e:
         lwsl_err("out of memory servicing connection %d", wsi.fd)
-        _port.print_exception(e)
-        if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
-            ctx.fatal(wsi, "out of memory")
+        lwsl_exception(e)
+        _close_after(ctx, wsi, "out of memory")
     except Exception as e:  # a bug must not take the server down
         lwsl_err("servicing connection %d raised %r", wsi.fd, e)
-        _port.print_exception(e)
-        if wsi.role not in (ROLE_LISTEN, ROLE_RAW):
-            ctx.fatal(wsi, "internal error")
+        lwsl_exception(e)
+        _close_after(ctx, wsi, "internal error")
+
+
+def _close_after(ctx, wsi, why):
+    if wsi.role in (ROLE_LISTEN, ROLE_RAW):
+        return
+    try:
+        ctx.fatal(wsi, why)
+    except MemoryError:
+        # the close path ran out of heap too: take it out without callbacks
+        lwsl_err("out of memory closing connection %d: dropped", wsi.fd)
+        drop(ctx, wsi)
+
+
+def drop(ctx, wsi):
+    """The last resort when closing failed (the heap ran out in the close
+    path too): out of the header pool, the pending list and the fd table,
+    and the socket closed, without the close callbacks."""
+    try:
+        ctx.header_pool.detach(wsi)  # a waiter it cannot go to gets one later
+    except MemoryError:
+        pass
+    if wsi in ctx.pending:
+        ctx.pending.remove(wsi)
+    try:
+        ctx.remove_wsi(wsi)
+    finally:
+        try:
+            (wsi.sock if wsi.tls is None else wsi.tls).close()
+        except OSError:
+            pass
 
 
 def _run_tls_pending(ctx):

@@ -63,3 +63,6 @@ class lws:
         self.context = context
         self.sock = sock
         self.role = role
+        # set now, though it is the class default: closing sets it, and a new
+        # instance attribute can need heap, which may be what ran out
+        self.closed = False

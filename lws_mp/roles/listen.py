@@ -1,8 +1,10 @@
 """The listen role (accepting, lws_adopt_socket) and the raw role (the
 cancel waker): the two sockets of a context that carry no protocol."""
 
-from ..core.log import lwsl_err, lwsl_notice, lwsl_warn
+from ..core.log import lwsl_err, lwsl_exception, lwsl_notice, lwsl_warn
+from ..core.service import drop
 from ..core.role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, lws_role_ops, ops
+from ..core.wsi import LWSS_DEAD_SOCKET
 from ..plat import _port
 from ..plat._port import const
 
@@ -31,16 +33,27 @@ def _accept(lwsi, revents):
         if r is None:
             return
         sock, addr = r
-        # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
-        ctx.accepting = (sock, addr)
-        refused = ctx.callback(lwsi, ctx.protocols[0], _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
-                               _port.sock_fd(sock), 0)
+        try:
+            # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
+            ctx.accepting = (sock, addr)
+            refused = ctx.callback(lwsi, ctx.protocols[0],
+                                   _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
+                                   _port.sock_fd(sock), 0)
+        except MemoryError:
+            # no heap to take it on: closed at once (its client sees the end
+            # instead of waiting), and the next poll tries the next one
+            ctx.accepting = None
+            sock.close()
+            ctx.stats_refused += 1
+            lwsl_err("out of memory accepting a connection: closed")
+            return
         ctx.accepting = None
         if refused:
             lwsl_notice("connection from %s refused by filter", addr[0])
             sock.close()
             continue
-        adopt(ctx, sock, addr, None)
+        if adopt(ctx, sock, addr, None) is None:
+            return  # not taken on (out of heap, TLS refused): the next poll goes on
 
 
 def adopt(ctx, sock, addr, readbuf):
@@ -57,25 +70,54 @@ def adopt(ctx, sock, addr, readbuf):
     _port.set_nodelay(sock)
     role = ROLE_HTTP
     tls = None
-    if ctx.tls is not None:
-        tls = ctx.tls.wrap(sock)
-        if tls is None:
+    wsi = None
+    created = False
+    try:
+        if ctx.tls is not None:
+            tls = ctx.tls.wrap(sock)
+            if tls is None:
+                return None
+            sock = tls.sock
+            role = ROLE_TLS_ACCEPT
+        wsi = ctx.new_wsi(sock, role, addr)
+        wsi.tls = tls
+        ctx.bind_protocol(wsi, ctx.protocols[0])
+        ctx.stats_accepted += 1
+        if not ctx.insert_wsi(wsi, POLLIN):
+            (sock if tls is None else tls).close()
             return None
-        sock = tls.sock
-        role = ROLE_TLS_ACCEPT
-    wsi = ctx.new_wsi(sock, role, addr)
-    wsi.tls = tls
-    ctx.bind_protocol(wsi, ctx.protocols[0])
-    ctx.stats_accepted += 1
-    if not ctx.insert_wsi(wsi, POLLIN):
-        (sock if tls is None else tls).close()
+        if tls is not None and wsi.fd < 0:
+            wsi.fd = tls.fd  # MicroPython: poll watches the TLS socket, which has no fd
+        created = True
+        ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
+        ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
+        ops(role).adopt(wsi, readbuf)
+    except MemoryError:
+        _adopt_failed(ctx, sock if tls is None else tls, wsi, created)
         return None
-    if tls is not None and wsi.fd < 0:
-        wsi.fd = tls.fd  # MicroPython: poll watches the TLS socket, which has no fd
-    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
-    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
-    ops(role).adopt(wsi, readbuf)
     return wsi
+
+
+def _adopt_failed(ctx, sock, wsi, created):
+    """The heap ran out while a new connection was set up: it is closed
+    (with its close callbacks, once WSI_CREATE was issued) and nothing of it
+    stays in the fd table."""
+    ctx.stats_refused += 1
+    lwsl_err("out of memory adopting a connection: closed")
+    if wsi is not None and created and not wsi.closed:
+        wsi.state = LWSS_DEAD_SOCKET
+        try:
+            ctx.close(wsi)
+            return
+        except MemoryError as e:
+            lwsl_exception(e)
+    if wsi is not None:
+        drop(ctx, wsi)
+        return
+    try:
+        sock.close()
+    except OSError:
+        pass
 
 
 def lws_adopt_socket(ctx, accept_fd):
