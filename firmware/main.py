@@ -12,7 +12,9 @@ image built from the root, as the board's flash), --seconds N (stop after N
 seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
 --body-limit N, --cert FILE --key FILE [--ca FILE] (serve TLS: docs/TLS.md),
 --lib DIR (import lws_mp and the apps from the .mpy files in DIR first, as
-deployed to a board).
+deployed to a board), --frozen (board mode, on a board interpreter with
+lws_mp and the firmware frozen in: the frozen modules come first, the source
+folders only after them, for what is not frozen).
 """
 
 import sys
@@ -50,9 +52,24 @@ def parse_args(argv):
 
 def main(argv):
     here = _here()
+    frozen = "--frozen" in argv
+    if frozen:
+        argv = [a for a in argv if a != "--frozen"]
     opts = parse_args(argv)
-    sys.path.insert(0, here)
-    sys.path.insert(1, here + "/..")
+    if frozen:
+        # the unix port puts '' / the script's folder before '.frozen': drop
+        # them, so lws_mp, runner and the apps are the frozen ones
+        if ".frozen" not in sys.path:
+            raise SystemExit("--frozen: this interpreter has no frozen modules")
+        while sys.path[0] != ".frozen":
+            sys.path.pop(0)
+        sys.path.append(here)
+        sys.path.append(here + "/..")
+        if __import__("lws_mp").__file__.startswith(here):
+            raise SystemExit("--frozen: lws_mp is not frozen into this interpreter")
+    else:
+        sys.path.insert(0, here)
+        sys.path.insert(1, here + "/..")
     lib = opts.pop("lib", None)
     if lib:
         # precompiled .mpy of lws_mp and the apps, as a board would hold them
