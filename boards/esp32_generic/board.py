@@ -23,5 +23,6 @@ BOARD = {
     "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 512},
     # make firmware: the MicroPython port and board it is built with
     "firmware": {"port": "esp32", "board": "ESP32_GENERIC"},
-    "network": "firmware/boot.py: station from settings.json (wifi_ssid), access point as fallback (ap_ssid)",
+    "network": ("firmware/boot.py: station from settings.json (wifi_ssid), "
+                "access point as fallback (ap_ssid)"),
 }

@@ -22,5 +22,6 @@ BOARD = {
     "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 212},
     # make firmware: the MicroPython port and board it is built with
     "firmware": {"port": "rp2", "board": "RPI_PICO_W"},
-    "network": "firmware/boot.py: station from settings.json (wifi_ssid), access point as fallback (ap_ssid)",
+    "network": ("firmware/boot.py: station from settings.json (wifi_ssid), "
+                "access point as fallback (ap_ssid)"),
 }
