@@ -453,3 +453,30 @@ def test_through_a_proxy_with_credentials():
     proxy.close()
     bad.close()
     lws_context_destroy(srv.ctx)
+
+
+def test_http_client_bound_to_the_protocol_it_names_and_append_room():
+    srv = WebServer()
+    first = Recorder()
+    g = Getter()
+    ctx = client_context([lws_protocols("first", first.cb), lws_protocols("fetcher", g.cb)])
+    _get(ctx, srv.port, "/plain", protocol="fetcher")
+    pump([srv.ctx, ctx], g.done)
+    assert bytes(g.body) == b"hello world"
+    # protocols[0] still hears what v2.1 sends it (the request being made)
+    assert first.reasons() == [LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER]
+    assert not g.has(LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER)
+    lws_context_destroy(ctx)
+
+    def too_much(wsi, reason, in_, len_):
+        if reason == LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            in_.extend(b"X-Big: " + b"y" * len_ + b"\r\n")
+
+    g = Getter(on=too_much)
+    ctx = client_context([lws_protocols("http-client", g.cb)])
+    _get(ctx, srv.port, "/plain")
+    pump([srv.ctx, ctx], g.done)
+    errs = g.data(CCE)
+    assert len(errs) == 1 and b"pass the room left" in errs[0], errs
+    lws_context_destroy(ctx)
+    lws_context_destroy(srv.ctx)
