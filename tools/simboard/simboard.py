@@ -35,6 +35,7 @@ board has no network of its own to bring up.
 
 import argparse
 import fcntl
+import json
 import os
 import pty
 import runpy
@@ -43,8 +44,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tty
+import urllib.error
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -336,9 +340,12 @@ class Board:
             self.install_app(self.args.app)
         self.open_terminal()
         print("device: %s" % self.device)
-        print("http: http://%s:%d/" % ("127.0.0.1" if self.iface in ("0.0.0.0", "") else
-                                       self.iface, self.http_port))
+        url = "http://%s:%d/" % ("127.0.0.1" if self.iface in ("0.0.0.0", "") else
+                                 self.iface, self.http_port)
+        print("http: " + url)
         sys.stdout.flush()
+        if self.args.hint:
+            threading.Thread(target=self.hint, args=(url,), daemon=True).start()
         self.check_connected()
         mode = "friendly"
         last_check = 0.0
@@ -408,6 +415,32 @@ class Board:
                 mode = self.reap()
         self.shutdown()
 
+    def hint(self, url):
+        """Once the board serves: how to reach the device UI's first-boot
+        setup, or that a password is set (GET /api/stats says, 401 or not)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not self.stopping:
+            try:
+                try:
+                    body = urllib.request.urlopen(url + "api/stats", timeout=2).read()
+                except urllib.error.HTTPError as e:
+                    body = e.read()
+                state = json.loads(body.decode())
+                break
+            except (OSError, ValueError):
+                time.sleep(0.5)
+        else:
+            return
+        rel = os.path.relpath(self.flash, os.getcwd())
+        if state.get("password_set") is False:
+            log("first boot: open %s and set the owner's password there (no default "
+                "password; the page asks for one)" % url)
+        else:
+            log("open %s and log in with the owner's password; first boot again: "
+                "stop, rm %s, start" % (url, rel))
+        log("the board's REPL: .venv/bin/mpremote connect %s ; Ctrl-C stops the board "
+            "(its flash %s stays)" % (self.device, rel))
+
     def stop(self, *_):
         self.stopping = True
 
@@ -443,6 +476,8 @@ def main(argv=None):
     ap.add_argument("--interpreter", help="default build/board/BOARD/micropython")
     ap.add_argument("--serial-log", help="append all the board's output to this file")
     ap.add_argument("--echo", action="store_true", help="copy the board's output to stdout")
+    ap.add_argument("--hint", action="store_true",
+                    help="once it serves, say how to reach the device UI's first-boot setup")
     ap.add_argument("--link", help="a symlink to the terminal, made while running")
     args = ap.parse_args(argv)
     board = Board(args)
