@@ -14,7 +14,9 @@ VPY := $(VENV)/bin/python
 MPY := $(VENV)/bin/micropython
 STAMP := $(VENV)/.installed
 
-APP ?= fileserver
+# the app: the device web UI on CPython and on the simulated board (make run
+# alone: mk/simboard.mk), the file server on the 64-bit unix port
+APP ?= $(if $(filter cpython,$(PY)),device,fileserver)
 PORT ?= 8080
 # loopback unless asked (IFACE=0.0.0.0 to reach it from another machine)
 IFACE ?= 127.0.0.1
@@ -56,7 +58,9 @@ deps:
 # The device web UI app on the MicroPython unix port, its flash a LittleFS
 # image built from the app's assets (PY=cpython serves the directory).
 run: venv $(RUN_NEEDS)
-ifeq ($(PY),cpython)
+ifeq ($(SIM_RUN),1)
+	@$(SIM_RUN_CMD)
+else ifeq ($(PY),cpython)
 	$(VPY) firmware/main.py --app $(APP) --port $(PORT) --iface $(IFACE) $(ARGS)
 else ifneq ($(BOARD),)
 	@mkdir -p build
