@@ -7,7 +7,9 @@
 - tinyproxy (Debian), started here on 127.0.0.1 with Basic credentials:
   the same run through ``--proxy user:secret@...`` (HTTP CONNECT) to the
   lws_mp test_server app, an http:// GET through it, and the wrong
-  password refused with the proxy's answer as the connection error.
+  password refused with the proxy's answer as the connection error; then
+  https:// and wss:// through it to lws_mp's TLS server (the tests' own CA,
+  tools/tls/make_certs.sh), verified by the client.
 """
 
 import os
@@ -135,3 +137,28 @@ def test_client_through_tinyproxy(procs, server, tmp_path, interp):
                                   "http://127.0.0.1:%d/" % srv.port, "--seconds", "10"])
     assert rc == 1 and "CLIENT_CONNECTION_ERROR: http: proxy refused CONNECT: HTTP/1.0 401" \
         in out, out[-2000:]
+
+
+@pytest.mark.skipif(not os.path.exists(TINYPROXY), reason="tinyproxy is not installed (make deps)")
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_tls_through_tinyproxy(procs, tmp_path, interp):
+    certs = tmp_path / "certs"
+    subprocess.run([os.path.join(ROOT, "tools", "tls", "make_certs.sh"), str(certs)],
+                   check=True, capture_output=True)
+    pport = _tinyproxy(procs, tmp_path)
+    port = free_port()
+    srv = Proc(interpreter_cmd("cpython") + [MAIN, "--app", "test_server", "--port", str(port),
+                                             "--iface", "127.0.0.1",
+                                             "--cert", str(certs / "server.pem"),
+                                             "--key", str(certs / "server.key")],
+               str(tmp_path / "tls-server.log"), cwd=ROOT)
+    procs.append(srv)
+    assert wait_port(port, srv.proc), srv.output()
+    via = ["--proxy", "user:secret@127.0.0.1:%d" % pport, "--ca", str(certs / "ca.pem")]
+    rc, out = run_client(interp, via + ["https://localhost:%d/" % port, "--seconds", "15"])
+    assert rc == 0 and "<html" in out.lower(), out[-2000:]
+    rc, out = run_client(interp, via + ["wss://localhost:%d" % port, "--seconds", "6"])
+    check_ws_run(rc, out, "\n--- server log ---\n" + srv.output()[-2000:])
+    log = (tmp_path / "tinyproxy.log").read_text()
+    assert log.count("CONNECT localhost:%d HTTP/1.0" % port) >= 3, log[-2000:]

@@ -15,6 +15,7 @@ the body, exit 0 once it is complete.
 Options: --seconds N (stop after N s: exit 0 when at least 10 numbers came
 in a rising run and the mirror message came back, else 1), --ssl,
 --allow-self-signed (TLS: with --ssl, or a wss:// / https:// URL),
+--ca FILE (the CA the server's certificate must chain to: ssl_ca_filepath),
 --proxy [user:password@]host:port, --nomirror, -d / --debug LOG_LEVEL,
 --board NAME (the sizes of boards/NAME/board.py),
 --autobahn URL [--agent NAME] (every case of an Autobahn|Testsuite
@@ -76,7 +77,7 @@ def parse(argv):
         if a in _FLAGS:
             opts[a[2:]] = True
         elif a in _IGNORED or a in ("--seconds", "--proxy", "--autobahn", "--agent", "-d",
-                                    "--debug", "--board"):
+                                    "--debug", "--board", "--ca"):
             if i + 1 >= len(argv):
                 raise SystemExit("%s needs a value" % a)
             i += 1
@@ -215,9 +216,11 @@ def board_sizes(opts):
 
 
 def _context(protocols, opts):
+    sizes = board_sizes(opts)
+    if opts.get("ca"):
+        sizes["ssl_ca_filepath"] = opts["ca"]
     ctx = lws_create_context(lws_context_creation_info(port=CONTEXT_PORT_NO_LISTEN,
-                                                       protocols=protocols,
-                                                       **board_sizes(opts)))
+                                                       protocols=protocols, **sizes))
     if ctx is None:
         raise SystemExit("test_client: could not create the context")
     if opts.get("proxy") and lws_set_proxy(ctx, opts["proxy"]):

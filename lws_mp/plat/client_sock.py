@@ -46,7 +46,7 @@ def resolve(host, port):
     """(family, sockaddr) for ``host``:``port``, IPv4 preferred.
 
     Raises OSError with a readable text when the name does not resolve.
-    A dotted-quad address is converted without asking any resolver.
+    getaddrinfo answers a numeric address itself, without a DNS query.
     """
     try:
         infos = socket.getaddrinfo(host, port)
