@@ -36,6 +36,10 @@
 #                        lws_write 16 KB pieces of a body until one is not
 #                        taken whole (the client reads nothing): what is left
 #                        must be stored, and that allocation fails.
+# - --sndbuf N (taken out before main.py sees the options): every accepted
+#   socket's SO_SNDBUF set to N (Linux doubles it), so that the host kernel
+#   holds as little unsent data as a board's TCP stack does (lwIP's
+#   TCP_SND_BUF, 5744 bytes by default on the ESP32).
 # - once a second a notice line "robust: fds F pool P/N waiting W timeouts T
 #   accepted A full U heap H" (the heap only where known) -- what the slow
 #   client tests read from outside -- and one line per hook event.
@@ -109,6 +113,7 @@ state = {
     "seq": 0,
     "last_log": 0,
     "closes": 0,
+    "sndbuf": 0,  # --sndbuf N: every accepted socket's SO_SNDBUF
 }
 filler = [None] * FILL_PIECES
 victim_closes = bytearray(8)  # the close callbacks the victim got, in order
@@ -259,6 +264,8 @@ def hooked(cb, first):
             choose(None)
             lwsl_notice("robust: accept: filled (%d pieces)", fill(state["leave"]))
             return 0
+        if reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED and state["sndbuf"]:
+            wsi.sock.setsockopt(1, 7, state["sndbuf"])  # SOL_SOCKET, SO_SNDBUF
         r = cb(wsi, reason, pss, in_, len_)
         if armed == "headers" and reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
             state["armed"] = None
@@ -314,6 +321,10 @@ def main(argv):
     for i in range(len(argv) - 1):
         if argv[i] == "--app":
             name = argv[i + 1]
+    if "--sndbuf" in argv:
+        i = argv.index("--sndbuf")
+        state["sndbuf"] = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
     wrap_app(__import__("apps." + name, None, None, ["x"]))
     import main as firmware_main
 
