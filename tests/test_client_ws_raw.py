@@ -10,6 +10,8 @@ from lws_mp import (
     LWS_CALLBACK_CLIENT_RECEIVE,
     LWS_CALLBACK_CLIENT_WRITEABLE,
     LWS_CALLBACK_CLOSED,
+    LWS_CALLBACK_WSI_CREATE,
+    LWS_CALLBACK_WSI_DESTROY,
     LWS_PRE,
     LWS_WRITE_TEXT,
     lws_callback_on_writable,
@@ -252,3 +254,32 @@ def test_rx_buffer_size_gives_pieces():
     lws_context_destroy(ctx)
 
 
+
+
+def test_context_destroyed_mid_handshake_and_a_redirect_to_nowhere():
+    raw = RawServer(silent=True)
+    rec, ctx = _client()
+    _connect(ctx, raw.port)
+    pump([ctx], lambda: ctx.fd_count == 2, servers=[raw])  # connected, waiting
+    lws_context_destroy(ctx)
+    errs = rec.data(CCE)
+    assert len(errs) == 1 and b"context destroyed" in errs[0], rec.events
+    raw.close()
+    # a redirect to a name that does not resolve: one error, and the
+    # connection's WSI_CREATE has its WSI_DESTROY
+    lifecycle = []
+
+    def on(wsi, reason, in_, len_):
+        if reason in (LWS_CALLBACK_WSI_CREATE, LWS_CALLBACK_WSI_DESTROY):
+            lifecycle.append(reason)
+
+    loc = b"ws://" + hostname_unresolvable().encode() + b"/"
+    raw = RawServer(lambda c: c.send(b"HTTP/1.1 302 Found\r\nLocation: " + loc +
+                                     b"\r\nContent-Length: 0\r\n\r\n"))
+    rec, ctx = _client(on)
+    _connect(ctx, raw.port)
+    _expect_error(ctx, rec, b"name not resolved: " + hostname_unresolvable().encode(),
+                  servers=[raw])
+    assert lifecycle == [LWS_CALLBACK_WSI_CREATE, LWS_CALLBACK_WSI_DESTROY]
+    raw.close()
+    lws_context_destroy(ctx)

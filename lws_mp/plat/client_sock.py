@@ -10,9 +10,11 @@ Name resolution blocks: neither MicroPython nor CPython has a non-blocking
 getaddrinfo (and lws_mp runs no threads).  It is bounded by the resolver
 itself -- glibc: ``timeout`` x ``attempts`` of /etc/resolv.conf (5 s x 2 by
 default) per server; lwIP on a board: its DNS retries (about 5 s) -- and
-lws_mp keeps it out of the way: a numeric address never reaches the
-resolver, and the client resolves inside lws_service, one name per call,
-never in lws_client_connect_via_info.
+lws_mp keeps it out of the way: getaddrinfo answers a numeric address
+itself (no DNS query), and a client resolves its name inside lws_service,
+once per connection (again only for a redirect to another name), never in
+lws_client_connect_via_info.  A service call that starts N connections to
+names can block for N resolver timeouts at worst.
 """
 
 import errno

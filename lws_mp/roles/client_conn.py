@@ -15,6 +15,7 @@ from ..plat._port import const
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLIENT_CONNECTION_ERROR = const(1)
 _LWS_CALLBACK_CLOSED_CLIENT_HTTP = const(45)
+_LWS_CALLBACK_WSI_DESTROY = const(30)
 
 # where a client connection is (ClientConn.phase)
 P_RESOLVE = 0  # queued: name resolution and connect next time round
@@ -110,12 +111,16 @@ def fail(wsi, why):
     if wsi.closed:
         return
     if wsi.sock is None:
-        # never got a socket: nothing in the fd table to take down
+        # no socket (yet, or again after a redirect): nothing in the fd
+        # table to take down
         wsi.closed = True
         ctx = wsi.context
         if wsi in ctx.pending:
             ctx.pending.remove(wsi)
         closed(wsi)
+        if cl.created:
+            ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
+        wsi.user_space = None
         return
     wsi.state = LWSS_DEAD_SOCKET
     wsi.trunc_len = 0
@@ -151,7 +156,10 @@ def closed(wsi):
     cl.cce_done = True
     why = cl.why
     if why is None:
-        why = _PHASE_FAILURE[cl.phase] if cl.phase < len(_PHASE_FAILURE) else "closed"
+        if ctx.destroyed:
+            why = "context destroyed before the connection was made"
+        else:
+            why = _PHASE_FAILURE[cl.phase] if cl.phase < len(_PHASE_FAILURE) else "closed"
         cl.why = why
     lwsl_info("client %s:%d%s: %s", cl.address, cl.port, cl.path, why)
     ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_CONNECTION_ERROR, why, len(why))

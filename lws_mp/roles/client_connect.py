@@ -2,8 +2,8 @@
 connected socket (name, TCP connect, proxy tunnel, TLS hook).
 
 ``lws_client_connect_via_info`` returns the new wsi at once; everything
-else happens inside ``lws_service``: the name is resolved (one per service
-call, see plat/client_sock for how long that can block), the socket is
+else happens inside ``lws_service``: the name is resolved (see
+plat/client_sock for how long that can block), the socket is
 connected without blocking, a proxy is asked to open a tunnel (HTTP
 CONNECT), then the HTTP client role (http_client) sends the request and
 reads the answer.  A client takes an fd slot and, once its request is
