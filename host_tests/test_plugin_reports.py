@@ -123,8 +123,10 @@ def run(tmp_path, *args):
         "    import no_such_module  # noqa: F401\n\n\ndef test_one():\n    pass\n\n\n"
         "def test_two():\n    pass\n")
     env = dict(os.environ, PYTHONPATH=ROOT, COLUMNS="300")  # no wrapped reasons
-    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "lws_mp_pytest.plugin",
-                        "-p", "no:cacheprovider", "-rA", "-v", "--lws-timeout=5",
+    # the checkout's plugin by its module (and not twice, should lws_mp be installed)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:lws_mp",
+                        "-p", "lws_mp_pytest.plugin", "-p", "no:cacheprovider",
+                        "-rA", "-v", "--lws-timeout=5",
                         "--lws-board-root", ROOT, "--rootdir", str(tmp_path), "tests"] + list(args),
                        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=600)
     return r.stdout + r.stderr

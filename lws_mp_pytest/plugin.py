@@ -699,7 +699,7 @@ class MicroPythonItem(pytest.Item):
         if out.strip():
             self.add_report_section("call", "stdout (%s)" % interp.label, lws.readable(out))
         if kind == "result":
-            self._result(value, interp)
+            self._result(value, interp, out)
             return
         lws.close(self.module_key)
         if kind == "timeout":
@@ -748,7 +748,7 @@ class MicroPythonItem(pytest.Item):
                         % (fmt_size(need), " (%s)" % reason if reason else "",
                            self.config.stash[_KEY].interp.label, fmt_size(have)))
 
-    def _result(self, r, interp):
+    def _result(self, r, interp, out=""):
         heap = r.get("heap")
         if heap:
             self.lws_heap = heap
@@ -762,8 +762,13 @@ class MicroPythonItem(pytest.Item):
             pytest.skip(r["text"])
         if outcome == "xfailed":
             pytest.xfail(r["text"])
-        raise MicroPythonFailure("%s traceback:\n%s" % (
-            interp.label, self.config.stash[_KEY].readable(r["text"])))
+        text = "%s traceback:\n%s" % (interp.label, self.config.stash[_KEY].readable(r["text"]))
+        if interp.heap and "MemoryError" in r["text"] + out:
+            text += ("\n\n(out of memory at %s's %s heap: a test that cannot fit says what it "
+                     "needs with @pytest.mark.lws_heap(SIZE, reason=...) or a line of an "
+                     "lws_heap_needs file; --lws-heap-probe finds SIZE)"
+                     % (interp.label, interp.heap_text))
+        raise MicroPythonFailure(text)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, MicroPythonFailure):
