@@ -25,8 +25,10 @@ pytest-board: venv
 	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
 	$(LWS_PYTEST) --lws-interpreter=board:$(PYTEST_BOARD) tests
 
-## the three above one after the other (all run; the status says if one failed)
+## the three above one after the other (all run; the status says if one failed); the board interpreter is built first (host_tests/test_plugin_*.py run on it too)
+##   PYTEST_BOARD  the board of boards/
 pytest-interpreters: venv
+	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
 	@status=0; \
 	for t in pytest-cpython pytest-micropython pytest-board; do \
 		$(MAKE) --no-print-directory $$t || status=1; \
