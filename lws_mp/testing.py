@@ -2,13 +2,17 @@
 the server in the same process, with no threads and no sleeps.
 
     ctx = lws_create_context(info)
-    c = TestClient(ctx, port)
+    c = TestClient(ctx)        # the port the context listens on
     r = c.request("GET", "/")
     assert r.status == 200
 
 Every wait pumps ``lws_service(ctx, 0)`` and the client socket in turn until
 the expected bytes arrive or ``timeout_ms`` passes (then TimeoutError).
 The client runs on CPython and MicroPython alike.
+
+Without a port (or with port 0) the client connects to the port the
+context listens on, ``ctx.port``: a context created with port 0 listens on
+a free port chosen for it, on either interpreter.
 
 ``service=`` replaces that one step of the server (a callable taking no
 arguments), for a context driven by an outside poll loop instead of
@@ -58,11 +62,11 @@ class ClientTimeout(Exception):
 class TestClient:
     __test__ = False  # not a pytest test class
 
-    def __init__(self, ctx, port, host="127.0.0.1", timeout_ms=5000, connect=True,
+    def __init__(self, ctx, port=None, host="127.0.0.1", timeout_ms=5000, connect=True,
                  service=None):
         self.ctx = ctx
         self._step = service or self._lws_step
-        self.port = port
+        self.port = port or ctx.port
         self.host = host
         self.timeout_ms = timeout_ms
         self.sock = None

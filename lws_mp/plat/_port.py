@@ -213,21 +213,54 @@ def sockaddr(host, port, stype=socket.SOCK_STREAM):
     return socket.getaddrinfo(host, port)[0][-1]
 
 
-def listen_socket(iface, port, backlog):
-    """A non-blocking listening TCP socket; returns (sock, bound_port)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# Port 0 asks for any free port.  Where a socket can say which port the
+# system gave it (getsockname) that is all; where it cannot (the MicroPython
+# unix port, the boards' sockets) ports are tried here, from a random start
+# below Linux's ephemeral range (32768-60999), so that the pick does not take
+# a port an outgoing connection might want.
+_HAS_GETSOCKNAME = socket is not None and hasattr(socket.socket, "getsockname")
+_EADDRINUSE = getattr(errno, "EADDRINUSE", 98)
+_FREE_PORT_BASE = const(20000)
+_FREE_PORT_SPAN = const(12000)
+_FREE_PORT_TRIES = const(64)
+
+
+def _bound(host, port, stype, backlog):
+    s = socket.socket(socket.AF_INET, stype)
     try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(sockaddr(iface or "0.0.0.0", port))
-        s.listen(backlog)
-        s.setblocking(False)
+        if stype == socket.SOCK_STREAM:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(sockaddr(host, port, stype))
+        if backlog:
+            s.listen(backlog)
     except OSError:
         s.close()
         raise
-    bound = port
-    getsockname = getattr(s, "getsockname", None)
-    if getsockname is not None:  # not on MicroPython's unix port
-        bound = getsockname()[1]
+    return s
+
+
+def bound_socket(host, port, stype=_SOCK_STREAM, backlog=0):
+    """A socket bound to ``host``:``port`` (listening, if ``backlog``), and
+    the port it is bound to: (sock, port).  Port 0 is any free port."""
+    if port or _HAS_GETSOCKNAME:
+        s = _bound(host, port, stype, backlog)
+        return s, (port or getattr(s, "getsockname")()[1])
+    r = urandom(2)
+    port = _FREE_PORT_BASE + ((r[0] << 8) | r[1]) % _FREE_PORT_SPAN
+    for _ in range(_FREE_PORT_TRIES):
+        try:
+            return _bound(host, port, stype, backlog), port
+        except OSError as e:
+            if e.args[0] != _EADDRINUSE:  # a bad address, no permission
+                raise
+        port = _FREE_PORT_BASE + (port + 1 - _FREE_PORT_BASE) % _FREE_PORT_SPAN
+    raise OSError(_EADDRINUSE)
+
+
+def listen_socket(iface, port, backlog):
+    """A non-blocking listening TCP socket; returns (sock, bound_port)."""
+    s, bound = bound_socket(iface or "0.0.0.0", port, socket.SOCK_STREAM, backlog)
+    s.setblocking(False)
     return s, bound
 
 
@@ -277,24 +310,7 @@ class Waker:
     """
 
     def __init__(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        port = 0
-        getsockname = getattr(s, "getsockname", None)
-        if getsockname is None:
-            # no getsockname: pick a port ourselves
-            r = os.urandom(2)
-            port = 40000 + (((r[0] << 8) | r[1]) & 0x3FFF)
-            for _ in range(64):
-                try:
-                    s.bind(sockaddr("127.0.0.1", port, socket.SOCK_DGRAM))
-                    break
-                except OSError:
-                    port += 1
-            else:
-                raise OSError(errno.EADDRINUSE)
-        else:
-            s.bind(sockaddr("127.0.0.1", 0, socket.SOCK_DGRAM))
-            port = getsockname()[1]
+        s, port = bound_socket("127.0.0.1", 0, socket.SOCK_DGRAM)
         s.setblocking(False)
         self.sock = s
         self.addr = sockaddr("127.0.0.1", port, socket.SOCK_DGRAM)
