@@ -1,28 +1,30 @@
-"""Firmware entry: pick an app and serve it.
+# Firmware entry: pick an app and serve it.
+#
+# On a board this runs after boot.py brought the network up; on a host:
+#
+#     micropython firmware/main.py --app test_server --port 7681
+#     python3 firmware/main.py --app echo --port 9001
+#
+# Options: --app NAME (fileserver, echo, test_server), --board NAME (the sizes
+# of boards/NAME/board.py), --port N (0: any free port), --iface ADDR,
+# --root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
+# image built from the root, as the board's flash), --seconds N (stop after N
+# seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
+# --body-limit N, --cert FILE --key FILE [--ca FILE] (serve TLS: docs/TLS.md),
+# --lib DIR (import lws_mp and the apps from the .mpy files in
+# DIR first, as deployed to a board), --frozen (board mode, on a board
+# interpreter with lws_mp and the firmware frozen in: the frozen modules come
+# first, the source folders only after them, for what is not frozen), --check
+# (start, answer one request, stop: exit 0 if that worked).
+#
+# A mistake (an unknown app, a taken port, assets bigger than the flash, ...)
+# ends in one line saying so and a non-zero exit (runner.py).  So does a heap
+# too small to start the app: the line names the smallest heap that starts
+# it, measured (heap_need.py).  This file stays small, and its text is
+# comments, not a docstring: it must compile in a heap too small for the app.
 
-On a board this runs after boot.py brought the network up; on a host:
-
-    micropython firmware/main.py --app test_server --port 7681
-    python3 firmware/main.py --app echo --port 9001
-
-Options: --app NAME (fileserver, echo, test_server), --board NAME (the sizes
-of boards/NAME/board.py), --port N, --iface ADDR,
---root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
-image built from the root, as the board's flash), --seconds N (stop after N
-seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
---body-limit N, --cert FILE --key FILE [--ca FILE] (serve TLS: docs/TLS.md),
---lib DIR (import lws_mp and the apps from the .mpy files in DIR first, as
-deployed to a board), --frozen (board mode, on a board interpreter with
-lws_mp and the firmware frozen in: the frozen modules come first, the source
-folders only after them, for what is not frozen).
-"""
 
 import sys
-
-DEFAULT_ROOTS = {
-    "fileserver": "www",
-    "test_server": "test_server_www",
-}
 
 
 def _here():
@@ -42,6 +44,8 @@ def parse_args(argv):
         key = a[2:].replace("-", "_")
         if "=" in key:
             key, val = key.split("=", 1)
+        elif key in ("frozen", "check"):
+            val = ""
         else:
             i += 1
             val = argv[i] if i < len(argv) else ""
@@ -50,13 +54,10 @@ def parse_args(argv):
     return opts
 
 
-def main(argv):
-    here = _here()
-    frozen = "--frozen" in argv
-    if frozen:
-        argv = [a for a in argv if a != "--frozen"]
+def main(argv, here):
     opts = parse_args(argv)
-    if frozen:
+    if opts.pop("frozen", None) is not None:
+        argv = [a for a in argv if a != "--frozen"]
         # the unix port puts '' / the script's folder before '.frozen': drop
         # them, so lws_mp, runner and the apps are the frozen ones
         if ".frozen" not in sys.path:
@@ -80,53 +81,30 @@ def main(argv):
     from lws_mp.plat._port import gc_pace
 
     gc_pace()
-    # a client app (apps/test_client) has main(argv): it reads the command
-    # line itself and serves nothing
-    try:
-        app = __import__("apps." + opts["app"], None, None, ["main"])
-    except ImportError:
-        app = None
-    if hasattr(app, "main"):
-        sys.exit(app.main(argv))
-    if "args" in opts:
-        raise SystemExit("unexpected argument %r" % opts["args"][0])
-    app_name = opts.pop("app")
-    app = __import__("apps." + app_name, None, None, [app_name])
-    port = int(opts.pop("port"))
-    iface = opts.pop("iface", None) or None
-    root = opts.pop("root", None)
-    if root is None and app_name in DEFAULT_ROOTS:
-        root = here + "/" + DEFAULT_ROOTS[app_name]
-    board = {"lws": {}, "flash": {}}
-    board_name = opts.pop("board", None)
-    if board_name:
-        board = __import__("boards." + board_name + ".board", None, None, ["BOARD"]).BOARD
-    flash = opts.pop("flash", None)
-    if flash and root:
-        import host_flash
-
-        geo = board.get("flash", {})
-        root = host_flash.mount(flash, root, geo.get("block_size", 4096),
-                                geo.get("block_count", 256))
-    seconds = float(opts.pop("seconds", 0) or 0)
-    info_opts = dict(board.get("lws", {}))
-    names = {"fd_limit": "fd_limit_per_thread", "pool": "max_http_header_pool",
-             "header_data": "max_http_header_data", "serv_buf": "pt_serv_buf_size",
-             "timeout": "timeout_secs", "body_limit": "max_http_body_size"}
-    tls_names = {"cert": "ssl_cert_filepath", "key": "ssl_private_key_filepath",
-                 "ca": "ssl_ca_filepath"}  # --cert FILE --key FILE [--ca FILE]: TLS
-    for k in list(opts):
-        if k in names:
-            info_opts[names[k]] = int(opts.pop(k))
-        elif k in tls_names:
-            info_opts[tls_names[k]] = opts.pop(k)
-    if opts:
-        raise SystemExit("unknown options: %s" % ", ".join(opts))
     import runner
 
-    runner.serve(app, port=port, iface=iface, root=root, max_ms=int(seconds * 1000),
-                 **info_opts)
+    runner.main(opts, argv, here)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    _loaded = list(sys.modules)
+    try:
+        main(sys.argv[1:], _here())
+    except MemoryError:
+        if "--check" in sys.argv:
+            sys.exit(1)  # one of heap_need.py's runs: a no, said by its exit
+        # what the failed start loaded goes, so that the report fits
+        for _name in list(sys.modules):
+            if _name not in _loaded:
+                del sys.modules[_name]
+        __import__("gc").collect()
+        _os = __import__("os")
+        _app = parse_args(sys.argv[1:])["app"]
+        _exe = getattr(sys, "executable", "")
+        if _exe and hasattr(_os, "system"):
+            # the unix port: heap_need.py, at the default heap, runs this
+            # process' command line ($PPID's) again at other heaps
+            sys.exit(_os.system("'%s' '%s/heap_need.py' %s $PPID" % (
+                _exe, _here(), _app)) and 1)
+        sys.stderr.write("heap too small for app %s\n" % _app)
+        sys.exit(1)
