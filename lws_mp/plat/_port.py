@@ -244,7 +244,8 @@ def bound_socket(host, port, stype=_SOCK_STREAM, backlog=0):
     the port it is bound to: (sock, port).  Port 0 is any free port."""
     if port or _HAS_GETSOCKNAME:
         s = _bound(host, port, stype, backlog)
-        return s, (port or getattr(s, "getsockname")()[1])
+        # the boards' sockets have no getsockname: _HAS_GETSOCKNAME says so
+        return s, (port or s.getsockname()[1])  # pyright: ignore[reportAttributeAccessIssue]
     r = urandom(2)
     port = _FREE_PORT_BASE + ((r[0] << 8) | r[1]) % _FREE_PORT_SPAN
     for _ in range(_FREE_PORT_TRIES):
