@@ -253,7 +253,15 @@ def main():
         if not line or not line.strip():
             return
         spec = eval(line)
-        emit("result", run(mod, spec, settings, threshold))
+        try:
+            result = run(mod, spec, settings, threshold)
+        except MemoryError:  # even the report did not fit: a short one
+            result = None
+        if result is None:
+            gc.collect()
+            result = {"outcome": "failed", "heap": None,
+                      "text": "MemoryError (the heap had no room left for the traceback)\n"}
+        emit("result", result)
 
 
 main()
