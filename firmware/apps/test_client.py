@@ -110,6 +110,10 @@ class Client:
         self.last_send = 0
         self.buf = bytearray(LWS_PRE + 64)
 
+    def bind(self, ctx):
+        self.ctx = ctx
+        return ctx
+
     def connect(self, which, protocol):
         info = lws_client_connect_info(context=self.ctx, address=self.address, port=self.port,
                                        path=self.path, host=self.address, origin=self.address,
@@ -237,8 +241,8 @@ def _target(url):
 
 def run_ws(opts, prot, address, port, path, seconds):
     c = Client(None, (address, port, path), _ssl_flags(opts, prot), not opts.get("nomirror"))
-    ctx = c.ctx = _context([lws_protocols("dumb-increment-protocol", c.cb_dumb, 0, 20),
-                            lws_protocols("lws-mirror-protocol", c.cb_mirror, 0, 128)], opts)
+    ctx = c.bind(_context([lws_protocols("dumb-increment-protocol", c.cb_dumb, 0, 20),
+                           lws_protocols("lws-mirror-protocol", c.cb_mirror, 0, 128)], opts))
     start = ticks_ms()
     try:
         while True:

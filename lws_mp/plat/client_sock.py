@@ -32,6 +32,7 @@ _ECONNREFUSED = getattr(errno, "ECONNREFUSED", 111)
 _STREAM = socket.SOCK_STREAM
 _AF_INET = socket.AF_INET
 _AF_INET6 = getattr(socket, "AF_INET6", None)
+_SO_ERROR = getattr(socket, "SO_ERROR", None)
 
 
 def _numeric_v4(host):
@@ -110,9 +111,9 @@ def connect_result(sock, sockaddr):
     where the port has it, then with a second connect(): EISCONN once
     connected, the failure otherwise.)"""
     gso = getattr(sock, "getsockopt", None)
-    if gso is not None:
+    if gso is not None and _SO_ERROR is not None:
         try:
-            err = gso(socket.SOL_SOCKET, socket.SO_ERROR)
+            err = gso(socket.SOL_SOCKET, _SO_ERROR)
         except OSError:
             err = 0
         if err > 0:

@@ -67,7 +67,8 @@ def lws_client_connect_via_info(i):
         return None
     wsi = lws(ctx, None, ROLE_HTTP_CLIENT)
     wsi.state = LWSS_HTTP
-    cl = wsi.client = ClientConn(i)
+    cl = ClientConn(i)
+    wsi.client = cl  # pyright: ignore[reportAttributeAccessIssue]
     wsi.addr = (i.address, i.port)
     wsi.protocol = ctx.protocols[0]
     if cl.method:
