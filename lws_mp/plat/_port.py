@@ -206,7 +206,7 @@ def accept(lsock):
     return s, addr_tuple(addr)
 
 
-def sockaddr(host, port, stype=socket.SOCK_STREAM):
+def sockaddr(host, port, stype=_SOCK_STREAM):
     for ai in socket.getaddrinfo(host, port):
         if ai[1] == stype:
             return ai[-1]
