@@ -28,7 +28,7 @@ sim-board: venv
 	@$(SIMBOARD) --board $(SIM_BOARD) --http-port $(PORT) --iface $(IFACE) \
 		$(if $(FLASH),--flash $(FLASH)) $(if $(filter 1,$(STOCK)),--stock) \
 		$(if $(HEAP),--heap $(HEAP)) $(if $(GIVEN_APP),--app $(GIVEN_APP)) \
-		--serial-log build/simboard/$(SIM_BOARD)/serial.log
+		--serial-log $(if $(FLASH),$(FLASH).serial.log,build/simboard/$(SIM_BOARD)/serial.log)
 
 ## a LittleFS v2 image of an app's files and assets at a board's block size and count (vfs.VfsLfs2): build/fs/BOARD-APP.img
 ##   BOARD   the board (rp2_pico_w)
@@ -64,13 +64,15 @@ firmware:
 
 # make run with none of APP, BOARD, HEAP, PY or ARGS: the device UI on a
 # simulated Pico W (its flash build/simboard/rp2_pico_w/flash.img, kept
-# between runs: the password and settings stay), at http://IFACE:PORT/.
+# between runs: the password and settings stay; or FLASH=), at
+# http://IFACE:PORT/.
 # The Makefile's run recipe runs SIM_RUN_CMD when SIM_RUN is 1.
 SIM_RUN := $(if $(filter run,$(MAKECMDGOALS)),$(if $(or $(GIVEN_APP),$(BOARD),$(HEAP),$(ARGS),$(filter-out default file,$(origin PY))),,1))
 SIM_RUN_BOARD := rp2_pico_w
 SIM_RUN_CMD = tools/board/build.sh $(SIM_RUN_BOARD) && \
 	exec $(SIMBOARD) --board $(SIM_RUN_BOARD) --app device --http-port $(PORT) --iface $(IFACE) \
-		--echo --hint --serial-log build/simboard/$(SIM_RUN_BOARD)/serial.log
+		$(if $(FLASH),--flash $(FLASH)) --echo --hint \
+		--serial-log $(if $(FLASH),$(FLASH).serial.log,build/simboard/$(SIM_RUN_BOARD)/serial.log)
 ifeq ($(SIM_RUN),1)
 run: device-assets
 endif

@@ -96,6 +96,17 @@ class _Module:
         self.__name__ = mod.__name__
 
 
+def _print(*args, sep=" ", end="\n", file=None):
+    """print() as a board's: to the serial line, "\n" sent as "\r\n"."""
+    if file is not None:
+        _builtin_print(*args, sep=sep, end=end, file=file)
+    else:
+        _w(_cooked(sep.join(str(a) for a in args) + end))
+
+
+_builtin_print = print
+
+
 def _reset():
     raise _Reset(EXIT_HARD)
 
@@ -110,7 +121,11 @@ def _kbd_intr(c):
 
 
 def _board_modules():
+    import builtins
+
     import machine
+
+    builtins.print = _print
 
     sys.modules["machine"] = _Module(machine, reset=_reset, soft_reset=_soft_reset)
     sys.modules["os"] = _Module(os, drop=HOST_ONLY)
@@ -357,12 +372,25 @@ class Console:
             _w(b"\r\n=== " if c == 13 else bytes((c,)))
 
     def execute_single(self, src, mode="single"):
+        """A friendly REPL input: an expression's value is shown (its repr,
+        as the REPL shows it), a statement is run."""
+        g = self.g
         try:
-            code = compile(src, "<stdin>", mode)
+            try:
+                code = compile(src, "<stdin>", "eval") if mode == "single" else None
+            except SyntaxError:
+                code = None
+            if code is not None:
+                g["_ret_"] = code
+                code = compile("_ret_ = eval(_ret_)\nif _ret_ is not None:\n print(repr(_ret_))",
+                               "<stdin>", "exec")
+            else:
+                code = compile(src, "<stdin>", "exec")
         except BaseException as e:  # noqa: B036
             _w(_print_exception(e))
             return
-        err = _run(code, self.g)
+        err = _run(code, g)
+        g.pop("_ret_", None)
         if isinstance(err, _Reset):
             raise err
         if isinstance(err, SystemExit):
@@ -420,4 +448,16 @@ def main():
                 mode = console.friendly_repl()
     except _Reset as e:
         code = e.args[0] if e.args else EXIT_SOFT_FRIENDLY
+    if code != EXIT_HARD:
+        sweep(console)
     raise SystemExit(code)
+
+
+def sweep(console):
+    """What a soft reset's gc_sweep_all() does: every object goes, its
+    finaliser run, so a file left open is closed and its data written."""
+    console.g.clear()
+    for name in list(sys.modules):
+        if name not in ("board_console", "host_flash"):
+            del sys.modules[name]
+    gc.collect()

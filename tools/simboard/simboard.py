@@ -182,7 +182,10 @@ class Board:
         self.outq = bytearray()
         self.connected = False
         self.stopping = False
-        self.serial_log = open(args.serial_log, "ab") if args.serial_log else None
+        self.serial_log = None
+        if args.serial_log:
+            os.makedirs(os.path.dirname(os.path.abspath(args.serial_log)), exist_ok=True)
+            self.serial_log = open(args.serial_log, "ab")
         self.started = 0.0
         self.resets = 0
 

@@ -1,0 +1,502 @@
+"""The simulated board (tools/simboard): mpremote, deploy, mip, images.
+
+A simulated Pico W is the rp2_pico_w board interpreter (32-bit, its
+firmware frozen in, at the board's 128k heap) behind a pseudo-terminal,
+its flash a LittleFS image in the test's folder.  Everything a user does
+with a serial board is done to it with the real tools:
+
+- mpremote: exec, ls, cp (both ways), a soft reset that restarts the
+  interpreter and keeps the flash, machine.reset() that runs main.py again;
+- the raw REPL by hand: raw-paste refused for an unknown mode, Ctrl-C
+  interrupting a running command, the friendly REPL and its soft reset;
+- `make deploy` to it, a reset, and the device web UI over HTTP, on the
+  frozen firmware (only the assets and settings copied) and on a stock one
+  (every .mpy copied, lws_mp imported from /lib);
+- `mpremote mip install` of package.json, then `import lws_mp` on the board;
+- `make fs-image` booted as the board's flash; `make run`'s simulated board;
+- `pip install` into a fresh virtual environment; `make firmware` and
+  `make deploy` naming what is missing.
+
+Each board is started and stopped by the test; every step has a timeout.
+"""
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import tty
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, free_port
+
+MPREMOTE = os.path.join(ROOT, ".venv", "bin", "mpremote")
+SIMBOARD = os.path.join(ROOT, "tools", "simboard", "simboard.py")
+BUILD_SH = os.path.join(ROOT, "tools", "board", "build.sh")
+BOARD = "rp2_pico_w"
+
+pytestmark = pytest.mark.timeout(300)
+
+_built = {}
+
+
+def board_interpreter():
+    """build/board/rp2_pico_w/micropython, built or found up to date once
+    per session (its console, board_console.py, is frozen in)."""
+    if BOARD not in _built:
+        r = subprocess.run([BUILD_SH, BOARD], cwd=ROOT, capture_output=True, text=True,
+                           timeout=900)
+        _built[BOARD] = (r.stdout + r.stderr).strip()[-300:] if r.returncode else ""
+    if _built[BOARD]:
+        pytest.skip("the board interpreter could not be built: " + _built[BOARD])
+
+
+def device_assets():
+    r = subprocess.run(["make", "--no-print-directory", "device-assets"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+class SimBoard:
+    def __init__(self, tmp, stock=False, flash=None, app=None):
+        self.flash = flash or os.path.join(tmp, "flash.img")
+        self.log_path = os.path.join(tmp, "simboard-%d.log" % free_port())
+        self.serial_log = self.flash + ".serial.log"
+        cmd = [sys.executable, SIMBOARD, "--board", BOARD, "--flash", self.flash,
+               "--http-port", "0", "--serial-log", self.serial_log]
+        if stock:
+            cmd.append("--stock")
+        if app:
+            cmd += ["--app", app]
+        self.out = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
+        self.device = self.url = None
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not (self.device and self.url):
+            assert self.proc.poll() is None, self.output()
+            for line in self.output().splitlines():
+                if line.startswith("device: "):
+                    self.device = line.split(": ", 1)[1]
+                elif line.startswith("http: "):
+                    self.url = line.split(": ", 1)[1]
+            time.sleep(0.05)
+        assert self.device and self.url, self.output()
+
+    def output(self):
+        self.out.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def serial(self):
+        try:
+            with open(self.serial_log, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def mpremote(self, *args, timeout=90, check=True):
+        r = subprocess.run([MPREMOTE, "connect", self.device] + list(args), cwd=ROOT,
+                           capture_output=True, timeout=timeout)
+        out = (r.stdout + r.stderr).decode("utf-8", "replace")
+        if check:
+            assert r.returncode == 0, out + "\n--- serial:\n" + self.serial()[-3000:]
+        return r.returncode, out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+
+@pytest.fixture
+def sim_board(tmp_path):
+    board_interpreter()
+    boards = []
+
+    def start(**kw):
+        b = SimBoard(str(tmp_path), **kw)
+        boards.append(b)
+        return b
+
+    yield start
+    for b in boards:
+        b.stop()
+        # the board interpreter ended with the simulator
+        assert b.proc.returncode is not None
+
+
+def http_get(url, timeout=5):
+    """(status, body bytes)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_http(url, timeout=30):
+    end = time.monotonic() + timeout
+    err = None
+    while time.monotonic() < end:
+        try:
+            return http_get(url)
+        except OSError as e:
+            err = e
+            time.sleep(0.2)
+    raise AssertionError("no answer from %s: %r" % (url, err))
+
+
+def check_device_ui(board):
+    """The device web UI from the board: the page, and the API asking for a
+    first-boot setup."""
+    status, body = wait_http(board.url)
+    assert status == 200, body[:300]
+    assert b"<title>Device</title>" in body
+    status, body = http_get(board.url + "api/stats")
+    assert status == 401
+    assert json.loads(body.decode())["password_set"] is False
+
+
+# --------------------------------------------------------------- mpremote
+
+def test_mpremote_exec_ls_cp_and_the_board_s_path(sim_board, tmp_path):
+    b = sim_board()
+    _, out = b.mpremote("exec", "import sys, os; print(sys.path, sys.platform); "
+                                "print(os.getcwd(), hasattr(os, 'system'))")
+    assert "['', '.frozen', '/lib'] linux" in out
+    assert "/ False" in out  # the flash at /, no host-only calls
+    data = os.urandom(20000) + b"end"
+    src = tmp_path / "blob.bin"
+    src.write_bytes(data)
+    b.mpremote("fs", "mkdir", ":data")
+    b.mpremote("fs", "cp", str(src), ":data/blob.bin")
+    _, out = b.mpremote("fs", "ls", ":data")
+    assert re.search(r"\b20003 blob\.bin", out), out
+    back = tmp_path / "back.bin"
+    b.mpremote("fs", "cp", ":data/blob.bin", str(back))
+    assert back.read_bytes() == data
+    # an error is the program's: its own frames only, mpremote's exit 1
+    code, out = b.mpremote("exec", "1/0", check=False)
+    assert code == 1
+    assert "ZeroDivisionError" in out and "board_console" not in out
+
+
+def test_soft_reset_restarts_the_interpreter_and_keeps_the_flash(sim_board):
+    b = sim_board()
+    b.mpremote("exec", "open('kept.txt', 'w').write('still here')")
+    # a name set before the soft reset is gone after it (a new interpreter),
+    # the file is not
+    _, out = b.mpremote("exec", "marker = 1", "+", "soft-reset", "+",
+                        "exec", "print('marker' in globals(), open('kept.txt').read())")
+    assert "False still here" in out
+    assert b.serial().count("MPY: soft reboot") >= 2
+
+
+def test_machine_reset_runs_main_py_frozen_first(sim_board, tmp_path):
+    flash = str(tmp_path / "reset.img")
+    # a stock firmware runs the flash's main.py after machine.reset()
+    b = sim_board(stock=True, flash=flash)
+    b.mpremote("exec", "open('main.py', 'w').write(\"open('ran.txt', 'w').write('main')\\n\")")
+    b.mpremote("reset")
+    time.sleep(1.5)
+    _, out = b.mpremote("exec", "import os; print(open('ran.txt').read()); os.remove('ran.txt')")
+    assert "main" in out
+    b.stop()
+    # a firmware with main.py frozen in runs that one, as pyexec_file_if_exists does
+    f = sim_board(flash=flash)
+    wait_http(f.url)
+    code, out = f.mpremote("exec", "print(open('ran.txt').read())", check=False)
+    assert code == 1 and "ENOENT" in out
+
+
+# ------------------------------------------------------- the REPL by hand
+
+class Terminal:
+    """The board's terminal opened as mpremote opens it: raw."""
+
+    def __init__(self, device):
+        self.fd = os.open(device, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        self.seen = b""
+
+    def write(self, data):
+        os.write(self.fd, data)
+
+    def read_until(self, ending, timeout=15):
+        end = time.monotonic() + timeout
+        while not self.seen.endswith(ending) and ending not in self.seen:
+            left = end - time.monotonic()
+            assert left > 0, "no %r in %r" % (ending, self.seen[-500:])
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                self.seen += os.read(self.fd, 4096)
+        i = self.seen.index(ending) + len(ending)
+        got, self.seen = self.seen[:i], self.seen[i:]
+        return got
+
+    def read_n(self, n, timeout=15):
+        end = time.monotonic() + timeout
+        while len(self.seen) < n:
+            left = end - time.monotonic()
+            assert left > 0, "%d bytes wanted, got %r" % (n, self.seen)
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                self.seen += os.read(self.fd, 4096)
+        got, self.seen = self.seen[:n], self.seen[n:]
+        return got
+
+    def close(self):
+        os.close(self.fd)
+
+
+def test_raw_repl_by_hand_ctrl_c_and_the_friendly_repl(sim_board):
+    b = sim_board()
+    t = Terminal(b.device)
+    try:
+        t.write(b"\r\x03\r\x01")
+        t.read_until(b"raw REPL; CTRL-B to exit\r\n>")
+        # a raw-paste mode it does not know: refused, then the plain raw REPL
+        t.write(b"\x05B\x01")
+        assert t.read_until(b"R\x00>").endswith(b"R\x00>")
+        # print() sends "\r\n", as a board's does
+        t.write(b"print(6 * 7)\x04")
+        assert t.read_until(b"\x04\x04>") == b"OK42\r\n\x04\x04>"
+        # Ctrl-C interrupts a running command
+        t.write(b"while True:\n    pass\n\x04")
+        t.read_until(b"OK")
+        time.sleep(0.5)
+        t.write(b"\x03")
+        err = t.read_until(b"\x04>")
+        assert b"KeyboardInterrupt" in err, err
+        # raw-paste mode, as mpremote uses it
+        t.write(b"\x05A\x01")
+        t.read_until(b"R\x01")
+        assert t.read_n(3) == b"\x00\x01\x01"  # a 256-byte window, and one free
+        t.write(b"x = 5\nprint(x + 1)\x04")
+        assert t.read_until(b"\x04>").endswith(b"\x046\r\n\x04\x04>")
+        # the friendly REPL, and its soft reset
+        t.write(b"\x02")
+        assert b"MicroPython v1.25" in t.read_until(b">>> ")
+        t.write(b"1 + 2\r")
+        assert b"3\r\n>>> " in t.read_until(b">>> ")
+        # a soft reset from the friendly REPL runs main.py (the frozen
+        # firmware's: it serves), and Ctrl-C stops it into the REPL
+        t.write(b"\x04")
+        t.read_until(b"MPY: soft reboot\r\n")
+        t.read_until(b" serving on http://")
+        t.write(b"\x03")
+        assert b"Type \"help()\"" in t.read_until(b">>> ")
+    finally:
+        t.close()
+
+
+# ------------------------------------------------------------------ deploy
+
+def test_make_deploy_then_reset_serves_the_web_ui(sim_board):
+    device_assets()
+    b = sim_board()
+    r = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=" + BOARD,
+                        "DEVICE=" + b.device], cwd=ROOT, capture_output=True, text=True,
+                       timeout=240)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out + b.serial()[-2000:]
+    # the firmware has lws_mp and the app frozen in: only what it lacks goes
+    assert "frozen in the firmware: not copied" in out
+    assert "cp " in out and "www" in out
+    assert "writing the defaults" in out
+    check_device_ui(b)
+    _, files = b.mpremote("fs", "ls", ":")
+    for name in ("main.args", "settings.json", "www/"):
+        assert name in files
+    # mpremote stopped main.py (Ctrl-C): the board is in its REPL until reset
+    b.mpremote("reset")
+    check_device_ui(b)
+    assert "apps.device serving on" in b.serial()
+    # a second deploy keeps the board's settings and skips identical files
+    r = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=" + BOARD,
+                        "DEVICE=" + b.device], cwd=ROOT, capture_output=True, text=True,
+                       timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "settings.json on the board kept" in r.stdout
+    assert "Up to date:" in r.stdout
+    check_device_ui(b)
+
+
+def test_deploy_to_a_stock_board_copies_every_mpy(sim_board):
+    # on stock MicroPython every module is a .mpy in the heap: at the Pico
+    # W's 128k the device app alone leaves no room to serve (see the README),
+    # so the file server is the app here
+    b = sim_board(stock=True)
+    r = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=" + BOARD,
+                        "DEVICE=" + b.device, "APP=fileserver"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr + b.serial()[-2000:]
+    assert "x86 .mpy" in r.stdout and "not copied" not in r.stdout
+    assert "lws_mp goes to /lib as .mpy" in r.stdout
+    status, body = wait_http(b.url)
+    assert status == 200, body[:300]
+    with open(os.path.join(ROOT, "firmware", "www", "index.html"), "rb") as f:
+        assert body == f.read()
+    _, out = b.mpremote("exec", "import lws_mp, runner, apps.fileserver; "
+                                "print(lws_mp.__file__, runner.__file__)")
+    assert "/lib/lws_mp/__init__.mpy runner.mpy" in out
+    serial = b.serial()
+    assert "MemoryError" not in serial
+    assert "apps.fileserver serving on" in serial
+
+
+def test_mpremote_mip_install_of_package_json(sim_board):
+    b = sim_board(stock=True)
+    _, out = b.mpremote("mip", "install", os.path.join(ROOT, "package.json"), timeout=180)
+    assert "Done" in out
+    with open(os.path.join(ROOT, "package.json")) as f:
+        urls = json.load(f)["urls"]
+    _, out = b.mpremote("exec", "import lws_mp, os; print(lws_mp.__file__); "
+                                "print(lws_mp.lws_get_library_version()); "
+                                "print(len(os.listdir('/lib/lws_mp/core')))")
+    lines = out.split()
+    assert "/lib/lws_mp/__init__.py" in lines
+    assert any(x.startswith("lws_mp-") for x in lines)
+    core = [u for u, _ in urls if u.startswith("lws_mp/core/")]
+    assert str(len(core)) in lines
+
+
+# ------------------------------------------------------------ images, run
+
+def make_fs_image(*variables):
+    """The image make fs-image wrote, checked for the board's geometry."""
+    r = subprocess.run(["make", "--no-print-directory", "fs-image", "BOARD=" + BOARD]
+                       + list(variables), cwd=ROOT, capture_output=True, text=True,
+                       timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"fs-image: (\S+): (\d+) files, .* on a 848 KB LittleFS v2 "
+                  r"\(212 x 4096 B blocks\)", r.stdout)
+    assert m, r.stdout
+    with open(os.path.join(ROOT, m.group(1)), "rb") as f:
+        data = f.read()
+    assert len(data) == 212 * 4096
+    return data
+
+
+def test_make_fs_image_boots_as_the_board_s_flash(sim_board, tmp_path):
+    device_assets()
+    board_interpreter()
+    # the device app's assets and settings for a firmware with the code
+    # frozen in (make firmware), on the simulated board's frozen firmware
+    image = tmp_path / "device.img"
+    image.write_bytes(make_fs_image("MARCH=x86", "FROZEN=1"))
+    b = sim_board(flash=str(image))
+    check_device_ui(b)
+    _, out = b.mpremote("exec", "import os; print(sorted(os.listdir('/')))")
+    assert "'main.args', 'main.py', 'settings.json', 'www'" in out
+    b.stop()
+    # everything, .mpy included, for stock MicroPython
+    image = tmp_path / "fileserver.img"
+    image.write_bytes(make_fs_image("MARCH=x86", "APP=fileserver"))
+    s = sim_board(stock=True, flash=str(image))
+    status, body = wait_http(s.url)
+    assert status == 200 and b"lws_mp" in body
+    _, out = s.mpremote("exec", "import lws_mp; print(lws_mp.__file__)")
+    assert "/lib/lws_mp/__init__.mpy" in out
+
+
+def test_make_run_alone_is_the_device_ui_on_a_simulated_board(tmp_path):
+    board_interpreter()
+    device_assets()
+    port = free_port()
+    flash = str(tmp_path / "run.img")
+    p = subprocess.Popen(["make", "--no-print-directory", "run", "PORT=%d" % port,
+                          "FLASH=" + flash], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    seen = b""
+    try:
+        end = time.monotonic() + 120
+        while b"first boot: open" not in seen and time.monotonic() < end:
+            r, _, _ = select.select([p.stdout], [], [], 1)
+            if r:
+                chunk = os.read(p.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        text = seen.decode("utf-8", "replace")
+        assert "http: http://127.0.0.1:%d/" % port in text, text
+        assert "first boot: open http://127.0.0.1:%d/ and set the owner's password" % port \
+            in text, text
+        assert "device: /dev/pts/" in text
+        assert "heap in use" in text
+        status, body = http_get("http://127.0.0.1:%d/" % port)
+        assert status == 200 and b"<title>Device</title>" in body
+    finally:
+        os.killpg(p.pid, signal.SIGINT)
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert os.path.getsize(flash) == 212 * 4096  # the flash stays
+
+
+# ------------------------------------------------------- pip, what's missing
+
+def test_pip_install_into_a_fresh_venv(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    py = str(venv / "bin" / "python")
+    r = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        ROOT], capture_output=True, text=True, timeout=240,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    r = subprocess.run([py, "-c", "import lws_mp; print(lws_mp.__file__); "
+                                  "print(lws_mp.lws_get_library_version()); "
+                                  "from lws_mp import lws_create_context"],
+                       capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert str(venv) in r.stdout and "lws_mp-" in r.stdout
+
+
+@pytest.mark.parametrize("variables, pattern", [
+    ([], r"^make firmware: no board: make firmware BOARD=<.*rp2_pico_w.*> MPY_DIR="),
+    (["BOARD=rp2_pico_w"], r"^make firmware: no MicroPython tree: give MPY_DIR="),
+    (["BOARD=rp2_pico_w", "MPY_DIR=/"], r"^make firmware: / is not a MicroPython tree"),
+])
+def test_make_firmware_says_what_is_missing(variables, pattern):
+    r = subprocess.run(["make", "--no-print-directory", "firmware"] + variables, cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    lines = [x for x in (r.stdout + r.stderr).splitlines()
+             if x.strip() and not re.match(r"^make(\[\d+\])?: \*\*\* \[", x)]
+    assert len(lines) == 1 and re.search(pattern, lines[0]), r.stdout + r.stderr
+
+
+def test_make_firmware_names_the_missing_submodule():
+    src = os.path.join(ROOT, "build", "board", "src")
+    try:
+        with open(os.path.join(src, "VERSION")) as f:
+            tree = os.path.join(src, f.read().strip())
+    except OSError:
+        pytest.skip("no MicroPython tree fetched (make board-interpreter)")
+    r = subprocess.run(["make", "--no-print-directory", "firmware", "BOARD=rp2_pico_w",
+                        "MPY_DIR=" + tree], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode != 0
+    assert re.search(r"make firmware: .*/lib/pico-sdk is empty: in a git clone, make -C "
+                     r".*/ports/rp2 BOARD=RPI_PICO_W submodules", r.stdout + r.stderr), \
+        r.stdout + r.stderr
+
+
+def test_make_deploy_without_a_device_is_one_line():
+    r = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=rp2_pico_w"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "make deploy: no DEVICE= (the board's serial port" in r.stderr, r.stderr
