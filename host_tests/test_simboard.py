@@ -46,15 +46,15 @@ pytestmark = pytest.mark.timeout(300)
 _built = {}
 
 
-def board_interpreter():
-    """build/board/rp2_pico_w/micropython, built or found up to date once
-    per session (its console, board_console.py, is frozen in)."""
-    if BOARD not in _built:
-        r = subprocess.run([BUILD_SH, BOARD], cwd=ROOT, capture_output=True, text=True,
+def board_interpreter(board=BOARD):
+    """build/board/BOARD/micropython, built or found up to date once per
+    session (its console, board_console.py, is frozen in)."""
+    if board not in _built:
+        r = subprocess.run([BUILD_SH, board], cwd=ROOT, capture_output=True, text=True,
                            timeout=900)
-        _built[BOARD] = (r.stdout + r.stderr).strip()[-300:] if r.returncode else ""
-    if _built[BOARD]:
-        pytest.skip("the board interpreter could not be built: " + _built[BOARD])
+        _built[board] = (r.stdout + r.stderr).strip()[-300:] if r.returncode else ""
+    if _built[board]:
+        pytest.skip("the board interpreter could not be built: " + _built[board])
 
 
 def device_assets():
@@ -64,11 +64,11 @@ def device_assets():
 
 
 class SimBoard:
-    def __init__(self, tmp, stock=False, flash=None, app=None):
-        self.flash = flash or os.path.join(tmp, "flash.img")
+    def __init__(self, tmp, stock=False, flash=None, app=None, board=BOARD):
+        self.flash = flash or os.path.join(tmp, "flash-%s.img" % board)
         self.log_path = os.path.join(tmp, "simboard-%d.log" % free_port())
         self.serial_log = self.flash + ".serial.log"
-        cmd = [sys.executable, SIMBOARD, "--board", BOARD, "--flash", self.flash,
+        cmd = [sys.executable, SIMBOARD, "--board", board, "--flash", self.flash,
                "--http-port", "0", "--serial-log", self.serial_log]
         if stock:
             cmd.append("--stock")
@@ -125,6 +125,7 @@ def sim_board(tmp_path):
     boards = []
 
     def start(**kw):
+        board_interpreter(kw.get("board", BOARD))
         b = SimBoard(str(tmp_path), **kw)
         boards.append(b)
         return b
@@ -500,3 +501,84 @@ def test_make_deploy_without_a_device_is_one_line():
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "make deploy: no DEVICE= (the board's serial port" in r.stderr, r.stderr
+
+
+# ------------------------------------------- the web UI at each board's heap
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TABS = 4
+HOLD_S = 60
+
+
+def boards_with_a_heap():
+    import runpy
+
+    out = []
+    for name in sorted(os.listdir(os.path.join(ROOT, "boards"))):
+        path = os.path.join(ROOT, "boards", name, "board.py")
+        if os.path.isfile(path) and runpy.run_path(path)["BOARD"].get("heap"):
+            out.append(name)
+    return out
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason="%s is absent (Debian package chromium; make deps)" % CHROMIUM)
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("board", boards_with_a_heap())
+def test_web_ui_in_four_tabs_for_a_minute_at_the_board_s_heap(sim_board, board):
+    """The device UI on the simulated board (its firmware frozen in, its
+    real heap): set up in one Chromium tab, then four tabs on the dashboard,
+    each with its /ws, for a minute; every tab keeps getting fresh figures
+    and the board never runs out of memory."""
+    from playwright.sync_api import sync_playwright
+
+    device_assets()
+    b = sim_board(board=board, app="device")
+    check_device_ui(b)
+    wait_ms = 20000
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            errors = []
+            pages = []
+            for i in range(TABS):
+                page = ctx.new_page()
+                page.set_default_timeout(wait_ms)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                assert page.goto(b.url).status == 200
+                if i == 0:
+                    page.wait_for_selector("#auth", state="visible")
+                    page.fill("#password", "four tabs 1")
+                    page.fill("#password2", "four tabs 1")
+                    page.click("#auth-go")
+                page.wait_for_selector("#dashboard", state="visible")
+                page.wait_for_function("() => document.getElementById('link')"
+                                       ".textContent.includes('live')")
+                pages.append(page)
+            heap_free = []
+            end = time.monotonic() + HOLD_S
+            while time.monotonic() < end:
+                seen = [p.text_content("#s-uptime") for p in pages]
+                for p, before in zip(pages, seen):
+                    # each tab's figures are pushed afresh, once a second
+                    p.wait_for_function(
+                        "(t) => document.getElementById('s-uptime').textContent !== t",
+                        arg=before, timeout=5000)
+                heap_free.append(pages[0].text_content("#s-heap-free"))
+                time.sleep(5)
+            stats = pages[0].request.get(b.url + "api/stats")
+            assert stats.status == 200, stats.text()
+            figures = stats.json()
+            assert not errors, errors
+        finally:
+            browser.close()
+    serial = b.serial()
+    assert "MemoryError" not in serial, serial[-3000:]
+    assert "Traceback" not in serial, serial[-3000:]
+    assert b.proc.poll() is None
+    print("%s: %d tabs for %ds; heap free on the dashboard: %s; api/stats: %s"
+          % (board, TABS, HOLD_S, ", ".join(heap_free), figures))
