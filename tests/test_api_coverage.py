@@ -166,6 +166,25 @@ def test_lws_get_urlarg_by_name():
     lws_context_destroy(ctx)
 
 
+def test_lws_get_urlarg_by_name_in_its_v21_form():
+    # C's call: the name with its '=', and a buffer the argument is copied into
+    def look(wsi):
+        big = bytearray(32)
+        small = bytearray(4)
+        return (lws_get_urlarg_by_name(wsi, "name=", big, len(big)), bytes(big[:12]),
+                lws_get_urlarg_by_name(wsi, "name=", small, len(small)),
+                lws_get_urlarg_by_name(wsi, "x=", None, 0))
+
+    ctx, port, got = _record_in_http(look)
+    c = TestClient(ctx, port)
+    assert c.request("GET", "/q?x=1&name=Bob").status == 200
+    value, copied, too_small, x = got[0]
+    assert value == "Bob" and copied == b"name=Bob\x00\x00\x00\x00"
+    assert too_small is None  # "name=Bob" and its NUL do not fit 4 bytes
+    assert x == "1"
+    lws_context_destroy(ctx)
+
+
 def test_lws_add_http_header_by_token():
     results = {}
 

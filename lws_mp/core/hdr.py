@@ -112,14 +112,19 @@ def lws_hdr_str(wsi, h, frag_idx=-1):
     return bytes(buf[:n]).decode()
 
 
-def lws_get_urlarg_by_name(wsi, name):
-    """The value of URI argument ``name`` ('name=value'), or None."""
+def lws_get_urlarg_by_name(wsi, name, buf=None, len_=0):
+    """The value of URI argument ``name``, or None.
+
+    As in lws v2.1, ``name`` is given with its '=' (``"x="``); ``"x"`` is
+    taken to mean the same.  With ``buf`` (a bytearray) and ``len_``, the
+    whole argument (``x=value``) is also copied into ``buf``, NUL-terminated,
+    as C's lws does; None if it does not fit."""
     ah = wsi.ah
     if ah is None:
         return None
     if isinstance(name, str):
         name = name.encode()
-    key = name + b"="
+    key = name if name.endswith(b"=") else name + b"="
     i = 0
     while True:
         fr = ah.frag(_WSI_TOKEN_HTTP_URI_ARGS, i)
@@ -127,5 +132,10 @@ def lws_get_urlarg_by_name(wsi, name):
             return None
         off, ln = fr
         if ln >= len(key) and bytes(ah.mv[off:off + len(key)]) == key:
+            if buf is not None:
+                if ln + 1 > min(len_, len(buf)):
+                    return None
+                buf[0:ln] = ah.mv[off:off + ln]
+                buf[ln] = 0
             return bytes(ah.mv[off + len(key):off + ln]).decode()
         i += 1
