@@ -32,7 +32,7 @@ sim-board: venv
 
 ## a LittleFS v2 image of an app's files and assets at a board's block size and count (vfs.VfsLfs2): build/fs/BOARD-APP.img
 ##   BOARD   the board (rp2_pico_w)
-##   APP     the app (device)
+##   APP     the app: device unless given on the command line
 ##   MARCH   the .mpy architecture, instead of the board's (x86: the simulated board)
 ##   FROZEN  1: only what a firmware with lws_mp and the app frozen in (make firmware) lacks
 fs-image: venv $(if $(filter device,$(SIM_APP)),device-assets)
@@ -51,7 +51,7 @@ comma := ,
 ## an app to a board over its serial port with mpremote: the .mpy files for the board's architecture and the assets (less what its firmware has frozen in), settings.json only where none, then a reset
 ##   BOARD   the board (boards/; for the simulated one, the one make sim-board runs)
 ##   DEVICE  the serial port: /dev/ttyACM0, /dev/ttyUSB0, or make sim-board's device: line
-##   APP     the app (device)
+##   APP     the app: device unless given on the command line
 deploy: venv $(if $(filter device,$(SIM_APP)),device-assets)
 	@test -n "$(BOARD)" || { echo "make deploy: no BOARD= (one of: $(notdir $(patsubst %/board.py,%,$(wildcard boards/*/board.py))))" >&2; exit 1; }
 	@test -n "$(DEVICE)" || { echo "make deploy: no DEVICE= (the board's serial port, e.g. /dev/ttyACM0, or the device: line of make sim-board)" >&2; exit 1; }
