@@ -5,8 +5,9 @@ firmware frozen in, at the board's 128k heap) behind a pseudo-terminal,
 its flash a LittleFS image in the test's folder.  Everything a user does
 with a serial board is done to it with the real tools:
 
-- mpremote: exec, ls, cp (both ways), a soft reset that restarts the
-  interpreter and keeps the flash, machine.reset() that runs main.py again;
+- mpremote: exec, ls, cp (both ways), mount, a soft reset that restarts
+  the interpreter and keeps the flash, machine.reset() that runs main.py
+  again;
 - the raw REPL by hand: raw-paste refused for an unknown mode, Ctrl-C
   interrupting a running command, the friendly REPL and its soft reset;
 - `make deploy` to it, a reset, and the device web UI over HTTP, on the
@@ -191,6 +192,25 @@ def test_mpremote_exec_ls_cp_and_the_board_s_path(sim_board, tmp_path):
     code, out = b.mpremote("exec", "1/0", check=False)
     assert code == 1
     assert "ZeroDivisionError" in out and "board_console" not in out
+
+
+def test_mpremote_mount_serves_host_files_byte_for_byte(sim_board, tmp_path):
+    # mount's protocol turns Ctrl-C off (kbd_intr(-1)) and sends binary:
+    # every byte, 0x03 included, reaches the board as data
+    b = sim_board()
+    data = bytes(range(256)) * 40
+    (tmp_path / "mounted").mkdir()
+    (tmp_path / "mounted" / "blob.bin").write_bytes(data)
+    (tmp_path / "mounted" / "mod_x.py").write_text("X = 42\n")
+    r = subprocess.run([MPREMOTE, "connect", b.device, "mount", ".", "exec",
+                        "import mod_x, hashlib, binascii; print(mod_x.X, binascii.hexlify("
+                        "hashlib.sha256(open('/remote/blob.bin', 'rb').read()).digest()))"],
+                       cwd=str(tmp_path / "mounted"), capture_output=True, timeout=90)
+    out = r.stdout.decode("utf-8", "replace")
+    assert r.returncode == 0, out + r.stderr.decode("utf-8", "replace")
+    import hashlib
+
+    assert "42 b'%s'" % hashlib.sha256(data).hexdigest() in out
 
 
 def test_soft_reset_restarts_the_interpreter_and_keeps_the_flash(sim_board):
