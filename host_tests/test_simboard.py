@@ -602,3 +602,73 @@ def test_web_ui_in_four_tabs_for_a_minute_at_the_board_s_heap(sim_board, board):
     assert b.proc.poll() is None
     print("%s: %d tabs for %ds; heap free on the dashboard: %s; api/stats: %s"
           % (board, TABS, HOLD_S, ", ".join(heap_free), figures))
+
+
+# ------------------------------------------------------------- boot.py
+
+# No WiFi here: a stand-in `network` module records what boot.py asks of it.
+FAKE_NETWORK = '''
+STA_IF, AP_IF = 0, 1
+calls = []
+JOINS = %r
+
+
+class WLAN:
+    def __init__(self, i):
+        self.i = i
+        self.up = False
+        calls.append(("WLAN", i))
+
+    def active(self, on=None):
+        if on is not None:
+            calls.append(("active", self.i, on))
+        return self.up
+
+    def connect(self, ssid, key):
+        calls.append(("connect", ssid, key))
+        self.up = JOINS
+
+    def isconnected(self):
+        return self.up
+
+    def config(self, **kw):
+        calls.append(("config", self.i, sorted(kw.items())))
+
+    def ifconfig(self):
+        return ("192.168.4.1" if self.i else "10.0.0.2", "", "", "")
+'''
+
+
+@pytest.mark.parametrize("settings, joins, expect", [
+    ({"wifi_ssid": "home", "wifi_password": "secret123"}, True,
+     [("connect", "home", "secret123")]),
+    ({"wifi_ssid": "home", "wifi_password": "secret123", "ap_ssid": "dev-setup"}, False,
+     [("connect", "home", "secret123"), ("config", 1, [("security", 0), ("ssid", "dev-setup")])]),
+    ({"ap_ssid": "dev-setup", "ap_password": "setup1234"}, False,
+     [("config", 1, [("key", "setup1234"), ("ssid", "dev-setup")])]),
+    ({"ap_fallback": False}, False, []),
+])
+def test_boot_py_network_from_the_settings(tmp_path, settings, joins, expect):
+    from conftest import MICROPYTHON
+
+    (tmp_path / "network.py").write_text(FAKE_NETWORK % joins)
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    (tmp_path / "main.args").write_text("--app device --board rp2_pico_w --root /www\n")
+    with open(os.path.join(ROOT, "firmware", "boot.py")) as f:
+        boot = f.read().replace("STATION_TIMEOUT_MS = 8000", "STATION_TIMEOUT_MS = 300")
+    (tmp_path / "boot.py").write_text(boot)
+    (tmp_path / "run.py").write_text(
+        "import sys\nsys.path.insert(0, '')\nsys.argv[:] = ['main.py', '--port', '1']\n"
+        "import boot, network\nprint(repr(network.calls))\nprint(repr(sys.argv))\n")
+    r = subprocess.run([MICROPYTHON, "run.py"], cwd=str(tmp_path), capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.strip().splitlines()
+    calls = [tuple(c) for c in eval(lines[-2])]
+    argv = eval(lines[-1])
+    wanted = [c for c in calls if c[0] in ("connect", "config")]
+    assert [tuple(c) if c[0] != "config" else (c[0], c[1], [tuple(x) for x in c[2]])
+            for c in wanted] == expect, r.stdout
+    # main.args goes ahead of what is there already: a later option wins
+    assert argv == ["main.py", "--app", "device", "--board", "rp2_pico_w", "--root", "/www",
+                    "--port", "1"]
