@@ -393,6 +393,32 @@ def test_mpremote_mip_install_of_package_json(sim_board):
     assert str(len(core)) in lines
 
 
+def test_device_reboot_from_the_ui_comes_back_with_its_password(sim_board):
+    import http.cookiejar
+
+    b = sim_board(app="device")
+    check_device_ui(b)
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path, body=None):
+        req = urllib.request.Request(b.url + path, data=json.dumps(body or {}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with opener.open(req, timeout=5) as r:
+            return json.loads(r.read().decode())
+
+    assert post("api/setup", {"password": "reboot pass 1"}) == {"ok": True}
+    assert post("api/reboot").get("restarting") is True
+    # the app leaves main.py (SystemExit: a soft reset here, machine.reset()
+    # on a board); the board runs main.py again on the same flash
+    end = time.monotonic() + 30
+    while b.serial().count("device app 1.0.0") < 2 and time.monotonic() < end:
+        time.sleep(0.2)
+    status, body = wait_http(b.url + "api/stats")
+    assert status == 401 and json.loads(body.decode())["password_set"] is True
+    assert "MPY: soft reboot" in b.serial()
+
+
 # ------------------------------------------------------------ images, run
 
 def make_fs_image(*variables):
