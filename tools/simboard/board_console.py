@@ -101,7 +101,8 @@ def _print(*args, sep=" ", end="\n", file=None):
     if file is not None:
         _builtin_print(*args, sep=sep, end=end, file=file)
     else:
-        _w(_cooked(sep.join(str(a) for a in args) + end))
+        # a Ctrl-C here is the program's (unlike in _w)
+        _out.write(_cooked(sep.join(str(a) for a in args) + end))
 
 
 _builtin_print = print
