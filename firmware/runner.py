@@ -34,6 +34,8 @@ DEFAULT_ROOTS = {
 INFO_OPTIONS = {"fd_limit": "fd_limit_per_thread", "pool": "max_http_header_pool",
                 "header_data": "max_http_header_data", "serv_buf": "pt_serv_buf_size",
                 "timeout": "timeout_secs", "body_limit": "max_http_body_size"}
+TLS_OPTIONS = {"cert": "ssl_cert_filepath", "key": "ssl_private_key_filepath",
+               "ca": "ssl_ca_filepath"}
 
 _EADDRINUSE = getattr(errno, "EADDRINUSE", 98)
 _EADDRNOTAVAIL = getattr(errno, "EADDRNOTAVAIL", 99)
@@ -182,6 +184,8 @@ def main(opts, argv, here):
     for k in list(opts):
         if k in INFO_OPTIONS:
             info_opts[INFO_OPTIONS[k]] = _number("--" + k.replace("_", "-"), opts.pop(k))
+        elif k in TLS_OPTIONS:  # --cert FILE --key FILE [--ca FILE]: serve TLS (docs/TLS.md)
+            info_opts[TLS_OPTIONS[k]] = opts.pop(k)
     if opts:
         raise fail("unknown options: %s" % ", ".join("--" + k.replace("_", "-") for k in opts))
     if port:
