@@ -36,7 +36,7 @@ LIB_SOURCES := $(shell find lws_mp -name '*.py' | sort)
 # each area's own targets (board interpreter, device, clients, ...)
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help all run test venv deps lint mpy mpy-host stubcheck pytest autobahn bench clean
+.PHONY: help all run test test-builds venv deps lint mpy mpy-host stubcheck pytest autobahn bench clean
 
 ## this list: every target of the Makefile and mk/*.mk, with its variables
 help:
@@ -156,8 +156,11 @@ stubcheck: venv
 	tools/stubcheck/run.sh rp2 --exclude '*/_port_cpython.py' $(STUBCHECK_PATHS)
 
 ## the tests: tests/ on CPython and MicroPython, host_tests/ against server processes
-pytest: venv deps mpy-host
+pytest: venv deps mpy-host test-builds
 	@$(MAKE) --no-print-directory pytest-interpreters
+
+## what the tests run on, built once and cached under build/: every board interpreter, the Cortex-M firmware, the device UI's assets, the test certificates
+test-builds: board-interpreters qemu-firmware device-assets tls-certs
 
 ## Autobahn|Testsuite against the echo app on both interpreters
 autobahn: venv

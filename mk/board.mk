@@ -13,10 +13,19 @@ BOARD_INTERPRETER_BOARD = $(or $(BOARD),esp32_generic)
 BOARD_MPY = build/board/$(BOARD_INTERPRETER_BOARD)/micropython
 MICRODOT_MPY = build/board/microdot/micropython
 
-.PHONY: board-interpreter board-interpreter-microdot
+BOARDS := $(notdir $(patsubst %/manifest.py,%,$(wildcard boards/*/manifest.py)))
 
+.PHONY: board-interpreter board-interpreter-microdot board-interpreters
+
+## every board's interpreter, one after the other (each cached)
+board-interpreters:
+	@set -e; for b in $(BOARDS); do tools/board/build.sh $$b; done
+
+## a board's 32-bit interpreter with its manifest frozen in (build/board/BOARD/micropython)
+##   BOARD  the board of boards/ (esp32_generic if empty)
 board-interpreter:
 	@tools/board/build.sh $(BOARD_INTERPRETER_BOARD)
 
+## the same interpreter with microdot 2.7.0 frozen in instead, for make bench
 board-interpreter-microdot:
 	@tools/board/build.sh --microdot

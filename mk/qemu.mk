@@ -7,8 +7,10 @@
 
 .PHONY: qemu-firmware qemu-test
 
+## MicroPython on an emulated Cortex-M with the codecs and their tests frozen in (build/qemu/firmware.elf)
 qemu-firmware:
 	@tools/qemu/build.sh
 
+## the codec tests on the emulated Cortex-M, printed
 qemu-test: qemu-firmware
 	@python3 tools/qemu/run.py build/qemu/firmware.elf
