@@ -1,7 +1,7 @@
 """Chunked transfer-coding decoder (sans-IO).
 
-RFC 7230 4.1: chunk-size [ BWS ";" chunk-ext ] CRLF data CRLF ... then
-"0" CRLF, trailer lines, CRLF.  Size lines, extensions and trailers are
+RFC 9112 7.1: chunk-size [ BWS ";" chunk-ext ] CRLF data CRLF ... then
+"0" CRLF, trailer field lines (name ":" value), CRLF.  Size lines, extensions and trailers are
 bounded (MAX_SIZE_DIGITS, MAX_EXT, MAX_TRAILER) so a peer cannot make the
 decoder wait on them forever; extensions and trailers are skipped.
 """
@@ -23,6 +23,9 @@ MAX_TRAILER = 2048
 
 ERROR = -1
 
+# bytes allowed in a trailer field's name (RFC 9110 5.6.2 tchar)
+_TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
 
 class ChunkedDecoder:
     def __init__(self):
@@ -32,6 +35,7 @@ class ChunkedDecoder:
         self.remaining = 0
         self.count = 0  # bytes of extensions / trailers seen
         self.line_len = 0  # length of the current trailer line
+        self.colon = False  # the current trailer line's name has ended
 
     def step(self, mv):
         """Consume from ``mv``: returns (used, data_off, data_len).
@@ -114,12 +118,20 @@ class ChunkedDecoder:
                         self.state = S_DONE
                         return i, 0, 0
                     self.line_len = 0
+                    self.colon = False
                     self.state = S_TRAILER
                 elif c == 13:
+                    if self.line_len and not self.colon:
+                        return ERROR, 0, 0  # a field line is name ":" value
                     self.state = S_TRAILER_LF
                 elif (c < 32 and c != 9) or c == 127:
                     return ERROR, 0, 0
                 else:
+                    if not self.colon:
+                        if c == 58 and self.line_len:
+                            self.colon = True
+                        elif c not in _TCHAR:
+                            return ERROR, 0, 0  # the name is a token (RFC 9112 5.1)
                     self.line_len += 1
             else:  # S_DONE
                 return i - 1, 0, 0

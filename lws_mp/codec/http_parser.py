@@ -179,8 +179,9 @@ def _parse_uri(ah, token, us, ue, token_limits):
         ae = a
         while ae < ue and data[ae] != 47 and data[ae] != 63:  # '/', '?'
             ae += 1
-        if ae > a:
-            ah.add_frag(_WSI_TOKEN_HOST, a, ae - a)
+        if ae == a:
+            return 400  # RFC 9110 4.2.1: an http(s) URI with no host is invalid
+        ah.add_frag(_WSI_TOKEN_HOST, a, ae - a)
         if ae == ue or data[ae] == 63:
             # no path: it means "/", for which the "://" has a byte to spare
             ah.add_frag(token, sch + 2, 1)
@@ -223,6 +224,12 @@ def _parse_args(ah, a, ue, token_limits):
         if amp < 0:
             amp = ue
         if amp > a:
+            i = a
+            while i < amp:  # RFC 3986: no control byte in a URI (normalise_path
+                c = data[i]  # refuses the path's)
+                if c < 32 or c == 127:
+                    return 400
+                i += 1
             e = urldecode_inplace(data, a, amp, True)
             if e < 0:
                 return 400
