@@ -12,23 +12,27 @@
 # - GET /__robust        one JSON line of the server's own view: fd table use,
 #                        header tables free / in the pool / waiting, the
 #                        heap in use after gc.collect() (gc.mem_alloc(), -1 on
-#                        CPython), the context's stats_* counters.  Answered
-#                        from the HTTP callback, so the asking connection holds
-#                        one slot and one header table of what it reports.
+#                        CPython), the context's stats_* counters, whether a
+#                        filler is held and the close callbacks the last victim
+#                        got.  Answered from the HTTP callback, so the asking
+#                        connection holds one slot and one header table of
+#                        what it reports.
 # - GET /__robust/seq    "seq=N": a counter, one per request, in the order the
 #                        server served them.
 # - GET /__robust/arm/POINT/LEAVE
 #                        arm one allocation failure: at POINT the heap is
 #                        filled (bytearrays, down to 16-byte pieces) but for
-#                        one hole of LEAVE bytes, so the allocations there
-#                        bigger than that fail as on a board whose heap ran
-#                        out.  POINT is
-#                        accept (the next connection's accept), headers (the
-#                        next connection's request head), frame (the next
-#                        WebSocket's first frame that spans two reads) or
-#                        "none"; the filler goes when the victim's close
-#                        callbacks start (or at the next tick for accept, or
-#                        after HOLD_MS if nothing failed).
+#                        one hole of LEAVE bytes, so that allocations bigger
+#                        than that fail as on a board whose heap ran out.
+#                        POINT is accept (filled in the next connection's
+#                        FILTER_NETWORK_CONNECTION, before its wsi is made),
+#                        headers (filled when the next connection is adopted,
+#                        before its request head is read), frame (filled at
+#                        the next WebSocket's ESTABLISHED, before its first
+#                        frame) or none.  The filler goes when the victim's
+#                        close callbacks begin (at the next tick for accept,
+#                        which makes no wsi; after HOLD_MS if nothing failed),
+#                        with a "robust: filler released (why)" line.
 # - GET /__robust/callback/LEAVE
 #                        fill the heap, then allocate 4 KB in this callback.
 # - GET /__robust/write/LEAVE
@@ -41,8 +45,8 @@
 #   holds as little unsent data as a board's TCP stack does (lwIP's
 #   TCP_SND_BUF, 5744 bytes by default on the ESP32).
 # - once a second a notice line "robust: fds F pool P/N waiting W timeouts T
-#   accepted A full U heap H" (the heap only where known) -- what the slow
-#   client tests read from outside -- and one line per hook event.
+#   accepted A full U" -- what the slow-client tests read from outside -- and
+#   a line per hook event.
 
 import sys
 
