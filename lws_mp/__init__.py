@@ -31,8 +31,10 @@ _WHERE = (
     ("roles.http_client_body",
      " lws_http_client_read lws_http_transaction_completed_client "),
     ("core.context",
-     " lws_canonical_hostname lws_context_destroy lws_context_user "
-     "lws_create_context lws_get_library_version lws_set_timeout "),
+     " lws_canonical_hostname lws_context_user lws_get_library_version "
+     "lws_set_timeout "),
+    ("core.context_create",
+     " lws_context_destroy lws_create_context "),
     ("plat.file_ops",
      " LWS_O_CREAT LWS_O_RDONLY LWS_O_RDWR LWS_O_TRUNC LWS_O_WRONLY "
      "lws_plat_file_ops lws_plat_file_write_atomic "),

@@ -3,7 +3,7 @@
 from ..plat import _port
 from .header_table import HeaderPool
 from .log import lwsl_err, lwsl_exception, lwsl_info, lwsl_notice, lwsl_warn
-from .role_ops import ROLE_TLS_ACCEPT, ops, ops_of
+from .role_ops import ops_of
 from .structs import lws_pollargs
 from .wsi import (
     LWSS_DEAD_SOCKET,
@@ -20,8 +20,6 @@ _LWS_CALLBACK_ADD_POLL_FD = const(32)
 _LWS_CALLBACK_CHANGE_MODE_POLL_FD = const(34)
 _LWS_CALLBACK_DEL_POLL_FD = const(33)
 _LWS_CALLBACK_LOCK_POLL = const(35)
-_LWS_CALLBACK_PROTOCOL_DESTROY = const(28)
-_LWS_CALLBACK_PROTOCOL_INIT = const(27)
 _LWS_CALLBACK_UNLOCK_POLL = const(36)
 _LWS_CALLBACK_WSI_DESTROY = const(30)
 _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = const(12)
@@ -359,12 +357,23 @@ class lws_context:
             wsi.trunc_len = 0
             self.close(wsi)
 
+    def recv(self, wsi, mv):
+        """recv_into on the connection, through its TLS if it has one: the
+        byte count, None when nothing is there yet, 0 at its end; OSError on
+        an error."""
+        t = wsi.tls
+        if t is None:
+            return _port.recv_into(wsi.sock, mv)
+        n = t.recv_into(mv)
+        if n and n == len(mv) and t.pending():
+            self.tls_rx_pending(wsi)
+        return n
+
     def read(self, wsi, mv):
         """Read what the socket has into ``mv``: the byte count, or 0 when
         nothing is there yet or the connection just ended (then closed)."""
-        t = wsi.tls
         try:
-            n = _port.recv_into(wsi.sock, mv) if t is None else t.recv_into(mv)
+            n = self.recv(wsi, mv)
         except OSError as e:
             self.fatal(wsi, "recv failed %r" % (e,))
             return 0
@@ -372,8 +381,6 @@ class lws_context:
             return 0
         if n == 0:
             self.fatal(wsi, "peer closed")
-        elif t is not None and n == len(mv) and t.pending():
-            self.tls_rx_pending(wsi)
         return n
 
     def fatal(self, wsi, why):
@@ -383,99 +390,6 @@ class lws_context:
         if wsi.trunc_len:
             wsi.trunc_len = 0
         self.close(wsi)
-
-
-def unsupported_request(info):
-    """What ``info`` asks for that this build cannot do, named, or None.
-
-    TLS (docs/TLS.md) is refused only if this port has no TLS module or a
-    file it names cannot be read (a certificate and key that do not parse or
-    match fail in the TLS role's init_context).  There is no extension yet.
-    """
-    asked = None
-    for name in ("ssl_cert_filepath", "ssl_private_key_filepath", "ssl_ca_filepath",
-                 "ssl_cipher_list", "provided_client_ssl_ctx", "ecdh_curve"):
-        if getattr(info, name):
-            asked = name + " is set"
-            break
-    # the options that mean TLS (each carries DO_SSL_GLOBAL_INIT, 1 << 12,
-    # which alone asks for none)
-    for name, bit in (("REQUIRE_VALID_OPENSSL_CLIENT_CERT", 1 << 1),
-                      ("ALLOW_NON_SSL_ON_SSL_PORT", 1 << 3),
-                      ("SSL_ECDH", 1 << 9),
-                      ("REDIRECT_HTTP_TO_HTTPS", 1 << 11)):
-        if info.options & bit:
-            if bit & (1 << 3 | 1 << 11):  # plain HTTP on the TLS port: not done
-                return "options has LWS_SERVER_OPTION_" + name + ": not in this build"
-            asked = asked or "options has LWS_SERVER_OPTION_" + name
-    if asked is not None:
-        try:
-            ops(ROLE_TLS_ACCEPT)  # the TLS role, and the port's TLS module under it
-        except ImportError as e:
-            return "%s: this port has no TLS module (%s)" % (asked, e)
-        for name in ("ssl_cert_filepath", "ssl_private_key_filepath", "ssl_ca_filepath"):
-            path = getattr(info, name)
-            try:
-                if path:
-                    open(path, "rb").close()
-            except OSError as e:
-                return "%s %r cannot be read (%s)" % (name, path, e)
-    for ext in info.extensions or ():
-        if ext is None or ext.callback is None:
-            break  # the list's terminator, as in C
-        return "extensions has %r: no extensions in this build" % (ext.name,)
-    return None
-
-
-def lws_create_context(info):
-    """Create the context, its tables and (if serving) the listen socket.
-
-    Returns None if the listen socket cannot be made, as lws does, or if
-    ``info`` asks for what this build lacks (unsupported_request).
-    """
-    why = unsupported_request(info)
-    if why is not None:
-        lwsl_err("lws_create_context: %s", why)
-        return None
-    try:
-        ctx = lws_context(info)
-    except (ValueError, MemoryError) as e:
-        lwsl_err("lws_create_context: %r", e)
-        return None
-    if info.ssl_cert_filepath and info.port != _CONTEXT_PORT_NO_LISTEN \
-            and not ops(ROLE_TLS_ACCEPT).init_context(ctx):
-        return None  # the TLS role said why
-    if not ctx.start_sockets():
-        return None
-    every = _port.gc_pace()
-    if every:
-        lwsl_info("gc threshold set: a collection every %d bytes allocated", every)
-    for p in ctx.protocols:
-        ctx.dummy_wsi.protocol = p
-        if ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_INIT):
-            lwsl_err("protocol %s init failed", p.name)
-            lws_context_destroy(ctx)
-            return None
-    ctx.dummy_wsi.protocol = None
-    return ctx
-
-
-def lws_context_destroy(ctx):
-    """Close every connection (with its callbacks), then PROTOCOL_DESTROY."""
-    if ctx is None or ctx.destroyed:
-        return
-    ctx.destroyed = True
-    for wsi in list(ctx.slots):
-        if wsi is None or wsi.role == ROLE_RAW:
-            continue
-        wsi.state = LWSS_DEAD_SOCKET
-        wsi.trunc_len = 0
-        ctx.close(wsi)
-    for p in ctx.protocols:
-        ctx.dummy_wsi.protocol = p
-        ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_DESTROY)
-    ctx.remove_wsi(ctx.waker_wsi)
-    ctx.waker.close()
 
 
 def lws_context_user(ctx):

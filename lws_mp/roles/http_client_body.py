@@ -71,7 +71,7 @@ def lws_http_client_read(wsi, buf, len_):
         if cl.chunked is None and 0 < cl.remain < len_:
             len_ = cl.remain
         try:
-            n = _port.recv_into(wsi.sock, mv[:len_])
+            n = ctx.recv(wsi, mv[:len_])
         except OSError as e:
             cl.why = "receive failed: %r" % (e,)
             close_soon(wsi)
