@@ -4,14 +4,17 @@
 
 PYTEST_BOARD ?= esp32_generic
 PYTEST_ARGS ?=
+PYTEST_JOBS ?= 2
 LWS_PYTEST = $(VPY) -m pytest -q $(PYTEST_ARGS)
 
 .PHONY: pytest-cpython pytest-micropython pytest-board pytest-interpreters pytest-heap-probe
 
-## tests/ and host_tests/ on CPython
+## tests/ and host_tests/ on CPython, two files at a time (most host tests wait on a server process)
 ##   PYTEST_ARGS  more pytest arguments, e.g. "-k websocket -x"
+##   PYTEST_JOBS  how many test files run at once (pytest-xdist; 1: one after the other)
 pytest-cpython: venv
-	$(LWS_PYTEST) tests host_tests
+	$(LWS_PYTEST) $(if $(filter-out 1,$(PYTEST_JOBS)),-n $(PYTEST_JOBS) --dist loadfile) \
+		--durations=15 tests host_tests
 
 ## tests/ on the MicroPython unix port (64-bit), each test as its own pytest item
 ##   PYTEST_ARGS  more pytest arguments
