@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= 2
 LWS_PYTEST = $(VPY) -m pytest -q $(PYTEST_ARGS)
 
-.PHONY: pytest-cpython pytest-micropython pytest-board pytest-interpreters pytest-heap-probe
+.PHONY: pytest-cpython pytest-micropython pytest-board pytest-board-roomy pytest-interpreters pytest-heap-probe
 
 ## tests/ and host_tests/ on CPython, two files at a time (most host tests wait on a server process)
 ##   PYTEST_ARGS  more pytest arguments, e.g. "-k websocket -x"
@@ -28,12 +28,18 @@ pytest-board: venv
 	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
 	$(LWS_PYTEST) --lws-interpreter=board:$(PYTEST_BOARD) tests
 
+## tests/ on the same 32-bit board interpreter with a heap that limits nothing: every library test runs on the board's build (the tests that need more than the board's heap say so, and skip, in pytest-board)
+##   PYTEST_BOARD  the board of boards/
+pytest-board-roomy: venv
+	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
+	$(LWS_PYTEST) --lws-interpreter=board:$(PYTEST_BOARD) --lws-heap=2m tests
+
 ## the three above one after the other (all run; the status says if one failed); the board interpreter is built first (host_tests/test_plugin_*.py run on it too)
 ##   PYTEST_BOARD  the board of boards/
 pytest-interpreters: venv
 	@$(MAKE) --no-print-directory board-interpreter BOARD=$(PYTEST_BOARD)
 	@status=0; \
-	for t in pytest-cpython pytest-micropython pytest-board; do \
+	for t in pytest-cpython pytest-micropython pytest-board pytest-board-roomy; do \
 		$(MAKE) --no-print-directory $$t || status=1; \
 	done; exit $$status
 
