@@ -16,7 +16,7 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
 from .uri import normalise_path, urldecode_inplace
-from .header_names import token_of
+from .header_names import token_in
 from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -97,10 +97,7 @@ def parse_request(ah, token_limits=None):
         return st
     sp1 = data.find(b" ", 0, eol)
     sp2 = data.find(b" ", sp1 + 1, eol)
-    method = bytes(ah.mv[0:sp1])
-    token = METHODS[method]
-    ah.method = token
-    ah.head = method == b"HEAD"
+    token = ah.method  # _check_request_line found it
     ah.http_version = st
     st = _parse_uri(ah, token, sp1 + 1, sp2, token_limits)
     if st:
@@ -146,6 +143,8 @@ def _check_request_line(ah, eol):
     token = METHODS.get(method)
     if token is None:
         return 501 if _is_token(method) else 400
+    ah.method = token  # for parse_request, which would look it up again
+    ah.head = method == b"HEAD"
     # request-target: origin-form, absolute-form, or '*' for OPTIONS
     c = data[sp1 + 1]
     if c == 42:
@@ -254,8 +253,8 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
         colon = data.find(b":", pos, le)
         if colon <= pos:
             return 400
-        name = bytes(ah.mv[pos:colon]).lower()
-        if not _is_token(name):
+        token = token_in(data, pos, colon)
+        if token == -1:
             return 400
         vs = colon + 1
         while vs < le and (data[vs] == 32 or data[vs] == 9):
@@ -265,7 +264,6 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
             ve -= 1
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return 400
-        token = token_of(name)
         if token == _WSI_TOKEN_HOST:
             hosts += 1
             if hosts > 1:

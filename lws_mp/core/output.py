@@ -19,11 +19,82 @@ def sock_send(wsi, mv):
     return _port.send(wsi.sock, mv) if t is None else t.send(mv)
 
 
+# A response head held for the body that follows (hold): the connection,
+# its length, and the buffer (made with the first head, as big as the
+# service buffer up to 1 KB).  One pass of one context at a time holds one.
+_held_wsi = None
+_held_len = 0
+_held_buf = None
+_in_pass = False
+
+
+def pass_begin():
+    global _in_pass
+    _in_pass = True
+
+
+def pass_end():
+    """The end of a service pass: a head still held goes out now."""
+    global _in_pass
+    _in_pass = False
+    if _held_wsi is not None:
+        flush_held()
+
+
+def hold(wsi, mv):
+    """Take ``mv`` (an HTTP response head) to go out with the connection's
+    next send (its body) or, at the latest, at the end of this service pass:
+    one send for a small response instead of two.  Outside a service pass
+    (a write from the firmware's own loop) it is sent at once.  Returns
+    len(mv), or -1 on a socket error."""
+    global _held_wsi, _held_len, _held_buf
+    n = len(mv)
+    if not _in_pass or wsi.trunc_len:
+        return issue_raw(wsi, mv)
+    if _held_wsi is not None and (_held_wsi is not wsi or _held_len + n > len(_held_buf)):
+        flush_held()
+    buf = _held_buf
+    if buf is None:
+        size = len(wsi.context.serv_buf)
+        buf = _held_buf = bytearray(size if size < 1024 else 1024)
+    have = _held_len
+    if have + n > len(buf):
+        return issue_raw(wsi, mv)
+    memoryview(buf)[have:have + n] = mv
+    _held_len = have + n
+    _held_wsi = wsi
+    return n
+
+
+def held_by(wsi):
+    return _held_wsi is wsi
+
+
+def flush_held():
+    """Send what hold() took (the end of a service pass, another
+    connection's write, a close)."""
+    global _held_wsi, _held_len
+    wsi = _held_wsi
+    if wsi is None:
+        return
+    n = _held_len
+    _held_wsi = None
+    _held_len = 0
+    if not wsi.closed:
+        issue_raw(wsi, memoryview(_held_buf)[:n])
+
+
 def issue_raw(wsi, mv):
     """Send ``mv`` on ``wsi``; returns len(mv), or -1 on a socket error."""
     n = len(mv)
     if not n:
         return 0
+    if _held_wsi is not None:
+        if _held_wsi is wsi and _held_len + n <= len(_held_buf):
+            return _with_held(wsi, mv, n)
+        flush_held()
+        if wsi.closed:
+            return -1
     if wsi.trunc_len:
         # a write while the last one is still pending: keep order, queue it
         lwsl_warn("connection %d: write while a partial send is pending", wsi.fd)
@@ -37,6 +108,17 @@ def issue_raw(wsi, mv):
     if sent < n:
         _store(wsi, mv[sent:])
     return n
+
+
+def _with_held(wsi, mv, n):
+    """The body after its held head: both in one send."""
+    global _held_wsi, _held_len
+    have = _held_len
+    buf = memoryview(_held_buf)
+    buf[have:have + n] = mv
+    _held_wsi = None
+    _held_len = 0
+    return -1 if issue_raw(wsi, buf[:have + n]) < 0 else n
 
 
 def _store(wsi, mv):

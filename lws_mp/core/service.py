@@ -2,6 +2,7 @@
 
 from ..plat import _port
 from .log import lwsl_err, lwsl_exception
+from .output import pass_begin, pass_end
 from .role_ops import ROLE_LISTEN, ROLE_OPS, ROLE_RAW, ops_of
 
 POLLIN = _port.POLLIN
@@ -39,8 +40,10 @@ def _process_buffered(ctx, wsi, unused):
 def _guarded(ctx, wsi, fn, arg):
     """Run ``fn(ctx, wsi, arg)``; what it raises (even MemoryError) closes
     that one connection and never leaves lws_service."""
+    pass_begin()
     try:
         fn(ctx, wsi, arg)
+        pass_end()  # a response head still waiting for its body goes out
     except MemoryError as e:
         lwsl_err("out of memory servicing connection %d", wsi.fd)
         lwsl_exception(e)
@@ -49,6 +52,9 @@ def _guarded(ctx, wsi, fn, arg):
         lwsl_err("servicing connection %d raised %r", wsi.fd, e)
         lwsl_exception(e)
         _close_after(ctx, wsi, "internal error")
+    else:
+        return
+    pass_end()  # it raised and is closed: anyone else's held head goes out
 
 
 def _close_after(ctx, wsi, why):

@@ -6,7 +6,7 @@ Loaded with the first request of a context that has mounts.
 from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
 from .http_server import lws_http_transaction_completed
-from .serve_file import client_accepts_gzip, file_ops, lws_serve_http_file
+from .serve_file import client_accepts_gzip, file_ops, hint_stat, lws_serve_http_file
 
 
 def match(ctx, uri):
@@ -24,7 +24,13 @@ def _file_exists(wsi, fops, path):
     """stat is an extra of lws_mp's file ops: without it, try an open."""
     stat = getattr(fops, "stat", None)
     if stat is not None:
-        return stat(wsi, path) is not None
+        st = stat(wsi, path)
+        if st is not None:
+            # lws_serve_http_file, next in this same call, takes its ETag
+            # from this stat instead of making another
+            hint_stat((path, st))
+            return True
+        return False
     fd, _ = fops.open(wsi, path, 0)
     if fd is None:
         return False
@@ -62,6 +68,7 @@ def serve(wsi, mount, target):
     if mount.cache_max_age:
         extra = b"Cache-Control: max-age=%d\r\n" % mount.cache_max_age
     r = lws_serve_http_file(wsi, path, mime_type(path, mount.extra_mimetypes), extra, 0)
+    hint_stat(None)
     if r < 0:
         ctx.close(wsi)
     elif r == 0 and wsi.ah is not None and not wsi.ah.pending():

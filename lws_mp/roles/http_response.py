@@ -2,7 +2,7 @@
 
 from ..codec.header_names import name_of
 from ..core.log import lwsl_info
-from ..core.output import issue_raw
+from ..core.output import hold, issue_raw
 from ..core.write import write_queued
 from ..plat._port import const
 
@@ -46,8 +46,45 @@ STATUS_TEXT = {
 }
 
 
+_status_lines = {}  # code -> its status line, made the first time it is sent
+
+
 def status_line(code):
-    return b"HTTP/1.1 %d %s\r\n" % (code, STATUS_TEXT.get(code, "Unknown").encode())
+    line = _status_lines.get(code)
+    if line is None:
+        line = b"HTTP/1.1 %d %s\r\n" % (code, STATUS_TEXT.get(code, "Unknown").encode())
+        if len(_status_lines) < 16:
+            _status_lines[code] = line
+    return line
+
+
+_server_str = None  # the server_string _server_hdr was made from
+_server_hdr = b""
+
+
+def server_header(ctx):
+    """b"Server: <server_string>\\r\\n", made once (per server string)."""
+    global _server_str, _server_hdr
+    if ctx.server_string is not _server_str:
+        _server_hdr = b"Server: " + ctx.server_string.encode() + b"\r\n"
+        _server_str = ctx.server_string
+    return _server_hdr
+
+
+def put_int(buf, p, n):
+    """The decimal digits of ``n`` >= 0 into buf at p, without making a
+    string: the position after them, or -1 (also when p is)."""
+    if p < 0:
+        return -1
+    d = _ndigits(n)
+    e = p + d
+    if e > len(buf):
+        return -1
+    while d:
+        d -= 1
+        buf[p + d] = 48 + n % 10
+        n //= 10
+    return e
 
 
 def connection_header(wsi):
@@ -103,9 +140,8 @@ def protocol_error(wsi, code, extra=b""):
     body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text)
     head = (
         status_line(code)
-        + b"Server: "
-        + ctx.server_string.encode()
-        + b"\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n" % len(body)
+        + server_header(ctx)
+        + b"Content-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n" % len(body)
         + extra
         + b"Connection: close\r\n\r\n"
     )
@@ -132,8 +168,7 @@ def _append(buf, data, end):
 def lws_add_http_header_status(wsi, code, buf, end=0):
     wsi.http_status = code
     r = _append(buf, status_line(code), end)
-    return r or _append(
-        buf, b"Server: " + wsi.context.server_string.encode() + b"\r\n", end)
+    return r or _append(buf, server_header(wsi.context), end)
 
 
 def lws_add_http_header_by_name(wsi, name, value, buf, end=0):
@@ -141,9 +176,15 @@ def lws_add_http_header_by_name(wsi, name, value, buf, end=0):
         name = name.encode()
     if isinstance(value, str):
         value = value.encode()
-    if not name.endswith(b":"):
-        name += b":"
-    return _append(buf, name + b" " + bytes(value) + b"\r\n", end)
+    colon = name.endswith(b":")
+    if end and len(buf) + len(name) + (2 if colon else 3) + len(value) + 2 > end:
+        return 1
+    # piece by piece: no string is made for the line
+    buf.extend(name)
+    buf.extend(b" " if colon else b": ")
+    buf.extend(value)
+    buf.extend(b"\r\n")
+    return 0
 
 
 def lws_add_http_header_by_token(wsi, token, value, buf, end=0):
@@ -153,12 +194,34 @@ def lws_add_http_header_by_token(wsi, token, value, buf, end=0):
     return lws_add_http_header_by_name(wsi, name, value, buf, end)
 
 
+def _ndigits(n):
+    d = 1
+    while n >= 10:
+        n //= 10
+        d += 1
+    return d
+
+
 def lws_add_http_header_content_length(wsi, length, buf, end=0):
-    return _append(buf, b"Content-Length: %d\r\n" % length, end)
+    nd = _ndigits(length)
+    if end and len(buf) + 18 + nd > end:
+        return 1
+    buf.extend(b"Content-Length: ")
+    p = len(buf)
+    for _ in range(nd):
+        buf.append(48)  # room for the digits, filled in place
+    put_int(buf, p, length)
+    buf.extend(b"\r\n")
+    return 0
 
 
 def lws_finalize_http_header(wsi, buf, end=0):
-    return _append(buf, connection_header(wsi) + b"\r\n", end)
+    c = connection_header(wsi)
+    if end and len(buf) + len(c) + 2 > end:
+        return 1
+    buf.extend(c)
+    buf.extend(b"\r\n")
+    return 0
 
 
 def write(wsi, buf, len_, wp, pre):
@@ -170,7 +233,8 @@ def write(wsi, buf, len_, wp, pre):
     base = wp & 0x3F
     if base == _LWS_WRITE_HTTP_HEADERS:
         wsi.headers_sent = True
-        return issue_raw(wsi, mv)
+        # held for the body that follows: one send for both
+        return hold(wsi, mv)
     if base == _LWS_WRITE_HTTP or base == _LWS_WRITE_HTTP_FINAL:
         wsi.headers_sent = True  # the answer has begun, whatever wrote its head
         if wsi.head:

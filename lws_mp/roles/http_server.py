@@ -3,7 +3,7 @@
 from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
 from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
 from ..core.log import lwsl_info, lwsl_notice
-from ..core.output import drain_stored, issue_raw
+from ..core.output import drain_stored, flush_held, held_by, issue_raw
 from ..core.role_ops import lws_role_ops, ops
 from ..plat import _port
 from . import part
@@ -92,6 +92,10 @@ def buffered(wsi):
             return
         _take_preload(wsi)
         _process_headers(wsi)
+    elif wsi.file is not None:
+        # a file sent whole with its head (serve_file): complete it in this
+        # same lws_service, after the callback that served it has returned
+        writable(wsi)
 
 
 def _read_headers(wsi):
@@ -194,6 +198,8 @@ def _handle_request(wsi):
         # as in lws, a mount answers for what it has; a URL it has nothing
         # for goes on to protocols[0] (dynamic routes, POST handlers)
         target = part("roles.http_mount").lookup(wsi, mount, uri)
+        if target is None or ah.method != _WSI_TOKEN_GET_URI:
+            part("roles.http_mount").hint_stat(None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
             # refused before a 100 Continue could invite the body
             protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
@@ -205,14 +211,15 @@ def _handle_request(wsi):
         wsi.state = LWSS_HTTP_BODY
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     else:
+        # POLLIN stays on while the answer is made: most answers are done
+        # before anything more arrives, and readable() turns it off if
+        # something does (pipelined input waits in the kernel meanwhile)
         wsi.state = LWSS_HTTP_SERVING
         ctx.set_timeout(wsi, 0, 0)
-        ctx.change_events(wsi, 0, POLLIN)
     if target is not None:
         if has_body:
             wsi.http_keepalive = False
         wsi.state = LWSS_HTTP_SERVING
-        ctx.change_events(wsi, 0, POLLIN)
         part("roles.http_mount").serve(wsi, mount, target)
         return
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
@@ -322,9 +329,8 @@ def _body_complete(wsi, mv, pos, end, in_ah):
             ah.mv[ah.hdr_end:ah.hdr_end + n] = mv[pos:end]
             ah.rxlen = ah.hdr_end + n
             ah.body_pos = ah.hdr_end
-    wsi.state = LWSS_HTTP_SERVING
+    wsi.state = LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
     ctx.set_timeout(wsi, 0, 0)
-    ctx.change_events(wsi, 0, POLLIN)
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
         ctx.close(wsi)
         return
@@ -419,5 +425,13 @@ def lws_callback_http_dummy(wsi, reason, user, in_, len_):
     return 0
 
 
+def before_close(wsi):
+    """A response head held for its body goes out before the close."""
+    if held_by(wsi):
+        flush_held()
+    return False
+
+
 OPS = lws_role_ops("http", adopt=adopt, readable=readable, writable=writable,
-                   buffered=buffered, write=write, timeout=timeout, closed=closed)
+                   buffered=buffered, write=write, timeout=timeout, closed=closed,
+                   before_close=before_close)

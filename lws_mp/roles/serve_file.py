@@ -6,12 +6,12 @@ against an ETag made of the file's mtime and size.
 """
 
 from ..core.log import lwsl_info
-from ..core.output import sock_send
+from ..core.output import flush_held, issue_raw, sock_send
 from ..plat import _port
 from ..plat._port import const
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
-from .http_response import connection_header, send_headers, status_line
-from .http_server import lws_http_transaction_completed
+from .http_response import connection_header, put_int, send_headers, server_header, status_line
+from .http_server import _queue, lws_http_transaction_completed
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_HTTP_FILE_COMPLETION = const(15)
@@ -22,6 +22,16 @@ _WSI_TOKEN_HTTP_IF_RANGE = const(55)
 _WSI_TOKEN_HTTP_RANGE = const(30)
 
 POLLOUT = _port.POLLOUT
+
+
+# (path, stat) a mount's look-up has just made (hint_stat): the ETag is
+# taken from it instead of from a second stat of the same file
+_stat_hint = None
+
+
+def hint_stat(hint):
+    global _stat_hint
+    _stat_hint = hint
 
 
 class FileStream:
@@ -147,7 +157,14 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         lwsl_info("serve %s: not found", file)
         return -1
     etag = None
-    st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
+    global _stat_hint
+    hint = _stat_hint
+    if hint is not None:
+        _stat_hint = None
+    if hint is not None and hint[0] == stat_name:
+        st = hint[1]  # the mount's look-up stat this same file a moment ago
+    else:
+        st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
     if st is not None:
         etag = b'"%x-%x%s"' % (st[1], st[0], b"-gz" if gzip else b"")
     extra = b""
@@ -157,22 +174,19 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         if other_headers_len:
             other_headers = other_headers[:other_headers_len]
         extra = bytes(other_headers)
-    common = b"Server: " + ctx.server_string.encode() + b"\r\n"
-    if etag is not None:
-        common += b"ETag: " + etag + b"\r\n"
-    if gzip:
-        common += b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
     if etag is not None and _etag_matches(
             _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
         fops.close(wsi, fd)
         wsi.http_status = 304
-        send_headers(wsi, status_line(304) + common + extra + connection_header(wsi) + b"\r\n")
+        send_headers(wsi, status_line(304) + _common(ctx, etag, gzip) + extra
+                     + connection_header(wsi) + b"\r\n")
         return _completed_now(wsi)
     if isinstance(content_type, str):
         content_type = content_type.encode()
     start = 0
     length = flen
     code = 200
+    crange = None
     rng = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_RANGE)
     if rng is not None:
         if_range = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_RANGE)
@@ -181,7 +195,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
             if r == -1:
                 fops.close(wsi, fd)
                 wsi.http_status = 416
-                send_headers(wsi, status_line(416) + common
+                send_headers(wsi, status_line(416) + _common(ctx, etag, gzip)
                              + b"Content-Range: bytes */%d\r\nContent-Length: 0\r\n" % flen
                              + connection_header(wsi) + b"\r\n")
                 return _completed_now(wsi)
@@ -189,24 +203,113 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
                 start, end = r
                 length = end - start + 1
                 code = 206
-                common += b"Content-Range: bytes %d-%d/%d\r\n" % (start, end, flen)
+                crange = b"Content-Range: bytes %d-%d/%d\r\n" % (start, end, flen)
     if start and fops.seek_cur(wsi, fd, start) < 0:
         fops.close(wsi, fd)
         return -1
     wsi.http_status = code
-    head = (status_line(code) + common
-            + b"Content-Type: " + content_type
-            + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
-            + connection_header(wsi) + extra + b"\r\n")
-    if send_headers(wsi, head) < 0:
+    # the head is written straight into the service buffer, where the first
+    # piece of the file joins it: no string is built for it
+    buf = ctx.serv_mv
+    p = _put(buf, 0, status_line(code))
+    p = _put(buf, p, server_header(ctx))
+    if etag is not None:
+        p = _put(buf, p, b"ETag: ")
+        p = _put(buf, p, etag)
+        p = _put(buf, p, b"\r\n")
+    if gzip:
+        p = _put(buf, p, b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n")
+    if crange is not None:
+        p = _put(buf, p, crange)
+    p = _put(buf, p, b"Content-Type: ")
+    p = _put(buf, p, content_type)
+    p = _put(buf, p, b"\r\nContent-Length: ")
+    p = put_int(buf, p, length)
+    p = _put(buf, p, b"\r\nAccept-Ranges: bytes\r\n")
+    p = _put(buf, p, connection_header(wsi))
+    p = _put(buf, p, extra)
+    p = _put(buf, p, b"\r\n")
+    head = None
+    if p < 0:
+        # bigger than the service buffer: made as one string, sent alone
+        head = (status_line(code) + _common(ctx, etag, gzip) + (crange or b"")
+                + b"Content-Type: " + content_type
+                + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
+                + connection_header(wsi) + extra + b"\r\n")
+    fs = FileStream(fops, fd, 0 if wsi.head else length)
+    if not _send_head(wsi, ctx, fs, head, p):
         fops.close(wsi, fd)
         return -1
-    wsi.file = FileStream(fops, fd, 0 if wsi.head else length)
+    wsi.file = fs
     # a peer that stops reading must not hold the file, slot and header
     # table for ever: the transfer has to progress within timeout_secs
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    ctx.change_events(wsi, POLLOUT, 0)
+    if fs.remaining or wsi.trunc_len:
+        ctx.change_events(wsi, POLLOUT, 0)
+    else:
+        # all of it went out with the head: FILE_COMPLETION comes later in
+        # this lws_service, once the caller has returned, as it would on
+        # POLLOUT, without waiting for one
+        _queue(wsi)
     return 0
+
+
+def _common(ctx, etag, gzip):
+    common = server_header(ctx)
+    if etag is not None:
+        common += b"ETag: " + etag + b"\r\n"
+    if gzip:
+        common += b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
+    return common
+
+
+def _put(buf, p, data):
+    """data into buf at p: the position after it, or -1 (also when p is)."""
+    n = len(data)
+    if p < 0 or p + n > len(buf):
+        return -1
+    buf[p:p + n] = data
+    return p + n
+
+
+def _send_head(wsi, ctx, fs, head, h):
+    """The head (in the service buffer, ``h`` bytes, or ``head`` when it
+    did not fit there) and the first piece of the file in one send (a small
+    file goes out whole).  False if it failed."""
+    flush_held()  # a head held for this connection would go out after this
+    if head is not None or wsi.trunc_len:
+        if head is None:
+            head = bytes(ctx.serv_mv[:h])
+        return send_headers(wsi, head) >= 0
+    buf = ctx.serv_mv
+    size = len(buf)
+    wsi.headers_sent = True
+    n = fs.remaining if fs.remaining < size - h else size - h
+    got = fs.fops.read(wsi, fs.fd, buf[h:], n) if n else 0
+    if got < 0:
+        lwsl_info("serve: file read failed")
+        return False
+    total = h + got
+    try:
+        sent = sock_send(wsi, buf[:total])
+    except OSError as e:
+        ctx.fatal(wsi, "send failed %r" % (e,))
+        return False
+    if sent < total:
+        # what the socket did not take: the rest of the head is kept (a
+        # partial send), the file read again from where the socket stopped
+        if sent < h:
+            if issue_raw(wsi, buf[sent:h]) < 0:
+                return False
+            back = got
+        else:
+            back = total - sent
+        if back and fs.fops.seek_cur(wsi, fs.fd, -back) < 0:
+            ctx.fatal(wsi, "file seek failed")
+            return False
+        got -= back
+    fs.remaining -= got
+    return True
 
 
 def _completed_now(wsi):

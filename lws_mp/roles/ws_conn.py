@@ -260,7 +260,8 @@ def _data(wsi, ws, chunk, n):
         avail = n - pos
         if avail >= rx or not ws.remaining:
             t = avail if avail < rx else rx
-            if not _deliver(wsi, ws, chunk[pos:pos + t], t, ws.remaining + avail - t):
+            piece = chunk if not pos and t == n else chunk[pos:pos + t]  # no slice if whole
+            if not _deliver(wsi, ws, piece, t, ws.remaining + avail - t):
                 return
             pos += t
             if pos == n:

@@ -76,7 +76,8 @@ def _send_plain(wsi, opcode, fin, payload, n):
     tx = ctx.ws_tx
     h = build_header(tx, 0, opcode, fin, n)
     if h + n <= len(tx):
-        ctx.ws_tx_mv[h:h + n] = payload[:n]
+        # the payload as it is when it is all of it: no slice made
+        ctx.ws_tx_mv[h:h + n] = payload if len(payload) == n else payload[:n]
         return issue_raw(wsi, ctx.ws_tx_mv[:h + n])
     if issue_raw(wsi, ctx.ws_tx_mv[:h]) < 0:
         return -1
@@ -138,7 +139,10 @@ def write(wsi, buf, len_, wp, pre):
                 _port.unmask(mv[pre:pre + len_], len_, m, 0)
             r = issue_raw(wsi, mv[pre - hlen:pre + len_])
             return -1 if r < 0 else len_
-    payload = memoryview(buf)[pre:pre + len_]
+    if not pre and len_ == len(buf) and type(buf) is memoryview:
+        payload = buf  # RECEIVE's own view, echoed: no new view of it
+    else:
+        payload = memoryview(buf)[pre:pre + len_]
     if masked:
         r = _send_masked(wsi, op, fin, payload, len_)
     else:
