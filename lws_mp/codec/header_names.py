@@ -139,3 +139,24 @@ def name_of(token):
     if i < 0:
         return None
     return _NAMES[_NAMES.rfind(b"\n", 0, i) + 1:i - 1]
+
+
+def token_list_has(value, word):
+    """True if the comma-separated header ``value`` (bytes, or None) holds
+    ``word`` (lowercase bytes), case-insensitively: ``Connection: Upgrade``."""
+    if value is None:
+        return False
+    for item in bytes(value).split(b","):
+        if item.strip().lower() == word:
+            return True
+    return False
+
+
+def value_bounds(data, start, end):
+    """(start, end) of a field value in ``data[start:end]`` without its
+    leading and trailing spaces and tabs (RFC 9112 OWS)."""
+    while start < end and (data[start] == 32 or data[start] == 9):
+        start += 1
+    while end > start and (data[end - 1] == 32 or data[end - 1] == 9):
+        end -= 1
+    return start, end

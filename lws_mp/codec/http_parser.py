@@ -16,7 +16,7 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
 from .uri import normalise_path, urldecode_inplace
-from .header_names import token_in
+from .header_names import token_in, value_bounds
 from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -256,12 +256,7 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
         token = token_in(data, pos, colon)
         if token == -1:
             return 400
-        vs = colon + 1
-        while vs < le and (data[vs] == 32 or data[vs] == 9):
-            vs += 1
-        ve = le
-        while ve > vs and (data[ve - 1] == 32 or data[ve - 1] == 9):
-            ve -= 1
+        vs, ve = value_bounds(data, colon + 1, le)
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return 400
         if token == _WSI_TOKEN_HOST:

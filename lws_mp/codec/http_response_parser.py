@@ -11,7 +11,7 @@ buffer from ``ah.hdr_end`` on.
 Errors are a short reason (str) for CLIENT_CONNECTION_ERROR.
 """
 
-from .header_names import token_of
+from .header_names import token_of, value_bounds
 from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -99,12 +99,7 @@ def _headers(ah, pos, end, token_limits):
         for i in range(pos, colon):
             if data[i] not in _TCHAR:
                 return "malformed response header name"
-        vs = colon + 1
-        while vs < le and (data[vs] == 32 or data[vs] == 9):
-            vs += 1
-        ve = le
-        while ve > vs and (data[ve - 1] == 32 or data[ve - 1] == 9):
-            ve -= 1
+        vs, ve = value_bounds(data, colon + 1, le)
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return "bare CR or LF in a response header"
         token = token_of(bytes(ah.mv[pos:colon]).lower())

@@ -7,16 +7,7 @@ static check against the boards' stubs.
 
 import ssl
 
-from .tls_data import (
-    BAD_CERT,
-    EXPIRED,
-    HANDSHAKE_FAILED,
-    HOSTNAME_MISMATCH,
-    NO_PEER_CERT,
-    NOT_YET_VALID,
-    PEER_CLOSED,
-    UNKNOWN_CA,
-)
+from . import tls_data as failure  # the failure reasons plat.tls reports
 
 NAME = "ssl (%s)" % ssl.OPENSSL_VERSION
 WOULD_BLOCK = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
@@ -124,12 +115,14 @@ def close(conn):
 
 # OpenSSL's X509_V_ERR_* codes (SSLCertVerificationError.verify_code)
 _X509_REASONS = (
-    (62, HOSTNAME_MISMATCH), (64, HOSTNAME_MISMATCH),
-    (10, EXPIRED), (9, NOT_YET_VALID),
-    (18, UNKNOWN_CA), (19, UNKNOWN_CA), (20, UNKNOWN_CA), (2, UNKNOWN_CA), (21, UNKNOWN_CA),
+    (62, failure.HOSTNAME_MISMATCH), (64, failure.HOSTNAME_MISMATCH),
+    (10, failure.EXPIRED), (9, failure.NOT_YET_VALID),
+    (18, failure.UNKNOWN_CA), (19, failure.UNKNOWN_CA), (20, failure.UNKNOWN_CA),
+    (2, failure.UNKNOWN_CA), (21, failure.UNKNOWN_CA),
 )
-_ALERTS = (("NO_CERTIFICATE", NO_PEER_CERT), ("DID_NOT_RETURN_A_CERT", NO_PEER_CERT),
-           ("UNKNOWN_CA", UNKNOWN_CA), ("CERTIFICATE_EXPIRED", EXPIRED))
+_ALERTS = (("NO_CERTIFICATE", failure.NO_PEER_CERT),
+           ("DID_NOT_RETURN_A_CERT", failure.NO_PEER_CERT),
+           ("UNKNOWN_CA", failure.UNKNOWN_CA), ("CERTIFICATE_EXPIRED", failure.EXPIRED))
 
 
 def reason(e):
@@ -140,11 +133,11 @@ def reason(e):
         for c, why in _X509_REASONS:
             if c == code:
                 return why, msg
-        return BAD_CERT, msg
+        return failure.BAD_CERT, msg
     if isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionError)):
-        return PEER_CLOSED, None
+        return failure.PEER_CLOSED, None
     text = getattr(e, "reason", None) or str(e)
     for frag, why in _ALERTS:
         if frag in text:
             return why, str(e)
-    return HANDSHAKE_FAILED, str(e)
+    return failure.HANDSHAKE_FAILED, str(e)

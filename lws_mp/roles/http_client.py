@@ -14,6 +14,7 @@ whole: it passes through the caller's buffer piece by piece.
 """
 
 from ..codec.chunked import ChunkedDecoder
+from ..codec.header_names import token_list_has
 from ..codec.http_response_parser import COMPLETE, NEED_MORE, parse_response, response_status
 from ..core.hdr import lws_hdr_str
 from ..core.log import lwsl_info
@@ -212,14 +213,6 @@ def _redirect(wsi, status):
         cc.fail(wsi, "HS: Redirect failed: " + why)
 
 
-def _token_list_has(v, word):
-    if v is None:
-        return False
-    for item in bytes(v).split(b","):
-        if item.strip().lower() == word:
-            return True
-    return False
-
 
 def _established(wsi, status):
     ctx = wsi.context
@@ -233,7 +226,7 @@ def _established(wsi, status):
     cl.chunked = None
     if cl.method == "HEAD" or status == 204 or status == 304:
         cl.remain = 0
-    elif te is not None and _token_list_has(te, b"chunked"):
+    elif te is not None and token_list_has(te, b"chunked"):
         cl.chunked = ChunkedDecoder()
         cl.remain = 0
     elif clen is not None:
@@ -246,9 +239,9 @@ def _established(wsi, status):
         cl.remain = -1  # the body ends when the server closes
     conn = ah.value(_WSI_TOKEN_CONNECTION)
     if ah.http_version == 11:
-        cl.keepalive = not _token_list_has(conn, b"close")
+        cl.keepalive = not token_list_has(conn, b"close")
     else:
-        cl.keepalive = _token_list_has(conn, b"keep-alive")
+        cl.keepalive = token_list_has(conn, b"keep-alive")
     if cl.remain < 0:
         cl.keepalive = False
     if ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):

@@ -1,6 +1,7 @@
 """The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
 
 from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
+from ..codec.header_names import token_list_has
 from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
 from ..core.log import lwsl_info, lwsl_notice
 from ..core.output import drain_stored, flush_held, held_by, issue_raw
@@ -126,14 +127,6 @@ def _process_headers(wsi):
     _handle_request(wsi)
 
 
-def _token_list_has(v, word):
-    if v is None:
-        return False
-    for item in bytes(v).split(b","):
-        if item.strip().lower() == word:
-            return True
-    return False
-
 
 def _handle_request(wsi):
     ctx = wsi.context
@@ -147,12 +140,12 @@ def _handle_request(wsi):
     wsi.chunked = None
     conn = ah.value(_WSI_TOKEN_CONNECTION)
     if ah.http_version == 11:
-        wsi.http_keepalive = not _token_list_has(conn, b"close")
+        wsi.http_keepalive = not token_list_has(conn, b"close")
         if not ah.frag_index[_WSI_TOKEN_HOST]:
             protocol_error(wsi, 400)
             return
     else:
-        wsi.http_keepalive = _token_list_has(conn, b"keep-alive")
+        wsi.http_keepalive = token_list_has(conn, b"keep-alive")
     # request body framing
     te = ah.value(_WSI_TOKEN_HTTP_TRANSFER_ENCODING)
     cl = ah.value(_WSI_TOKEN_HTTP_CONTENT_LENGTH)
@@ -178,7 +171,7 @@ def _handle_request(wsi):
         wsi.body_remaining = length
     has_body = wsi.chunked is not None or wsi.body_remaining > 0
     # websocket upgrade
-    if _token_list_has(conn, b"upgrade") and ah.frag_index[_WSI_TOKEN_UPGRADE]:
+    if token_list_has(conn, b"upgrade") and ah.frag_index[_WSI_TOKEN_UPGRADE]:
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
         if up == b"websocket" and ah.method == _WSI_TOKEN_GET_URI:
             ops(ROLE_WS).adopt(wsi, None)

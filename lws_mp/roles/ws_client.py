@@ -9,6 +9,7 @@ CLIENT_FILTER_PRE_ESTABLISH (the response headers readable with
 lws_hdr_copy) and CLIENT_ESTABLISHED.
 """
 
+from ..codec.header_names import token_list_has
 from ..codec.ws_handshake import accept_key
 from ..core.log import lwsl_info
 from ..core.role_ops import lws_role_ops
@@ -54,14 +55,6 @@ def request_headers(wsi):
     return h + b"Sec-WebSocket-Version: %d\r\n" % cl.version
 
 
-def _has_token(v, word):
-    if v is None:
-        return False
-    for item in bytes(v).split(b","):
-        if item.strip().lower() == word:
-            return True
-    return False
-
 
 def _check(wsi):
     """None if the 101 is the answer to our request, else why not."""
@@ -75,12 +68,12 @@ def _check(wsi):
     up = ah.value(_WSI_TOKEN_UPGRADE)
     if up is None:
         return "HS: UPGRADE missing"
-    if not _has_token(up, b"websocket"):
+    if not token_list_has(up, b"websocket"):
         return "HS: Upgrade to something other than websocket"
     conn = ah.value(_WSI_TOKEN_CONNECTION)
     if conn is None:
         return "HS: CONNECTION missing"
-    if not _has_token(conn, b"upgrade"):
+    if not token_list_has(conn, b"upgrade"):
         return "HS: UPGRADE malformed"
     granted = ah.value(_WSI_TOKEN_PROTOCOL)
     if granted is None:
