@@ -31,6 +31,7 @@ DEFAULT_BOARD = "esp32_generic"
 FIXTURES = _fx.NAMES
 
 _KEY = pytest.StashKey()
+_SESSION = []  # the configured LwsSession (for the hooks that get no config)
 _PYTEST_DIR = os.sep + "_pytest" + os.sep
 
 
@@ -836,6 +837,7 @@ def pytest_configure(config):
         "markers", "lws_heap(need, reason): skipped on a 32-bit MicroPython "
         "interpreter whose heap is smaller than need (e.g. '160k')")
     config.stash[_KEY] = LwsSession(config)
+    _SESSION[:] = [config.stash[_KEY]]
 
 
 def pytest_unconfigure(config):
@@ -893,16 +895,28 @@ def pytest_runtest_makereport(item, call):
         fn = item.function if isinstance(item, MicroPythonItem) else item
         path, lineno, _ = fn.location
         rep.longrepr = (path, (lineno or 0) + 1, rep.longrepr[2])
-    if not isinstance(item, MicroPythonItem):
-        return
-    if item.lws_heap:
-        rep.lws_heap = item.lws_heap
-        item.config.stash[_KEY].heaps.append((item.nodeid, item.lws_heap, rep.outcome))
+
+
+def _heap_of(report):
+    """The test's heap figures from its report (its user_properties, which
+    pytest-xdist carries from a worker too), or None."""
+    if report.when != "call":
+        return None
+    props = dict(p for p in report.user_properties if isinstance(p, tuple) and len(p) == 2)
+    if "lws_heap_peak" not in props:
+        return None
+    return {"peak": props["lws_heap_peak"], "base": props.get("lws_heap_base", 0)}
+
+
+def pytest_runtest_logreport(report):
+    heap = _heap_of(report)
+    if heap is not None:
+        _SESSION[0].heaps.append((report.nodeid, heap, report.outcome))
 
 
 def pytest_report_teststatus(report, config):
-    heap = getattr(report, "lws_heap", None)
-    if heap is None or report.when != "call" or hasattr(report, "wasxfail"):
+    heap = _heap_of(report)
+    if heap is None or hasattr(report, "wasxfail"):
         return None
     note = " [heap %s]" % fmt_size(heap["peak"])
     if report.passed:
@@ -927,7 +941,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not lws.heaps:
         return
     tr.write_sep("=", "lws_mp heap on %s" % lws.interp.describe())
-    where = ("after every service step" if lws.sampled else "")
+    where = "" if lws.sampled is False else "after every service step"
     tr.write_line("peak: gc.mem_alloc() after gc.collect(), the most seen before the test, "
                   "%s%sand after it; base: before the test (runner, module, lws_mp)"
                   % (where, ", " if where else "", ))
