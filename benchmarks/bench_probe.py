@@ -7,8 +7,10 @@ Runs the firmware app APP (echo, test_server, fileserver) with lws_service
 as firmware/runner.py does, its protocols' callbacks wrapped to count:
 
 - allocation: after W events (warm-up) the collector is switched off and
-  ``gc.mem_alloc()`` noted; after N more it is noted again and the line
-  ``ALLOC <bytes> <events>`` is printed, then the collector goes back on.
+  ``gc.mem_alloc()`` noted at each event; over the N events that follow the
+  growth from one event to the next is summed (the collector runs, off the
+  count, every 20 events, so that a board's heap holds it) and the line
+  ``ALLOC <bytes> <events>`` is printed.
   An event is an echoed message (RECEIVE, echo app) or a request
   (FILTER_HTTP_CONNECTION, the HTTP apps): the difference over N is what
   one message or one request allocates, the service loop's own passes
@@ -65,19 +67,28 @@ def main(argv):
     info = app.make_info(int(opts["port"]), "127.0.0.1", root, **extra)
     warm = int(opts["warm"])
     count = int(opts["count"])
-    state = [0, 0]  # events seen, mem_alloc at the start
+    batch = 20  # events per stretch with the collector off (a board's heap is small)
+    state = [0, 0, 0]  # events seen, mem_alloc at the stretch's start, bytes so far
 
     def counted():
         n = state[0] + 1
         state[0] = n
-        if n == warm:
+        if n < warm or n > warm + count:
+            return
+        if n > warm:
+            state[2] += gc.mem_alloc() - state[1]
+        if n == warm + count:
+            gc.enable()
+            print("ALLOC %d %d" % (state[2], count))
+            return
+        if (n - warm) % batch == 0:
+            gc.enable()
             gc.collect()
             gc.disable()
-            state[1] = gc.mem_alloc()
-        elif n == warm + count:
-            used = gc.mem_alloc() - state[1]
-            gc.enable()
-            print("ALLOC %d %d" % (used, count))
+        elif n == warm:
+            gc.collect()
+            gc.disable()
+        state[1] = gc.mem_alloc()
 
     def wrap(cb):
         def wrapped(wsi, reason, user, in_, len_):

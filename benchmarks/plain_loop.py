@@ -346,7 +346,9 @@ def main(argv):
                         _read(opts["close-head"]) if "close-head" in opts else None,
                         opts["file"])
     elif mode == "ws":
-        loop = WsLoop(port, bufsize + 16)
+        # a whole 4 KB frame (and its header) fits, whatever --buf says: the
+        # loop echoes each frame with one send
+        loop = WsLoop(port, max(bufsize, 4096) + 32)
     else:
         raise SystemExit("mode: http, file or ws")
     print("plain loop: %s on port %d" % (mode, port))
