@@ -65,7 +65,7 @@ TARGETS = [
 
 # what a firmware needs beside the modules the echo app names: the modules
 # behind lws_create_context and lws_service
-SERVER_LOOP = ("lws_mp.core.context", "lws_mp.core.service")
+SERVER_LOOP = ("lws_mp.core.context", "lws_mp.core.context_create", "lws_mp.core.service")
 
 
 def probe(interp, *args):
