@@ -176,9 +176,11 @@ def test_memory_error_closes_only_the_victim(robust_server, point, leave):
     why = srv.output().rsplit("robust: filler released", 1)[1].split("\n", 1)[0]
     assert "still open" not in why, "the point did not fail%s" % srv.tail()
     if point == "write":
-        # the answer had begun: a head and part of the body, then the end
+        # the answer may have begun (a head, part of the body) or not (with no
+        # heap at all even the held head cannot go out); it never ends whole
         head, _, body = got.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 200 ") and len(body) < 4 * 16384, (head, len(body))
+        assert not got or (head.startswith(b"HTTP/1.1 200 ") and len(body) < 4 * 16384), (
+            head[:80], len(body))
     else:
         assert not got.startswith(b"HTTP/1.1 200"), got[:200]
 

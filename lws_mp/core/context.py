@@ -66,6 +66,8 @@ class lws_context:
         )
         self.serv_buf = bytearray(info.pt_serv_buf_size or DEFAULT_SERV_BUF)
         self.serv_mv = memoryview(self.serv_buf)
+        # a response head held to go out with its body (core/output.hold)
+        self.head_buf = bytearray(min(1024, len(self.serv_buf)))
         self.poll = _port.new_poll()
         # what one poll found ready, filled in place by _port.poll_into
         self.ready_keys = [None] * self.fd_limit

@@ -20,8 +20,9 @@ def sock_send(wsi, mv):
 
 
 # A response head held for the body that follows (hold): the connection,
-# its length, and the buffer (made with the first head, as big as the
-# service buffer up to 1 KB).  One pass of one context at a time holds one.
+# its length, and the buffer (the context's head_buf, made with the context,
+# as big as the service buffer up to 1 KB).  One pass of one context at a
+# time holds one.
 _held_wsi = None
 _held_len = 0
 _held_buf = None
@@ -53,10 +54,7 @@ def hold(wsi, mv):
         return issue_raw(wsi, mv)
     if _held_wsi is not None and (_held_wsi is not wsi or _held_len + n > len(_held_buf)):
         flush_held()
-    buf = _held_buf
-    if buf is None:
-        size = len(wsi.context.serv_buf)
-        buf = _held_buf = bytearray(size if size < 1024 else 1024)
+    buf = _held_buf = wsi.context.head_buf
     have = _held_len
     if have + n > len(buf):
         return issue_raw(wsi, mv)
