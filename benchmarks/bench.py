@@ -107,16 +107,7 @@ class Proc:
         self.ready = self._wait()
 
     def _wait(self, timeout=20.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                socket.create_connection((HOST, self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.05)
-        return False
+        return benchlib.wait_listening(self.proc, self.port, timeout)
 
     def output(self):
         self.log.flush()

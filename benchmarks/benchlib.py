@@ -92,6 +92,21 @@ def board_microdot_cmd(port, heap=None, args=()):
                   "--root", os.path.dirname(STATIC_FILE)] + list(args)
 
 
+def wait_listening(proc, port, timeout):
+    """True once ``port`` accepts a connection; False if ``proc`` ends first
+    or ``timeout`` seconds pass."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 class Server:
     """One server process on a free loopback port; stop() ends it."""
 
@@ -106,16 +121,7 @@ class Server:
         self.ready = self._wait_ready(ready_timeout)
 
     def _wait_ready(self, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                socket.create_connection((HOST, self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.05)
-        return False
+        return wait_listening(self.proc, self.port, timeout)
 
     def alive(self):
         return self.proc.poll() is None
