@@ -6,22 +6,26 @@ bounded (MAX_SIZE_DIGITS, MAX_EXT, MAX_TRAILER) so a peer cannot make the
 decoder wait on them forever; extensions and trailers are skipped.
 """
 
-S_SIZE = 0
-S_EXT = 1
-S_SIZE_LF = 2
-S_DATA = 3
-S_DATA_CR = 4
-S_DATA_LF = 5
-S_TRAILER = 6
-S_DONE = 7
-S_SIZE_WS = 8  # whitespace after the size: only ';' or CR may follow
-S_TRAILER_LF = 9
+from . import const
 
-MAX_SIZE_DIGITS = 15
-MAX_EXT = 256
-MAX_TRAILER = 2048
+# the decoder's states (module-private: folded away on MicroPython); S_DONE
+# is the one its users test
+_S_SIZE = const(0)
+_S_EXT = const(1)
+_S_SIZE_LF = const(2)
+_S_DATA = const(3)
+_S_DATA_CR = const(4)
+_S_DATA_LF = const(5)
+_S_TRAILER = const(6)
+S_DONE = const(7)
+_S_SIZE_WS = const(8)  # whitespace after the size: only ';' or CR may follow
+_S_TRAILER_LF = const(9)
 
-ERROR = -1
+MAX_SIZE_DIGITS = const(15)
+MAX_EXT = const(256)
+MAX_TRAILER = const(2048)
+
+ERROR = const(-1)
 
 # bytes allowed in a trailer field's name (RFC 9110 5.6.2 tchar)
 _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -29,7 +33,7 @@ _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 
 class ChunkedDecoder:
     def __init__(self):
-        self.state = S_SIZE
+        self.state = _S_SIZE
         self.size = 0
         self.digits = 0
         self.remaining = 0
@@ -49,15 +53,15 @@ class ChunkedDecoder:
         i = 0
         while i < n:
             st = self.state
-            if st == S_DATA:
+            if st == _S_DATA:
                 take = self.remaining if self.remaining < n - i else n - i
                 self.remaining -= take
                 if not self.remaining:
-                    self.state = S_DATA_CR
+                    self.state = _S_DATA_CR
                 return i + take, i, take
             c = mv[i]
             i += 1
-            if st == S_SIZE:
+            if st == _S_SIZE:
                 if 48 <= c <= 57 or 97 <= c <= 102 or 65 <= c <= 70:
                     self.digits += 1
                     if self.digits > MAX_SIZE_DIGITS:
@@ -66,52 +70,52 @@ class ChunkedDecoder:
                 elif not self.digits:
                     return ERROR, 0, 0
                 elif c == 13:
-                    self.state = S_SIZE_LF
+                    self.state = _S_SIZE_LF
                 elif c == 59:  # ';' starts an extension
-                    self.state = S_EXT
+                    self.state = _S_EXT
                 elif c == 32 or c == 9:  # BWS
-                    self.state = S_SIZE_WS
+                    self.state = _S_SIZE_WS
                 else:
                     return ERROR, 0, 0
-            elif st == S_EXT or st == S_SIZE_WS:
+            elif st == _S_EXT or st == _S_SIZE_WS:
                 self.count += 1
                 if self.count > MAX_EXT:
                     return ERROR, 0, 0
                 if c == 13:
-                    self.state = S_SIZE_LF
+                    self.state = _S_SIZE_LF
                 elif c == 59:
-                    self.state = S_EXT
-                elif st == S_SIZE_WS:
+                    self.state = _S_EXT
+                elif st == _S_SIZE_WS:
                     if c != 32 and c != 9:
                         return ERROR, 0, 0
                 elif (c < 32 and c != 9) or c == 127:  # no CTL in an extension
                     return ERROR, 0, 0
-            elif st == S_SIZE_LF:
+            elif st == _S_SIZE_LF:
                 if c != 10:
                     return ERROR, 0, 0
                 if self.size:
                     self.remaining = self.size
-                    self.state = S_DATA
+                    self.state = _S_DATA
                 else:
-                    self.state = S_TRAILER
+                    self.state = _S_TRAILER
                     self.count = 0
                     self.line_len = 0
                 self.size = 0
                 self.digits = 0
-            elif st == S_DATA_CR:
+            elif st == _S_DATA_CR:
                 if c != 13:
                     return ERROR, 0, 0
-                self.state = S_DATA_LF
-            elif st == S_DATA_LF:
+                self.state = _S_DATA_LF
+            elif st == _S_DATA_LF:
                 if c != 10:
                     return ERROR, 0, 0
-                self.state = S_SIZE
+                self.state = _S_SIZE
                 self.count = 0
-            elif st == S_TRAILER or st == S_TRAILER_LF:
+            elif st == _S_TRAILER or st == _S_TRAILER_LF:
                 self.count += 1
                 if self.count > MAX_TRAILER:
                     return ERROR, 0, 0
-                if st == S_TRAILER_LF:
+                if st == _S_TRAILER_LF:
                     if c != 10:
                         return ERROR, 0, 0
                     if self.line_len == 0:
@@ -119,11 +123,11 @@ class ChunkedDecoder:
                         return i, 0, 0
                     self.line_len = 0
                     self.colon = False
-                    self.state = S_TRAILER
+                    self.state = _S_TRAILER
                 elif c == 13:
                     if self.line_len and not self.colon:
                         return ERROR, 0, 0  # a field line is name ":" value
-                    self.state = S_TRAILER_LF
+                    self.state = _S_TRAILER_LF
                 elif (c < 32 and c != 9) or c == 127:
                     return ERROR, 0, 0
                 else:

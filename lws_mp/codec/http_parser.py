@@ -29,11 +29,11 @@ _WSI_TOKEN_PATCH_URI = const(73)
 _WSI_TOKEN_POST_URI = const(1)
 _WSI_TOKEN_PUT_URI = const(74)
 
-NEED_MORE = 0
-COMPLETE = 1
+NEED_MORE = const(0)
+COMPLETE = const(1)
 
 # method -> the token its URI is stored under (HEAD is served as GET)
-METHODS = {
+_METHODS = {
     b"GET": _WSI_TOKEN_GET_URI,
     b"HEAD": _WSI_TOKEN_GET_URI,
     b"POST": _WSI_TOKEN_POST_URI,
@@ -140,7 +140,7 @@ def _check_request_line(ah, eol):
     if major != 1:
         return 505
     method = bytes(ah.mv[0:sp1])
-    token = METHODS.get(method)
+    token = _METHODS.get(method)
     if token is None:
         return 501 if _is_token(method) else 400
     ah.method = token  # for parse_request, which would look it up again

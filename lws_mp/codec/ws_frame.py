@@ -6,17 +6,19 @@ payload itself never passes through here: the role unmasks and validates it
 in place where it was received.
 """
 
-OP_CONTINUATION = 0x0
-OP_TEXT = 0x1
-OP_BINARY = 0x2
-OP_CLOSE = 0x8
-OP_PING = 0x9
-OP_PONG = 0xA
+from . import const
+
+OP_CONTINUATION = const(0x0)
+OP_TEXT = const(0x1)
+OP_BINARY = const(0x2)
+OP_CLOSE = const(0x8)
+OP_PING = const(0x9)
+OP_PONG = const(0xA)
 
 # header problems, as the close status they earn
-OK = 0
-ERR_PROTOCOL = 1002
-ERR_TOO_BIG = 1009
+OK = const(0)
+ERR_PROTOCOL = const(1002)
+ERR_TOO_BIG = const(1009)
 
 
 class FrameHeader:
@@ -154,10 +156,10 @@ def close_payload_status(mv, n):
     if n == 1:
         return 1005, 1002
     code = (mv[0] << 8) | mv[1]
-    if 3000 <= code <= 4999 or code in VALID_CLOSE_CODES:
+    if 3000 <= code <= 4999 or code in _VALID_CLOSE_CODES:
         return code, 0
     return code, 1002
 
 
 # codes a peer may send (RFC 6455 7.4.1 and the IANA registry)
-VALID_CLOSE_CODES = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014)
+_VALID_CLOSE_CODES = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014)

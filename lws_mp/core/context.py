@@ -28,10 +28,10 @@ _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
 LWS_LIBRARY_VERSION = "2.1.0 lws_mp-0.1.0"
 
 # lws defaults where the creation info leaves a field 0
-DEFAULT_HEADER_DATA = 4096
-DEFAULT_HEADER_POOL = 4
-DEFAULT_SERV_BUF = 4096
-DEFAULT_TIMEOUT_SECS = 20
+_DEFAULT_HEADER_DATA = const(4096)
+_DEFAULT_HEADER_POOL = const(4)
+_DEFAULT_SERV_BUF = const(4096)
+_DEFAULT_TIMEOUT_SECS = const(20)
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 
 class lws_context:
@@ -48,7 +48,7 @@ class lws_context:
             raise ValueError("protocols: at least one with a callback")
         self.protocols = protocols
         self.token_limits = info.token_limits
-        self.timeout_secs = info.timeout_secs or DEFAULT_TIMEOUT_SECS
+        self.timeout_secs = info.timeout_secs or _DEFAULT_TIMEOUT_SECS
         self.max_http_body_size = info.max_http_body_size
         self.server_string = info.server_string or "lws_mp"
         self.mounts = list(info.mounts or ())
@@ -61,10 +61,10 @@ class lws_context:
         self.fd_count = 0
         self.lookup = {}  # poll key -> wsi, never more than fd_limit entries
         self.header_pool = HeaderPool(
-            info.max_http_header_pool or DEFAULT_HEADER_POOL,
-            info.max_http_header_data or DEFAULT_HEADER_DATA,
+            info.max_http_header_pool or _DEFAULT_HEADER_POOL,
+            info.max_http_header_data or _DEFAULT_HEADER_DATA,
         )
-        self.serv_buf = bytearray(info.pt_serv_buf_size or DEFAULT_SERV_BUF)
+        self.serv_buf = bytearray(info.pt_serv_buf_size or _DEFAULT_SERV_BUF)
         self.serv_mv = memoryview(self.serv_buf)
         # a response head held to go out with its body (core/output.hold)
         self.head_buf = bytearray(min(1024, len(self.serv_buf)))

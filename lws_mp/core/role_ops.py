@@ -7,15 +7,17 @@ installs (``lws_mp.roles.load``), so an HTTP-only firmware never loads the
 WebSocket role.
 """
 
+from ..plat._port import const
+
 # role numbers (the index into the table)
-ROLE_LISTEN = 0
-ROLE_HTTP = 1
-ROLE_WS = 2
-ROLE_RAW = 3
-ROLE_HTTP_CLIENT = 4
-ROLE_WS_CLIENT = 5
-ROLE_TLS_ACCEPT = 6  # a TLS server connection until its handshake is done
-ROLE_COUNT = 7
+ROLE_LISTEN = const(0)
+ROLE_HTTP = const(1)
+ROLE_WS = const(2)
+ROLE_RAW = const(3)
+ROLE_HTTP_CLIENT = const(4)
+ROLE_WS_CLIENT = const(5)
+ROLE_TLS_ACCEPT = const(6)  # a TLS server connection until its handshake is done
+ROLE_COUNT = const(7)
 
 
 def _nothing(*args):

@@ -15,7 +15,7 @@ class _Struct:
     def __init__(self, *args, **kw):
         if args:
             for name, v in zip(self._fields.split(), args):
-                setattr(self, name, v)
+                setattr(self, name.split("=")[0], v)
         for k in kw:
             if not hasattr(self, k):
                 raise AttributeError(k)
@@ -24,8 +24,31 @@ class _Struct:
     def __repr__(self):
         return "%s(%s)" % (
             self.__class__.__name__,
-            ", ".join("%s=%r" % (n, getattr(self, n)) for n in self._fields.split()),
+            ", ".join("%s=%r" % (n, getattr(self, n))
+                      for n in (f.split("=")[0] for f in self._fields.split())),
         )
+
+
+class _TextStruct(_Struct):
+    """A struct read at set-up only (creation and connect info): its
+    defaults live in the ``_fields`` text ("name=0" a number, "name=text"
+    a string, a bare name None), which a board keeps in flash, instead of a
+    class dict of one entry a field in RAM."""
+
+    def __getattr__(self, name):
+        t = self._fields
+        n = len(name)
+        i = t.find(name)
+        while i >= 0:
+            j = i + n
+            if (i == 0 or t[i - 1] == " ") and (j == len(t) or t[j] in " ="):
+                if j == len(t) or t[j] == " ":
+                    return None
+                k = t.find(" ", j)
+                v = t[j + 1:] if k < 0 else t[j + 1:k]
+                return int(v) if v[-1].isdigit() else v
+            i = t.find(name, j)
+        raise AttributeError(name)
 
 
 class lws_protocols(_Struct):
@@ -46,36 +69,27 @@ class lws_protocols(_Struct):
     user = None
 
 
-class lws_token_limits(_Struct):
+class lws_token_limits(_TextStruct):
     """Per-token length limits: token_len[WSI_TOKEN_*] = max bytes."""
 
     _fields = "token_len"
-    token_len = None
 
 
-class lws_http_mount(_Struct):
+class lws_http_mount(_TextStruct):
     """Serve files below ``origin`` (a directory) at URL ``mountpoint``.
 
     ``def_`` is the file served for a URL ending in '/'.  GET and HEAD are
     served by the library; other methods on a mount get 405.
     """
 
-    _fields = "mountpoint origin def_ extra_mimetypes cache_max_age"
-    mountpoint = "/"
-    origin = None
-    def_ = "index.html"
-    extra_mimetypes = None
-    cache_max_age = 0
+    _fields = "mountpoint=/ origin def_=index.html extra_mimetypes cache_max_age=0"
 
 
-class lws_extension(_Struct):
+class lws_extension(_TextStruct):
     _fields = "name callback client_offer"
-    name = None
-    callback = None
-    client_offer = None
 
 
-class lws_context_creation_info(_Struct):
+class lws_context_creation_info(_TextStruct):
     """Creation info: the seed's fields plus the Python-side extras.
 
     Extras (not in the v2.1 struct): ``pt_serv_buf_size`` (the one service
@@ -86,51 +100,18 @@ class lws_context_creation_info(_Struct):
     """
 
     _fields = (
-        "port iface protocols extensions token_limits ssl_cert_filepath "
+        "port=0 iface protocols extensions token_limits ssl_cert_filepath "
         "ssl_private_key_filepath ssl_ca_filepath ssl_cipher_list http_proxy_address "
-        "http_proxy_port gid uid options user ka_time ka_probes ka_interval "
-        "provided_client_ssl_ctx max_http_header_data max_http_header_pool count_threads "
-        "fd_limit_per_thread timeout_secs ecdh_curve pt_serv_buf_size mounts fops "
-        "max_http_body_size listen_backlog server_string ws_ping_pong_interval "
-        "max_ws_message_size"
+        "http_proxy_port=0 gid=-1 uid=-1 options=0 user ka_time=0 ka_probes=0 "
+        "ka_interval=0 provided_client_ssl_ctx max_http_header_data=0 "
+        "max_http_header_pool=0 count_threads=0 fd_limit_per_thread=0 timeout_secs=0 "
+        "ecdh_curve pt_serv_buf_size=0 mounts fops max_http_body_size=0 "
+        "listen_backlog=0 server_string=lws_mp ws_ping_pong_interval=0 "
+        "max_ws_message_size=0"
     )
-    port = 0
-    iface = None
-    protocols = None
-    extensions = None
-    token_limits = None
-    ssl_cert_filepath = None
-    ssl_private_key_filepath = None
-    ssl_ca_filepath = None
-    ssl_cipher_list = None
-    http_proxy_address = None
-    http_proxy_port = 0
-    gid = -1
-    uid = -1
-    options = 0
-    user = None
-    ka_time = 0
-    ka_probes = 0
-    ka_interval = 0
-    provided_client_ssl_ctx = None
-    max_http_header_data = 0
-    max_http_header_pool = 0
-    count_threads = 0
-    fd_limit_per_thread = 0
-    timeout_secs = 0
-    ecdh_curve = None
-    # Python-side extras
-    pt_serv_buf_size = 0
-    mounts = None
-    fops = None
-    max_http_body_size = 0
-    listen_backlog = 0
-    server_string = "lws_mp"
-    ws_ping_pong_interval = 0
-    max_ws_message_size = 0
 
 
-class lws_client_connect_info(_Struct):
+class lws_client_connect_info(_TextStruct):
     """What lws_client_connect_via_info connects to (the seed's fields).
 
     ``ssl_connection``: 0 plain, 1 TLS, 2 TLS allowing a self-signed
@@ -145,21 +126,9 @@ class lws_client_connect_info(_Struct):
     """
 
     _fields = (
-        "context address port ssl_connection path host origin protocol "
-        "ietf_version_or_minus_one userdata client_exts method"
+        "context address port=0 ssl_connection=0 path host origin protocol "
+        "ietf_version_or_minus_one=0 userdata client_exts method"
     )
-    context = None
-    address = None
-    port = 0
-    ssl_connection = 0
-    path = None
-    host = None
-    origin = None
-    protocol = None
-    ietf_version_or_minus_one = 0
-    userdata = None
-    client_exts = None
-    method = None
 
 
 class lws_pollargs(_Struct):
@@ -186,7 +155,5 @@ class lws_pollfd(_Struct):
     revents = 0
 
 
-class lws_tokens(_Struct):
-    _fields = "token token_len"
-    token = None
-    token_len = 0
+class lws_tokens(_TextStruct):
+    _fields = "token token_len=0"

@@ -1,16 +1,17 @@
 """struct lws: one connection (or the listen socket) and its state."""
 
+from ..plat._port import const
 from .role_ops import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS  # noqa: F401
 
 # connection states (lws' LWSS_* in spirit)
-LWSS_HTTP = 0  # waiting for / reading request headers
-LWSS_HTTP_BODY = 1  # reading a request body
-LWSS_HTTP_SERVING = 2  # response under way
-LWSS_ESTABLISHED = 3  # websocket
-LWSS_RETURNED_CLOSE_ALREADY = 4  # ws close sent, waiting for the peer's
-LWSS_AWAITING_CLOSE_ACK = 5
-LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE = 6
-LWSS_DEAD_SOCKET = 7
+LWSS_HTTP = const(0)  # waiting for / reading request headers
+LWSS_HTTP_BODY = const(1)  # reading a request body
+LWSS_HTTP_SERVING = const(2)  # response under way
+LWSS_ESTABLISHED = const(3)  # websocket
+LWSS_RETURNED_CLOSE_ALREADY = const(4)  # ws close sent, waiting for the peer's
+LWSS_AWAITING_CLOSE_ACK = const(5)
+LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE = const(6)
+LWSS_DEAD_SOCKET = const(7)
 
 
 class lws:

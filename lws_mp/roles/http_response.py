@@ -12,38 +12,51 @@ _LWS_WRITE_HTTP_FINAL = const(7)
 _LWS_WRITE_HTTP_HEADERS = const(8)
 _PENDING_TIMEOUT_HTTP_CONTENT = const(10)
 
-STATUS_TEXT = {
-    100: "Continue",
-    101: "Switching Protocols",
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    206: "Partial Content",
-    301: "Moved Permanently",
-    302: "Found",
-    303: "See Other",
-    304: "Not Modified",
-    307: "Temporary Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    406: "Not Acceptable",
-    408: "Request Timeout",
-    409: "Conflict",
-    411: "Length Required",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    415: "Unsupported Media Type",
-    416: "Range Not Satisfiable",
-    426: "Upgrade Required",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    503: "Service Unavailable",
-    505: "HTTP Version Not Supported",
-}
+# "CODE text" lines: one text a board keeps in flash, searched when a status
+# line is first made (status_line keeps what it made)
+_STATUS_TEXT = (
+    "\n"
+    "100 Continue\n"
+    "101 Switching Protocols\n"
+    "200 OK\n"
+    "201 Created\n"
+    "204 No Content\n"
+    "206 Partial Content\n"
+    "301 Moved Permanently\n"
+    "302 Found\n"
+    "303 See Other\n"
+    "304 Not Modified\n"
+    "307 Temporary Redirect\n"
+    "400 Bad Request\n"
+    "401 Unauthorized\n"
+    "403 Forbidden\n"
+    "404 Not Found\n"
+    "405 Method Not Allowed\n"
+    "406 Not Acceptable\n"
+    "408 Request Timeout\n"
+    "409 Conflict\n"
+    "411 Length Required\n"
+    "413 Content Too Large\n"
+    "414 URI Too Long\n"
+    "415 Unsupported Media Type\n"
+    "416 Range Not Satisfiable\n"
+    "426 Upgrade Required\n"
+    "431 Request Header Fields Too Large\n"
+    "500 Internal Server Error\n"
+    "501 Not Implemented\n"
+    "503 Service Unavailable\n"
+    "505 HTTP Version Not Supported\n"
+)
+
+
+def status_text(code, unknown):
+    """The reason phrase of ``code`` ("Not Found"), else ``unknown``."""
+    key = "\n%d " % code
+    i = _STATUS_TEXT.find(key)
+    if i < 0:
+        return unknown
+    i += len(key)
+    return _STATUS_TEXT[i:_STATUS_TEXT.find("\n", i)]
 
 
 _status_lines = {}  # code -> its status line, made the first time it is sent
@@ -52,7 +65,7 @@ _status_lines = {}  # code -> its status line, made the first time it is sent
 def status_line(code):
     line = _status_lines.get(code)
     if line is None:
-        line = b"HTTP/1.1 %d %s\r\n" % (code, STATUS_TEXT.get(code, "Unknown").encode())
+        line = b"HTTP/1.1 %d %s\r\n" % (code, status_text(code, "Unknown").encode())
         if len(_status_lines) < 16:
             _status_lines[code] = line
     return line
@@ -136,7 +149,7 @@ def protocol_error(wsi, code, extra=b""):
         # its body, so all that is left is to close
         ctx.close(wsi)
         return
-    text = STATUS_TEXT.get(code, "Error").encode()
+    text = status_text(code, "Error").encode()
     body = b"<html><body><h1>%d</h1>%s</body></html>" % (code, text)
     head = (
         status_line(code)

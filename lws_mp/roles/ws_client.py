@@ -20,10 +20,13 @@ from ..plat._port import const
 from . import client_conn as cc
 from . import ws_conn
 from .http_client import status_text
-from .ws_conn import DEFAULT_RX_BUFFER, WsClientConn
+from .ws_conn import DEFAULT_RX_BUFFER, WsConn
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = const(26)
+_LWS_CALLBACK_CLIENT_RECEIVE = const(8)
+_LWS_CALLBACK_CLIENT_RECEIVE_PONG = const(9)
+_LWS_CALLBACK_CLIENT_WRITEABLE = const(10)
 _LWS_CALLBACK_CLIENT_ESTABLISHED = const(3)
 _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH = const(2)
 _WSI_TOKEN_ACCEPT = const(13)
@@ -34,6 +37,16 @@ _WSI_TOKEN_UPGRADE = const(5)
 
 POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
+
+
+class WsClientConn(WsConn):
+    """The client side of ws_conn: frames arrive plain and go out masked,
+    and the callback reasons are the CLIENT_ ones."""
+
+    client = True
+    RX = _LWS_CALLBACK_CLIENT_RECEIVE
+    PONG = _LWS_CALLBACK_CLIENT_RECEIVE_PONG
+    WRITEABLE = _LWS_CALLBACK_CLIENT_WRITEABLE
 
 
 def request_headers(wsi):
@@ -144,7 +157,12 @@ def upgrade(wsi, unused=None):
         ctx.release_ah(wsi)
 
 
+def periodic(ctx, now):
+    """Ping idle client connections when ws_ping_pong_interval is set."""
+    ws_conn.ping_idle(ctx, now, ROLE_WS_CLIENT)
+
+
 OPS = lws_role_ops("ws-client", adopt=upgrade, readable=ws_conn.readable,
                    writable=ws_conn.writable, buffered=ws_conn.buffered, write=ws_conn.write,
-                   periodic=ws_conn.periodic_client, before_close=ws_conn.before_close,
+                   periodic=periodic, before_close=ws_conn.before_close,
                    closed=ws_conn.closed, rx_resume=ws_conn.rx_resume)

@@ -6,7 +6,7 @@ The two sides differ only where RFC 6455 makes them: a server's frames
 arrive masked and go out plain, a client's the other way round (every
 client frame gets a fresh mask, applied in place in the transmit buffer by
 the same helper that unmasks on receive); and the callback reasons are the
-CLIENT_ ones on a client (``WsConn`` / ``WsClientConn``).
+CLIENT_ ones on a client (``WsConn`` here, ``WsClientConn`` in ws_client).
 
 Input is read into the context's one service buffer, unmasked and UTF-8
 checked there in place, and handed to RECEIVE straight from it.  Only a
@@ -36,15 +36,11 @@ from ..core.wsi import (
     LWSS_RETURNED_CLOSE_ALREADY,
     ROLE_WS,
 )
-from ..core.role_ops import ROLE_WS_CLIENT
 from ..plat._port import const
 from .ws_send import send_frame as _send_frame
 from .ws_send import write  # noqa: F401  (the roles' OPS take it from here)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
-_LWS_CALLBACK_CLIENT_RECEIVE = const(8)
-_LWS_CALLBACK_CLIENT_RECEIVE_PONG = const(9)
-_LWS_CALLBACK_CLIENT_WRITEABLE = const(10)
 _LWS_CALLBACK_CLOSED = const(4)
 _LWS_CALLBACK_ESTABLISHED = const(0)
 _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
@@ -64,7 +60,7 @@ POLLIN = _port.POLLIN
 POLLOUT = _port.POLLOUT
 
 DEFAULT_RX_BUFFER = 4096
-CLOSE_ACK_SECS = 5
+_CLOSE_ACK_SECS = const(5)
 
 class WsConn:
     """Per-connection WebSocket state (defaults as class attributes, as in
@@ -100,15 +96,6 @@ class WsConn:
         self.utf8 = _port.Utf8Validator()
         self.rx_size = rx_size
         self.last_rx = _port.ticks_ms()
-
-
-class WsClientConn(WsConn):
-    """The client side: frames arrive plain and go out masked."""
-
-    client = True
-    RX = _LWS_CALLBACK_CLIENT_RECEIVE
-    PONG = _LWS_CALLBACK_CLIENT_RECEIVE_PONG
-    WRITEABLE = _LWS_CALLBACK_CLIENT_WRITEABLE
 
 
 # ------------------------------------------------------------ receiving
@@ -394,7 +381,7 @@ def _start_close(wsi):
         return  # the peer was gone already
     wsi.state = LWSS_AWAITING_CLOSE_ACK
     ctx = wsi.context
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_SECS)
+    ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, _CLOSE_ACK_SECS)
     ctx.change_events(wsi, POLLIN, 0)
 
 
@@ -442,15 +429,10 @@ def closed(wsi):
 
 def periodic(ctx, now):
     """Ping idle server connections when ws_ping_pong_interval is set."""
-    _ping_idle(ctx, now, ROLE_WS)
+    ping_idle(ctx, now, ROLE_WS)
 
 
-def periodic_client(ctx, now):
-    """The same for client connections."""
-    _ping_idle(ctx, now, ROLE_WS_CLIENT)
-
-
-def _ping_idle(ctx, now, role):
+def ping_idle(ctx, now, role):
     interval = ctx.info.ws_ping_pong_interval
     if not interval:
         return
