@@ -9,12 +9,10 @@ host's CPython whatever ``--lws-interpreter`` says (the lws_host mark).
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
 
 import pytest
+from server_process import ServerProcess, free_port  # noqa: F401  (tests take free_port from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
@@ -38,75 +36,52 @@ def interpreter_cmd(interp, heap=None):
     return [sys.executable]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+class FirmwareServer(ServerProcess):
+    """firmware/main.py running ``app`` under ``interp`` (micropython or
+    cpython) on a free loopback port."""
 
-
-class ServerProcess:
     def __init__(self, app, interp, heap=None, flash=False, args=(), tmp=None):
         self.app = app
         self.interp = interp
-        self.port = free_port()
+        port = free_port()
         cmd = interpreter_cmd(interp, heap) + [
             os.path.join(ROOT, "firmware", "main.py"), "--app", app,
-            "--port", str(self.port), "--iface", "127.0.0.1"] + list(args)
+            "--port", str(port), "--iface", "127.0.0.1"] + list(args)
         if flash and interp == "micropython":
-            img = os.path.join(tmp or "/tmp", "flash-%s-%d.img" % (app, self.port))
+            img = os.path.join(tmp or "/tmp", "flash-%s-%d.img" % (app, port))
             cmd += ["--flash", img]
-        self.log_path = os.path.join(tmp or "/tmp", "server-%s-%s-%d.log" % (
-            app, interp, self.port))
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait_ready()
-
-    def _wait_ready(self, timeout=15.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited: %s" % self.output())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not listen: %s" % self.output())
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        log = os.path.join(tmp or "/tmp", "server-%s-%s-%d.log" % (app, interp, port))
+        super().__init__(cmd, port, log, ROOT)
 
 
 @pytest.fixture
-def server(tmp_path):
+def processes():
+    """A list: every process put in it is stopped at the end of the test."""
     procs = []
-
-    def start(app, interp="micropython", **kw):
-        p = ServerProcess(app, interp, tmp=str(tmp_path), **kw)
-        procs.append(p)
-        return p
-
-    yield start
+    yield procs
     for p in procs:
         p.stop()
+
+
+@pytest.fixture
+def server(tmp_path, processes):
+    """server(app, interp="micropython", **opts): a FirmwareServer."""
+
+    def start(app, interp="micropython", **kw):
+        processes.append(FirmwareServer(app, interp, tmp=str(tmp_path), **kw))
+        return processes[-1]
+
+    return start
+
+
+@pytest.fixture
+def robust_server(tmp_path, processes):
+    """robust_server(**opts): robust_support.RobustServer (the robustness
+    tests' board interpreter, built on first use)."""
+    from robust_support import RobustServer
+
+    def start(**kw):
+        processes.append(RobustServer(str(tmp_path), **kw))
+        return processes[-1]
+
+    return start

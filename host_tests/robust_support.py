@@ -16,10 +16,10 @@ import json
 import os
 import re
 import socket
-import subprocess
 import time
 
-from conftest import ROOT, free_port
+from conftest import ROOT
+from server_process import ServerProcess, free_port
 from test_board_heap import board_heap, board_interpreter
 
 ROBUST_SERVER = os.path.join(ROOT, "host_tests", "apps", "robust_server.py")
@@ -37,50 +37,25 @@ def board_lws(board=BOARD):
     return runpy.run_path(os.path.join(ROOT, "boards", board, "board.py"))["BOARD"]["lws"]
 
 
-class RobustServer:
+class RobustServer(ServerProcess):
     """apps/robust_server.py on the board interpreter, on a free loopback
     port; ``heap`` None means the board's real heap."""
 
     def __init__(self, tmp, app="test_server", board=BOARD, heap=None, args=()):
-        self.port = free_port()
+        port = free_port()
         self.heap = heap or board_heap(board)
         cmd = [board_interpreter(board), "-X", "heapsize=%s" % self.heap, ROBUST_SERVER,
-               "--app", app, "--board", board, "--port", str(self.port),
+               "--app", app, "--board", board, "--port", str(port),
                "--iface", "127.0.0.1",
-               "--flash", os.path.join(tmp, "flash-%s-%d.img" % (app, self.port))]
+               "--flash", os.path.join(tmp, "flash-%s-%d.img" % (app, port))]
         cmd += list(args)
-        self.cmd = cmd
-        self.log_path = os.path.join(tmp, "robust-%s-%d.log" % (app, self.port))
-        self.log = open(self.log_path, "wb")
         # a working directory without lws_mp sources: only frozen code can load
-        self.cwd = os.path.join(tmp, "cwd")
-        os.makedirs(self.cwd, exist_ok=True)
-        self.proc = subprocess.Popen(cmd, cwd=self.cwd, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        self._wait_ready()
-
-    def _wait_ready(self, timeout=15.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise AssertionError("server exited: %s" % self.output())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise AssertionError("server did not listen: %s" % self.output())
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        cwd = os.path.join(tmp, "cwd")
+        os.makedirs(cwd, exist_ok=True)
+        super().__init__(cmd, port, os.path.join(tmp, "robust-%s-%d.log" % (app, port)), cwd)
 
     def tail(self, n=4000):
         return "\n--- server log ---\n%s" % self.output()[-n:]
-
-    def alive(self):
-        return self.proc.poll() is None
 
     def open_fds(self):
         """The server process' open file descriptors (sockets included), as
@@ -144,16 +119,6 @@ class RobustServer:
             if bad in allow:
                 continue
             assert bad not in out, "server log has %r%s" % (bad, self.tail())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def is_idle(s, extra_fds=0):

@@ -29,7 +29,6 @@ import http.client
 import json
 import os
 import runpy
-import socket
 import subprocess
 import threading
 import time
@@ -38,7 +37,8 @@ import pytest
 from websockets.sync.client import connect as ws_connect
 
 import test_http_clients as http_tests
-from conftest import ROOT, free_port
+from conftest import ROOT
+from server_process import ServerProcess, free_port
 
 BUILD_SH = os.path.join(ROOT, "tools", "board", "build.sh")
 MAIN_PY = os.path.join(ROOT, "firmware", "main.py")
@@ -74,72 +74,31 @@ def board_interpreter(board):
     return path
 
 
-class BoardServer:
+class BoardServer(ServerProcess):
     """``firmware/main.py --frozen`` on a board interpreter, on a free
     loopback port, its flash a LittleFS image in ``tmp``."""
 
     def __init__(self, app, board, heap, tmp, args=()):
         self.app = app
-        self.port = free_port()
+        port = free_port()
         cmd = [board_interpreter(board)]
         if heap:
             cmd += ["-X", "heapsize=%s" % heap]
-        cmd += [MAIN_PY, "--frozen", "--app", app, "--board", board, "--port", str(self.port),
+        cmd += [MAIN_PY, "--frozen", "--app", app, "--board", board, "--port", str(port),
                 "--iface", "127.0.0.1",
-                "--flash", os.path.join(tmp, "flash-%s-%d.img" % (app, self.port))]
+                "--flash", os.path.join(tmp, "flash-%s-%d.img" % (app, port))]
         cmd += list(args)
-        self.log_path = os.path.join(tmp, "server-%s-%s-%d.log" % (app, board, self.port))
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait_ready()
-
-    def _wait_ready(self, timeout=15.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise AssertionError("server exited: %s" % self.output())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise AssertionError("server did not listen: %s" % self.output())
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        log = os.path.join(tmp, "server-%s-%s-%d.log" % (app, board, port))
+        super().__init__(cmd, port, log, ROOT)
 
 
 @pytest.fixture
-def board_server(tmp_path):
-    procs = []
-
+def board_server(tmp_path, processes):
     def start(app, board="esp32_generic", heap=None, args=()):
-        p = BoardServer(app, board, heap, str(tmp_path), args)
-        procs.append(p)
-        return p
+        processes.append(BoardServer(app, board, heap, str(tmp_path), args))
+        return processes[-1]
 
-    yield start
-    for p in procs:
-        p.stop()
+    return start
 
 
 def log_tail(srv):

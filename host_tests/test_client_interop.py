@@ -20,6 +20,7 @@ import time
 import pytest
 
 from conftest import INTERPRETERS, ROOT, free_port, interpreter_cmd
+from server_process import LoggedProcess
 
 C_SERVER = "/usr/bin/libwebsockets-test-server"
 TINYPROXY = "/usr/bin/tinyproxy"
@@ -55,37 +56,6 @@ def wait_port(port, proc, secs=10.0):
     return False
 
 
-class Proc:
-    def __init__(self, cmd, log, cwd=None, env=None):
-        self.log_path = log
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=cwd, env=env)
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for p in started:
-        p.stop()
-
-
 def client_cmd(interp):
     if interp == "board":
         # the board interpreter at the board's heap, lws_mp and the app frozen in
@@ -118,7 +88,7 @@ def check_ws_run(rc, out, where=""):
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("tls", (False, True), ids=("ws", "wss"))
 @pytest.mark.parametrize("interp", INTERPRETERS + ("board",))
-def test_client_against_the_c_test_server(procs, tmp_path, interp, tls):
+def test_client_against_the_c_test_server(processes, tmp_path, interp, tls):
     port = free_port()
     cmd = [C_SERVER, "-p", str(port)]
     env = None
@@ -128,8 +98,8 @@ def test_client_against_the_c_test_server(procs, tmp_path, interp, tls):
         conf.write_text(_C_SERVER_OPENSSL_CONF)
         cmd.append("-s")
         env = dict(os.environ, OPENSSL_CONF=str(conf))
-    srv = Proc(cmd, str(tmp_path / "c-server.log"), cwd=str(tmp_path), env=env)
-    procs.append(srv)
+    srv = LoggedProcess(cmd, str(tmp_path / "c-server.log"), cwd=str(tmp_path), env=env)
+    processes.append(srv)
     assert wait_port(port, srv.proc), srv.output()
     args = ["ws://127.0.0.1:%d" % port, "--seconds", "6"]
     if tls:
@@ -139,14 +109,14 @@ def test_client_against_the_c_test_server(procs, tmp_path, interp, tls):
     assert srv.proc.poll() is None
 
 
-def _tinyproxy(procs, tmp_path):
+def _tinyproxy(processes, tmp_path):
     port = free_port()
     conf = tmp_path / "tinyproxy.conf"
     conf.write_text("Port %d\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\n"
                     "BasicAuth user secret\nLogFile \"%s\"\nLogLevel Info\n"
                     % (port, tmp_path / "tinyproxy.log"))
-    p = Proc([TINYPROXY, "-d", "-c", str(conf)], str(tmp_path / "tinyproxy.out"))
-    procs.append(p)
+    p = LoggedProcess([TINYPROXY, "-d", "-c", str(conf)], str(tmp_path / "tinyproxy.out"))
+    processes.append(p)
     assert wait_port(port, p.proc), p.output()
     return port
 
@@ -154,8 +124,8 @@ def _tinyproxy(procs, tmp_path):
 @pytest.mark.skipif(not os.path.exists(TINYPROXY), reason="tinyproxy is not installed (make deps)")
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("interp", INTERPRETERS)
-def test_client_through_tinyproxy(procs, server, tmp_path, interp):
-    pport = _tinyproxy(procs, tmp_path)
+def test_client_through_tinyproxy(processes, server, tmp_path, interp):
+    pport = _tinyproxy(processes, tmp_path)
     srv = server("test_server", "cpython")
     proxy = "user:secret@127.0.0.1:%d" % pport
     rc, out = run_client(interp, ["--proxy", proxy, "ws://127.0.0.1:%d" % srv.port,
@@ -177,18 +147,18 @@ def test_client_through_tinyproxy(procs, server, tmp_path, interp):
 @pytest.mark.skipif(not os.path.exists(TINYPROXY), reason="tinyproxy is not installed (make deps)")
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("interp", INTERPRETERS)
-def test_tls_through_tinyproxy(procs, tmp_path, interp):
+def test_tls_through_tinyproxy(processes, tmp_path, interp):
     certs = tmp_path / "certs"
     subprocess.run([os.path.join(ROOT, "tools", "tls", "make_certs.sh"), str(certs)],
                    check=True, capture_output=True)
-    pport = _tinyproxy(procs, tmp_path)
+    pport = _tinyproxy(processes, tmp_path)
     port = free_port()
-    srv = Proc(interpreter_cmd("cpython") + [MAIN, "--app", "test_server", "--port", str(port),
-                                             "--iface", "127.0.0.1",
-                                             "--cert", str(certs / "server.pem"),
-                                             "--key", str(certs / "server.key")],
-               str(tmp_path / "tls-server.log"), cwd=ROOT)
-    procs.append(srv)
+    cmd = interpreter_cmd("cpython") + [MAIN, "--app", "test_server", "--port", str(port),
+                                        "--iface", "127.0.0.1",
+                                        "--cert", str(certs / "server.pem"),
+                                        "--key", str(certs / "server.key")]
+    srv = LoggedProcess(cmd, str(tmp_path / "tls-server.log"), cwd=ROOT)
+    processes.append(srv)
     assert wait_port(port, srv.proc), srv.output()
     via = ["--proxy", "user:secret@127.0.0.1:%d" % pport, "--ca", str(certs / "ca.pem")]
     rc, out = run_client(interp, via + ["https://localhost:%d/" % port, "--seconds", "15"])

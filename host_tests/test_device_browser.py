@@ -10,14 +10,12 @@ viewport are kept in build/artefacts/.
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import MICROPYTHON, ROOT, free_port
+from conftest import MICROPYTHON, ROOT
+from server_process import ServerProcess, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -32,36 +30,17 @@ PASSWORD = "browser pass 1"
 sys.path.insert(0, os.path.join(ROOT, "tools", "device"))
 
 
-class Device:
+class Device(ServerProcess):
     """The device app as a process, started again when it exits with 75."""
 
     def __init__(self, tmp, board="rp2_pico_w"):
-        self.port = free_port()
+        port = free_port()
         self.image = os.path.join(tmp, "flash.img")
-        self.log_path = os.path.join(tmp, "device.log")
-        self.log = open(self.log_path, "ab")
-        self.cmd = [MICROPYTHON, os.path.join(ROOT, "firmware", "main.py"), "--app", "device",
-                    "--port", str(self.port), "--iface", "127.0.0.1", "--flash", self.image,
-                    "--root", WWW, "--board", board]
+        cmd = [MICROPYTHON, os.path.join(ROOT, "firmware", "main.py"), "--app", "device",
+               "--port", str(port), "--iface", "127.0.0.1", "--flash", self.image,
+               "--root", WWW, "--board", board]
         self.restarts = 0
-        self.proc = None
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_ready()
-
-    def wait_ready(self, timeout=20.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError("device exited: %s" % self.output()[-3000:])
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("device did not listen: %s" % self.output())
+        super().__init__(cmd, port, os.path.join(tmp, "device.log"), ROOT, timeout=20.0)
 
     def restart_after_exit(self, timeout=30):
         """The app asked for a restart: it exits with 75, and starts again."""
@@ -69,31 +48,14 @@ class Device:
         assert rc == RESTART_EXIT_CODE, (rc, self.output()[-3000:])
         self.restarts += 1
         self.start()
+        self.wait_listening(self.port, 20.0)
 
     def restart_process(self):
         """The server process killed and started again (a power cycle)."""
         self.proc.terminate()
         self.proc.wait(10)
         self.start()
-
-    def output(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        self.wait_listening(self.port, 20.0)
 
 
 def visible(page, sel, timeout=WAIT_MS):

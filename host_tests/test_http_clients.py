@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, ROOT, ServerProcess
+from conftest import INTERPRETERS, ROOT, FirmwareServer
 
 WWW = os.path.join(ROOT, "firmware", "www")
 MAIN_PY = os.path.join(ROOT, "firmware", "main.py")
@@ -206,7 +206,7 @@ def www_server(tmp_path_factory):
     def get(interp):
         if interp not in started:
             tmp = tmp_path_factory.mktemp("www-" + interp)
-            started[interp] = ServerProcess("fileserver", interp, flash=True, tmp=str(tmp))
+            started[interp] = FirmwareServer("fileserver", interp, flash=True, tmp=str(tmp))
         return started[interp]
 
     yield get

@@ -30,6 +30,7 @@ import urllib.request
 import pytest
 
 from conftest import MICROPYTHON, ROOT, free_port
+from server_process import LoggedProcess
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "mip"))
 import make_package_json  # noqa: E402
@@ -82,20 +83,13 @@ def test_readme_says_how_lws_mp_becomes_importable():
 
 # ------------------------------------------------------------ serving blocks
 
-class Server:
+class Server(LoggedProcess):
     def __init__(self, code, interp, cwd, env, args):
         self.path = os.path.join(cwd, "server.py")
         with open(self.path, "w") as f:
             f.write(code)
-        self.log_path = os.path.join(cwd, "server.log")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(command(interp) + ["server.py"] + args, cwd=cwd, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        super().__init__(command(interp) + ["server.py"] + args, os.path.join(cwd, "server.log"),
+                         cwd, env)
 
     def wait_port(self, port=None, timeout=15.0):
         """The port it listens on (``port``, or the one its log names)."""
@@ -114,16 +108,6 @@ class Server:
                     pass
             time.sleep(0.05)
         pytest.fail("no listening server after %ds: %s" % (timeout, self.output()))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def get(port, path="/"):

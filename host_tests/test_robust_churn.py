@@ -25,11 +25,9 @@ import socket
 import struct
 import time
 
-import pytest
 
 from robust_support import (
     BASE_FDS,
-    RobustServer,
     raw_connect,
     read_all,
     read_response,
@@ -196,20 +194,6 @@ WS_MIX = [ws_mirror_echo, ws_mirror_echo, ws_dumb_drop, ws_abandon_mid_frame, ws
 
 with open(TEST_HTML, "rb") as _f:
     HTML = _f.read()
-
-
-@pytest.fixture
-def robust_server(tmp_path):
-    procs = []
-
-    def start(**kw):
-        p = RobustServer(str(tmp_path), **kw)
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        p.stop()
 
 
 def run_cycles(srv, start, count):

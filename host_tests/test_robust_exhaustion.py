@@ -33,7 +33,7 @@ import time
 
 import pytest
 
-from robust_support import BASE_FDS, RobustServer, board_lws
+from robust_support import BASE_FDS, board_lws
 
 SPACING = 0.005  # seconds between connects: their order is unambiguous
 SATURATE_WAIT = 15.0  # until the server's log shows it saturated
@@ -45,20 +45,6 @@ CASES = {
     "3x-header-pool": (3 * LWS["max_http_header_pool"], 16, "pool"),
     "2x-fd-table": (2 * LWS["fd_limit_per_thread"], LWS["fd_limit_per_thread"], "fds"),
 }
-
-
-@pytest.fixture
-def robust_server(tmp_path):
-    procs = []
-
-    def start(**kw):
-        p = RobustServer(str(tmp_path), **kw)
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        p.stop()
 
 
 class Client:

@@ -37,7 +37,6 @@ import time
 import pytest
 
 from robust_support import (
-    RobustServer,
     raw_connect,
     read_response,
     ws_frame,
@@ -58,20 +57,6 @@ CASES = [
     ("write", 0), ("write", 1024),
     ("frame", 0), ("frame", 1024),
 ]
-
-
-@pytest.fixture
-def robust_server(tmp_path):
-    procs = []
-
-    def start(**kw):
-        p = RobustServer(str(tmp_path), **kw)
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        p.stop()
 
 
 def until_closed(s, timeout=5.0):

@@ -36,7 +36,7 @@ import time
 
 import pytest
 
-from robust_support import BASE_FDS, RobustServer, board_lws
+from robust_support import BASE_FDS, board_lws
 
 SLOWHTTPTEST = "/usr/bin/slowhttptest"
 TIMEOUT_SECS = 2  # the server's timeout_secs for these runs
@@ -65,20 +65,6 @@ ATTACKS = {
     "slow-read": ["-X", "-w", "64", "-y", "128", "-n", "1", "-z", "32", "-k", "10",
                   "-u", "/test.html"],
 }
-
-
-@pytest.fixture
-def robust_server(tmp_path):
-    procs = []
-
-    def start(**kw):
-        p = RobustServer(str(tmp_path), **kw)
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        p.stop()
 
 
 def normal_client(srv, stop, results):

@@ -23,6 +23,7 @@ import time
 import pytest
 
 from conftest import MICROPYTHON, ROOT, free_port
+from server_process import LoggedProcess
 
 CERTS = os.path.join(ROOT, "build", "tls")
 BOARD_MPY = os.path.join(ROOT, "build", "board", "esp32_generic", "micropython")
@@ -44,23 +45,22 @@ def cert(name):
     return os.path.join(CERTS, name)
 
 
-class TlsServer:
+class TlsServer(LoggedProcess):
     """firmware/main.py serving test_server over TLS on a free port."""
 
     def __init__(self, interp, tmp, pair=("server.pem", "server.key")):
         exe = {"cpython": sys.executable, "micropython": MICROPYTHON, "board": BOARD_MPY}[interp]
         self.port = free_port()
-        self.log_path = os.path.join(tmp, "tls-%s-%d.log" % (interp, self.port))
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
+        super().__init__(
             [exe, os.path.join(ROOT, "firmware", "main.py"), "--app", "test_server",
              "--port", str(self.port), "--iface", "127.0.0.1",
              "--cert", cert(pair[0]), "--key", cert(pair[1])],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+            os.path.join(tmp, "tls-%s-%d.log" % (interp, self.port)), ROOT)
+        # ready once it says so: a plain connect would be a failed handshake
         end = time.monotonic() + 15
         while time.monotonic() < end:
             assert self.proc.poll() is None, self.output()
-            if b"serving on" in open(self.log_path, "rb").read():
+            if "serving on" in self.output():
                 return
             time.sleep(0.05)
         raise AssertionError("server did not start: " + self.output())
@@ -69,34 +69,14 @@ class TlsServer:
     def url(self):
         return "https://localhost:%d" % self.port
 
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
 
 @pytest.fixture
-def tls_server(tmp_path):
-    started = []
-
+def tls_server(tmp_path, processes):
     def start(interp, **kw):
-        s = TlsServer(interp, str(tmp_path), **kw)
-        started.append(s)
-        return s
+        processes.append(TlsServer(interp, str(tmp_path), **kw))
+        return processes[-1]
 
-    yield start
-    for s in started:
-        s.stop()
+    return start
 
 
 def _curl(*args):

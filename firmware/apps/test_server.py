@@ -336,16 +336,24 @@ def callback_lws_status(wsi, reason, pss, in_, len_):
     return 0
 
 
-def _tracking(cb):
-    """Wrap a protocol callback so lws-status hears about its clients."""
+# lws-status hears about the clients of these two protocols.  Plain
+# functions, not a closure made per protocol: on MicroPython a call to a
+# closure whose captured values and arguments pass five words puts them on
+# the heap, on every callback.
 
-    def wrapped(wsi, reason, pss, in_, len_):
-        r = cb(wsi, reason, pss, in_, len_)
-        if reason == LWS_CALLBACK_ESTABLISHED or reason == LWS_CALLBACK_CLOSED:
-            _status_changed(lws_get_context(wsi))
-        return r
 
-    return wrapped
+def _tracked(r, wsi, reason):
+    if reason == LWS_CALLBACK_ESTABLISHED or reason == LWS_CALLBACK_CLOSED:
+        _status_changed(lws_get_context(wsi))
+    return r
+
+
+def callback_dumb_increment_tracked(wsi, reason, pss, in_, len_):
+    return _tracked(callback_dumb_increment(wsi, reason, pss, in_, len_), wsi, reason)
+
+
+def callback_lws_mirror_tracked(wsi, reason, pss, in_, len_):
+    return _tracked(callback_lws_mirror(wsi, reason, pss, in_, len_), wsi, reason)
 
 
 # ------------------------------------------------------------ the server
@@ -361,7 +369,7 @@ def tick(ctx):
 
 
 def make_info(port, iface, root, **opts):
-    dumb = lws_protocols("dumb-increment-protocol", _tracking(callback_dumb_increment),
+    dumb = lws_protocols("dumb-increment-protocol", callback_dumb_increment_tracked,
                          DumbIncrement, 10)
     _dumb["protocol"] = dumb
     return lws_context_creation_info(
@@ -370,7 +378,7 @@ def make_info(port, iface, root, **opts):
         protocols=[
             lws_protocols("http-only", callback_http, FormSession),
             dumb,
-            lws_protocols("lws-mirror-protocol", _tracking(callback_lws_mirror),
+            lws_protocols("lws-mirror-protocol", callback_lws_mirror_tracked,
                           MirrorSession, MIRROR_RX),
             lws_protocols("lws-status", callback_lws_status),
         ],

@@ -247,41 +247,70 @@ def route(wsi, uri):
     return reply(wsi, b"no such hook", 404)
 
 
-def hooked(cb, first):
-    """``cb`` with the hooks in front (``first``: this is protocols[0])."""
+# The app's callbacks, by protocol slot, and the hooks in front of them:
+# plain functions, not closures, because a call to a closure whose captured
+# values and arguments pass five words allocates on MicroPython, and the
+# hooks must run (to see the victim close) when the heap is full.
+_app_callbacks = [None] * 4
 
-    def wrapped(wsi, reason, pss, in_, len_):
-        if reason in CLOSING and wsi is state["victim"] and wsi is not None:
-            # noted without allocating: the heap may still be full here
-            n = state["closes"]
-            if n < len(victim_closes):
-                victim_closes[n] = reason
-                state["closes"] = n + 1
-            if state["filled_at"]:
-                release("victim closing")
-        if first and reason == _LWS_CALLBACK_HTTP and isinstance(in_, str) and \
-                in_.startswith("/__robust"):
-            return route(wsi, in_)
-        armed = state["armed"]
-        if armed == "accept" and reason == _LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-            state["armed"] = None
-            choose(None)
-            lwsl_notice("robust: accept: filled (%d pieces)", fill(state["leave"]))
-            return 0
-        if reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED and state["sndbuf"]:
-            wsi.sock.setsockopt(1, 7, state["sndbuf"])  # SOL_SOCKET, SO_SNDBUF
-        r = cb(wsi, reason, pss, in_, len_)
-        if armed == "headers" and reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-            state["armed"] = None
-            choose(wsi)
-            lwsl_notice("robust: headers: filled (%d pieces)", fill(state["leave"]))
-        elif armed == "frame" and reason == _LWS_CALLBACK_ESTABLISHED:
-            state["armed"] = None
-            choose(wsi)
-            lwsl_notice("robust: frame: filled (%d pieces)", fill(state["leave"]))
-        return r
 
-    return wrapped
+def _hook(slot, wsi, reason, pss, in_, len_):
+    first = slot == 0
+    if reason in CLOSING and wsi is state["victim"] and wsi is not None:
+        # noted without allocating: the heap may still be full here
+        n = state["closes"]
+        if n < len(victim_closes):
+            victim_closes[n] = reason
+            state["closes"] = n + 1
+        if state["filled_at"]:
+            release("victim closing")
+    if first and reason == _LWS_CALLBACK_HTTP and isinstance(in_, str) and \
+            in_.startswith("/__robust"):
+        return route(wsi, in_)
+    armed = state["armed"]
+    if armed == "accept" and reason == _LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        state["armed"] = None
+        choose(None)
+        lwsl_notice("robust: accept: filled (%d pieces)", fill(state["leave"]))
+        return 0
+    if reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED and state["sndbuf"]:
+        wsi.sock.setsockopt(1, 7, state["sndbuf"])  # SOL_SOCKET, SO_SNDBUF
+    r = _app_callbacks[slot](wsi, reason, pss, in_, len_)
+    if armed == "headers" and reason == _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        state["armed"] = None
+        choose(wsi)
+        lwsl_notice("robust: headers: filled (%d pieces)", fill(state["leave"]))
+    elif armed == "frame" and reason == _LWS_CALLBACK_ESTABLISHED:
+        state["armed"] = None
+        choose(wsi)
+        lwsl_notice("robust: frame: filled (%d pieces)", fill(state["leave"]))
+    return r
+
+
+def _hook0(wsi, reason, pss, in_, len_):
+    return _hook(0, wsi, reason, pss, in_, len_)
+
+
+def _hook1(wsi, reason, pss, in_, len_):
+    return _hook(1, wsi, reason, pss, in_, len_)
+
+
+def _hook2(wsi, reason, pss, in_, len_):
+    return _hook(2, wsi, reason, pss, in_, len_)
+
+
+def _hook3(wsi, reason, pss, in_, len_):
+    return _hook(3, wsi, reason, pss, in_, len_)
+
+
+_HOOKS = (_hook0, _hook1, _hook2, _hook3)
+
+
+def hooked(cb, slot):
+    """``cb`` (the app's callback of protocol ``slot``) with the hooks in
+    front."""
+    _app_callbacks[slot] = cb
+    return _HOOKS[slot]
 
 
 def tick(ctx):
@@ -307,7 +336,7 @@ def wrap_app(app):
         info = make_info(port, iface, root, **opts)
         for i, p in enumerate(info.protocols):
             if p is not None and p.callback is not None:
-                p.callback = hooked(p.callback, i == 0)
+                p.callback = hooked(p.callback, i)
         return info
 
     def robust_tick(ctx):

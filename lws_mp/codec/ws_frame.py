@@ -6,19 +6,17 @@ payload itself never passes through here: the role unmasks and validates it
 in place where it was received.
 """
 
-from . import const
-
-OP_CONTINUATION = const(0x0)
-OP_TEXT = const(0x1)
-OP_BINARY = const(0x2)
-OP_CLOSE = const(0x8)
-OP_PING = const(0x9)
-OP_PONG = const(0xA)
+OP_CONTINUATION = 0x0
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+OP_CLOSE = 0x8
+OP_PING = 0x9
+OP_PONG = 0xA
 
 # header problems, as the close status they earn
-OK = const(0)
-ERR_PROTOCOL = const(1002)
-ERR_TOO_BIG = const(1009)
+OK = 0
+ERR_PROTOCOL = 1002
+ERR_TOO_BIG = 1009
 
 
 class FrameHeader:

@@ -4,9 +4,7 @@ from ..plat import _port
 from .log import lwsl_err
 from .role_ops import ROLE_WS_CLIENT, ops_of
 from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS
-
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
+from ..plat._port import POLLIN, POLLOUT
 
 
 def lws_get_context(wsi):

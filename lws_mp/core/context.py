@@ -5,13 +5,8 @@ from .header_table import HeaderPool
 from .log import lwsl_err, lwsl_exception, lwsl_info, lwsl_notice, lwsl_warn
 from .role_ops import ops_of
 from .structs import lws_pollargs
-from .wsi import (
-    LWSS_DEAD_SOCKET,
-    LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE,
-    ROLE_LISTEN,
-    ROLE_RAW,
-    lws,
-)
+from .wsi import LWSS_DEAD_SOCKET, LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE, ROLE_LISTEN, ROLE_RAW
+from .wsi import lws
 from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -383,6 +378,15 @@ class lws_context:
             return 0
         if n == 0:
             self.fatal(wsi, "peer closed")
+        return n
+
+    def read_ah(self, wsi):
+        """Read into the free rest of ``wsi``'s header table: the bytes it
+        gained, 0 as read() (nothing yet, or the connection ended)."""
+        ah = wsi.ah
+        n = self.read(wsi, ah.mv[ah.rxlen:ah.size])
+        if n:
+            ah.rxlen += n
         return n
 
     def fatal(self, wsi, why):

@@ -6,16 +6,10 @@ from ..plat import _port
 from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
-_LLL_CLIENT = const(256)
 _LLL_COUNT = const(10)
-_LLL_DEBUG = const(16)
 _LLL_ERR = const(1)
-_LLL_EXT = const(128)
-_LLL_HEADER = const(64)
 _LLL_INFO = const(8)
-_LLL_LATENCY = const(512)
 _LLL_NOTICE = const(4)
-_LLL_PARSER = const(32)
 _LLL_WARN = const(2)
 
 

@@ -8,8 +8,7 @@ POLLOUT until it drains.
 from ..plat import _port
 from .log import lwsl_warn
 from .wsi import LWSS_DEAD_SOCKET
-
-POLLOUT = _port.POLLOUT
+from ..plat._port import POLLOUT
 
 
 def sock_send(wsi, mv):

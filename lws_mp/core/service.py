@@ -4,11 +4,7 @@ from ..plat import _port
 from .log import lwsl_err, lwsl_exception
 from .output import pass_begin, pass_end
 from .role_ops import ROLE_LISTEN, ROLE_OPS, ROLE_RAW, ops_of
-
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
-POLLERR = _port.POLLERR
-POLLHUP = _port.POLLHUP
+from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT
 
 
 def _service_wsi(ctx, wsi, revents):

@@ -24,19 +24,10 @@ from ..core.role_ops import ROLE_HTTP_CLIENT, ops
 from ..core.structs import lws_client_connect_info
 from ..core.wsi import LWSS_HTTP, lws
 from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT, const
 from . import part
-from .client_conn import (
-    MAX_REDIRECTS,
-    P_CONNECTING,
-    P_IDLE,
-    P_PROXY,
-    P_RESOLVE,
-    P_TLS,
-    ClientConn,
-    fail,
-    queue,
-)
+from .client_conn import MAX_REDIRECTS, P_CONNECTING, P_IDLE, P_PROXY, P_RESOLVE, P_TLS, ClientConn
+from .client_conn import fail, queue
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_WSI_CREATE = const(29)
@@ -44,10 +35,6 @@ _PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE = const(2)
 _PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE = const(1)
 _PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE = const(8)
 
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
-POLLERR = _port.POLLERR
-POLLHUP = _port.POLLHUP
 
 _PROXY_REPLY_MAX = 1024
 

@@ -20,8 +20,7 @@ from ..core.hdr import lws_hdr_str
 from ..core.log import lwsl_info
 from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import ROLE_WS_CLIENT, lws_role_ops, ops
-from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT, const
 from . import client_conn as cc
 from . import client_connect as connect
 from . import part
@@ -32,11 +31,8 @@ from .http_client_body import close_soon, complete, rx_waiting
 _LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = const(24)
 _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH = const(2)
 _LWS_CALLBACK_CLIENT_HTTP_WRITEABLE = const(57)
-_LWS_CALLBACK_COMPLETED_CLIENT_HTTP = const(47)
 _LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP = const(44)
 _LWS_CALLBACK_HTTP_WRITEABLE = const(16)
-_LWS_CALLBACK_RECEIVE_CLIENT_HTTP = const(46)
-_LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ = const(48)
 _LWS_WRITE_HTTP = const(3)
 _LWS_WRITE_HTTP_FINAL = const(7)
 _PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE = const(4)
@@ -47,10 +43,6 @@ _WSI_TOKEN_HTTP_CONTENT_LENGTH = const(27)
 _WSI_TOKEN_HTTP_LOCATION = const(59)
 _WSI_TOKEN_HTTP_TRANSFER_ENCODING = const(68)
 
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
-POLLERR = _port.POLLERR
-POLLHUP = _port.POLLHUP
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -150,11 +142,8 @@ def _read_reply(wsi, revents):
     if ah.rxlen >= ah.size:
         cc.fail(wsi, "HS: response headers larger than the header table (%d bytes)" % ah.size)
         return
-    n = ctx.read(wsi, ah.mv[ah.rxlen:ah.size])
-    if not n:
-        return
-    ah.rxlen += n
-    _process_reply(wsi)
+    if ctx.read_ah(wsi):
+        _process_reply(wsi)
 
 
 def _process_reply(wsi):
@@ -211,7 +200,6 @@ def _redirect(wsi, status):
     why = connect.reset(wsi, ssl, address, port, path, host)
     if why is not None:
         cc.fail(wsi, "HS: Redirect failed: " + why)
-
 
 
 def _established(wsi, status):

@@ -11,8 +11,7 @@ never held whole.
 """
 
 from ..codec.chunked import ERROR, S_DONE
-from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLIN, const
 from . import client_conn as cc
 from .client_conn import P_HTTP, P_IDLE
 
@@ -21,8 +20,6 @@ _LWS_CALLBACK_COMPLETED_CLIENT_HTTP = const(47)
 _LWS_CALLBACK_RECEIVE_CLIENT_HTTP = const(46)
 _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ = const(48)
 _PENDING_TIMEOUT_HTTP_CONTENT = const(10)
-
-POLLIN = _port.POLLIN
 
 
 def rx_waiting(wsi):

@@ -9,14 +9,8 @@ from ..core.role_ops import lws_role_ops, ops
 from ..plat import _port
 from . import part
 from .http_response import lws_return_http_status, protocol_error, write
-from ..core.wsi import (
-    LWSS_HTTP,
-    LWSS_HTTP_BODY,
-    LWSS_HTTP_SERVING,
-    ROLE_HTTP,
-    ROLE_WS,
-)
-from ..plat._port import const
+from ..core.wsi import LWSS_HTTP, LWSS_HTTP_BODY, LWSS_HTTP_SERVING, ROLE_HTTP, ROLE_WS
+from ..plat._port import POLLIN, POLLOUT, const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLOSED_HTTP = const(5)
@@ -34,9 +28,6 @@ _WSI_TOKEN_HTTP_CONTENT_LENGTH = const(27)
 _WSI_TOKEN_HTTP_EXPECT = const(51)
 _WSI_TOKEN_HTTP_TRANSFER_ENCODING = const(68)
 _WSI_TOKEN_UPGRADE = const(5)
-
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
 
 
 def adopt(wsi, readbuf):
@@ -108,11 +99,8 @@ def _read_headers(wsi):
     if wsi.preload:
         _take_preload(wsi)
     ah = wsi.ah
-    if ah.rxlen < ah.size:
-        n = ctx.read(wsi, ah.mv[ah.rxlen:ah.size])
-        if not n:
-            return
-        ah.rxlen += n
+    if ah.rxlen < ah.size and not ctx.read_ah(wsi):
+        return
     _process_headers(wsi)
 
 
@@ -125,7 +113,6 @@ def _process_headers(wsi):
         protocol_error(wsi, st)
         return
     _handle_request(wsi)
-
 
 
 def _handle_request(wsi):

@@ -6,14 +6,12 @@ from ..core.service import drop
 from ..core.role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, lws_role_ops, ops
 from ..core.wsi import LWSS_DEAD_SOCKET
 from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLIN, const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
 _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
 _LWS_CALLBACK_WSI_CREATE = const(29)
-
-POLLIN = _port.POLLIN
 
 
 def _accept(lwsi, revents):

@@ -7,8 +7,7 @@ against an ETag made of the file's mtime and size.
 
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send
-from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLOUT, const
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
 from .http_server import _queue, lws_http_transaction_completed
@@ -20,8 +19,6 @@ _WSI_TOKEN_HTTP_ACCEPT_ENCODING = const(21)
 _WSI_TOKEN_HTTP_IF_NONE_MATCH = const(20)
 _WSI_TOKEN_HTTP_IF_RANGE = const(55)
 _WSI_TOKEN_HTTP_RANGE = const(30)
-
-POLLOUT = _port.POLLOUT
 
 
 # (path, stat) a mount's look-up has just made (hint_stat): the ETag is

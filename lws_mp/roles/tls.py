@@ -10,7 +10,7 @@ TLS modules themselves are behind lws_mp.plat.tls.
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
 from ..core.role_ops import ROLE_HTTP, lws_role_ops, ops
 from ..plat import _port, tls
-from ..plat._port import const
+from ..plat._port import POLLIN, POLLOUT, const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _CONTEXT_PORT_NO_LISTEN = const(-1)
@@ -21,9 +21,6 @@ _LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION = const(23)
 _LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED = const(128)
 _REQUIRE_CLIENT_CERT_BIT = const(2)  # REQUIRE_VALID_OPENSSL_CLIENT_CERT less DO_SSL_GLOBAL_INIT
 _PENDING_TIMEOUT_SSL_ACCEPT = const(9)
-
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
 
 
 def _callback(ctx, reason, user, in_=None, len_=0):

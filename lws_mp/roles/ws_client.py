@@ -16,7 +16,7 @@ from ..core.role_ops import lws_role_ops
 from ..core.role_ops import ROLE_WS_CLIENT
 from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLIN, POLLOUT, const
 from . import client_conn as cc
 from . import ws_conn
 from .http_client import status_text
@@ -34,9 +34,6 @@ _WSI_TOKEN_CONNECTION = const(4)
 _WSI_TOKEN_EXTENSIONS = const(9)
 _WSI_TOKEN_PROTOCOL = const(12)
 _WSI_TOKEN_UPGRADE = const(5)
-
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
 
 
 class WsClientConn(WsConn):
@@ -66,7 +63,6 @@ def request_headers(wsi):
         ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED,
                      ext.name, 0)
     return h + b"Sec-WebSocket-Version: %d\r\n" % cl.version
-
 
 
 def _check(wsi):

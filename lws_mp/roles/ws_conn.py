@@ -19,31 +19,16 @@ of at most that size otherwise.
 from ..plat import _port
 from ..core.log import lwsl_info
 from ..core.output import drain_stored
-from ..codec.ws_frame import (
-    OK,
-    OP_BINARY,
-    OP_CLOSE,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    FrameHeader,
-    close_payload_status,
-)
-from ..core.wsi import (
-    LWSS_AWAITING_CLOSE_ACK,
-    LWSS_DEAD_SOCKET,
-    LWSS_ESTABLISHED,
-    LWSS_RETURNED_CLOSE_ALREADY,
-    ROLE_WS,
-)
-from ..plat._port import const
+from ..codec.ws_frame import OK, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameHeader
+from ..codec.ws_frame import close_payload_status
+from ..core.wsi import LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISHED
+from ..core.wsi import LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS
+from ..plat._port import POLLIN, POLLOUT, const
 from .ws_send import send_frame as _send_frame
 from .ws_send import write  # noqa: F401  (the roles' OPS take it from here)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLOSED = const(4)
-_LWS_CALLBACK_ESTABLISHED = const(0)
-_LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
 _LWS_CALLBACK_RECEIVE = const(6)
 _LWS_CALLBACK_RECEIVE_PONG = const(7)
 _LWS_CALLBACK_SERVER_WRITEABLE = const(11)
@@ -52,12 +37,7 @@ _LWS_CLOSE_STATUS_NORMAL = const(1000)
 _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
 _PENDING_TIMEOUT_CLOSE_ACK = const(6)
 _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = const(17)
-_WSI_TOKEN_KEY = const(32)
-_WSI_TOKEN_PROTOCOL = const(12)
-_WSI_TOKEN_VERSION = const(33)
 
-POLLIN = _port.POLLIN
-POLLOUT = _port.POLLOUT
 
 DEFAULT_RX_BUFFER = 4096
 _CLOSE_ACK_SECS = const(5)

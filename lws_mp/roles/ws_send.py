@@ -7,29 +7,21 @@ at a time from a pool of os.urandom bytes drawn 64 at a time into one
 reusable array, so masking allocates nothing per frame.
 """
 
-from ..codec.ws_frame import OP_BINARY, OP_PING, OP_PONG, OP_TEXT, build_header, header_len
+from ..codec.ws_frame import OP_BINARY, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT
+from ..codec.ws_frame import build_header, header_len
 from ..core.output import issue_raw
 from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
 from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
-_LWS_WRITE_BINARY = const(1)
 _LWS_WRITE_CLIENT_IGNORE_XOR_MASK = const(128)
-_LWS_WRITE_CONTINUATION = const(2)
 _LWS_WRITE_NO_FIN = const(64)
-_LWS_WRITE_PING = const(5)
-_LWS_WRITE_PONG = const(6)
-_LWS_WRITE_TEXT = const(0)
 
-# lws_write protocol -> opcode
-_OPCODES = {
-    _LWS_WRITE_TEXT: OP_TEXT,
-    _LWS_WRITE_BINARY: OP_BINARY,
-    _LWS_WRITE_CONTINUATION: 0,
-    _LWS_WRITE_PING: OP_PING,
-    _LWS_WRITE_PONG: OP_PONG,
-}
+# opcode by lws_write protocol (LWS_WRITE_TEXT 0, BINARY 1, CONTINUATION 2,
+# PING 5, PONG 6); 0xFF where a WebSocket sends nothing (HTTP 3, CLOSE 4).
+# Seven bytes, where a dict would hold a table of entries.
+_OPCODES = bytes((OP_TEXT, OP_BINARY, OP_CONTINUATION, 0xFF, 0xFF, OP_PING, OP_PONG))
 
 _rand = b""
 _rand_pos = 64
@@ -118,8 +110,11 @@ def write(wsi, buf, len_, wp, pre):
     ws = wsi.ws
     if ws.close_sent or wsi.state != LWSS_ESTABLISHED:
         return -1
-    op = _OPCODES.get(wp & 0x3F)
-    if op is None:
+    op = wp & 0x3F
+    if op >= len(_OPCODES):
+        return -1
+    op = _OPCODES[op]
+    if op == 0xFF:
         return -1
     fin = not wp & _LWS_WRITE_NO_FIN
     if op & 8 and (len_ > 125 or not fin):

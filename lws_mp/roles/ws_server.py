@@ -6,8 +6,7 @@ from ..core.log import lwsl_info, lwsl_notice
 from ..core.output import issue_raw
 from ..core.role_ops import lws_role_ops
 from ..core.wsi import LWSS_ESTABLISHED, ROLE_WS
-from ..plat import _port
-from ..plat._port import const
+from ..plat._port import POLLIN, const
 from . import ws_conn
 from .http_response import protocol_error
 from .ws_conn import DEFAULT_RX_BUFFER, WsConn
@@ -18,8 +17,6 @@ _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
 _WSI_TOKEN_KEY = const(32)
 _WSI_TOKEN_PROTOCOL = const(12)
 _WSI_TOKEN_VERSION = const(33)
-
-POLLIN = _port.POLLIN
 
 
 def upgrade(wsi, data):
