@@ -168,6 +168,27 @@ def send(sock, mv):
     return n
 
 
+if IS_MICROPYTHON:
+
+    def send_part(sock, buf, off, n):
+        """Send what the socket takes now of buf[off:off + n]: bytes sent (0
+        if it would block).  The stream write takes the offset and length,
+        so no view of the part is made, and a full socket answers None
+        instead of raising (an exception object each time)."""
+        try:
+            r = sock.write(buf, off, n)
+        except OSError as e:
+            if would_block(e):
+                return 0
+            raise
+        return 0 if r is None else r
+
+else:
+
+    def send_part(sock, buf, off, n):
+        return send(sock, memoryview(buf)[off:off + n])
+
+
 def addr_tuple(addr):
     """Normalise an accept()/getaddrinfo address to ('a.b.c.d', port)."""
     if isinstance(addr, tuple):
