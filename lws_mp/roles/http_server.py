@@ -109,7 +109,8 @@ def _read_headers(wsi):
         _take_preload(wsi)
     ah = wsi.ah
     if ah.rxlen < ah.size:
-        n = ctx.read(wsi, ah.mv[ah.rxlen:ah.size])
+        # into the whole table when it is empty (the usual case): no view
+        n = ctx.read(wsi, ah.mv[ah.rxlen:ah.size] if ah.rxlen else ah.mv)
         if not n:
             return
         ah.rxlen += n
@@ -146,21 +147,21 @@ def _handle_request(wsi):
             return
     else:
         wsi.http_keepalive = token_list_has(conn, b"keep-alive")
-    # request body framing
-    te = ah.value(_WSI_TOKEN_HTTP_TRANSFER_ENCODING)
-    cl = ah.value(_WSI_TOKEN_HTTP_CONTENT_LENGTH)
-    if te is not None:
-        if cl is not None:
+    # request body framing (what is there is asked of the fragment index:
+    # a value's view is made only when it is read)
+    fi = ah.frag_index
+    if fi[_WSI_TOKEN_HTTP_TRANSFER_ENCODING]:
+        if fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
             protocol_error(wsi, 400)  # both: a smuggling attempt
             return
         if ah.count(_WSI_TOKEN_HTTP_TRANSFER_ENCODING) != 1 or \
-                bytes(te).strip().lower() != b"chunked":
+                bytes(ah.value(_WSI_TOKEN_HTTP_TRANSFER_ENCODING)).strip().lower() != b"chunked":
             # RFC 7230 3.3.1: repeated fields make one list, and only a lone
             # "chunked" is understood here
             protocol_error(wsi, 501)
             return
         wsi.chunked = ChunkedDecoder()
-    elif cl is not None:
+    elif fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
         length = _content_length(ah)
         if length < 0:
             protocol_error(wsi, 400)
@@ -177,7 +178,9 @@ def _handle_request(wsi):
             ops(ROLE_WS).adopt(wsi, None)
             return
     try:
-        uri = bytes(ah.value(ah.method)).decode()
+        # straight from the table's view (no bytes copy first); a path the
+        # interpreter knows already as a string costs no new one
+        uri = str(ah.value(ah.method), "utf-8")
     except (UnicodeError, TypeError):
         protocol_error(wsi, 400)
         return
@@ -236,16 +239,27 @@ def _handle_request(wsi):
 
 
 def _content_length(ah):
+    """Every Content-Length line's value (1 to 15 digits), read where it
+    lies: the length, or -1 when one is bad or they differ."""
     total = -1
-    for i in range(ah.count(_WSI_TOKEN_HTTP_CONTENT_LENGTH)):
-        off, ln = ah.frag(_WSI_TOKEN_HTTP_CONTENT_LENGTH, i)
-        v = bytes(ah.mv[off:off + ln])
-        if not v or len(v) > 15 or not v.isdigit():
+    data = ah.data
+    f = ah.frags
+    fr = ah.frag_index[_WSI_TOKEN_HTTP_CONTENT_LENGTH]
+    while fr:
+        off = f[3 * fr]
+        ln = f[3 * fr + 1]
+        if not ln or ln > 15:
             return -1
-        n = int(v)
+        n = 0
+        for i in range(off, off + ln):
+            c = data[i] - 48
+            if c < 0 or c > 9:
+                return -1
+            n = n * 10 + c
         if total >= 0 and n != total:
             return -1
         total = n
+        fr = f[3 * fr + 2]
     return total
 
 
