@@ -407,15 +407,33 @@ except (ImportError, AttributeError):  # pragma: no cover
 # ---------------------------------------------------------------- files
 
 
-def file_stat(path):
-    """(size, mtime) of a regular file, or None (missing or a directory)."""
+def path_stat(path):
+    """(size, mtime) of a regular file, 1 for a directory, None if missing."""
     try:
         st = os.stat(path)
     except OSError:
         return None
     if st[0] & 0x4000:  # S_IFDIR
-        return None
+        return 1
     return (st[6], st[8])
+
+
+def file_stat(path):
+    """(size, mtime) of a regular file, or None (missing or a directory)."""
+    st = path_stat(path)
+    return None if st == 1 else st
+
+
+if IS_MICROPYTHON:
+
+    def readinto(f, buf, n):
+        """f.readinto of at most n bytes into buf (no view of its start)."""
+        return f.readinto(buf, n)
+
+else:
+
+    def readinto(f, buf, n):
+        return f.readinto(memoryview(buf)[:n])
 
 
 def rename(src, dst):

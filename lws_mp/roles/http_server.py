@@ -195,7 +195,7 @@ def _handle_request(wsi):
         # for goes on to protocols[0] (dynamic routes, POST handlers)
         target = part("roles.http_mount").lookup(wsi, mount, uri)
         if target is None or ah.method != _WSI_TOKEN_GET_URI:
-            part("roles.http_mount").hint_stat(None)  # its stat is for serving now only
+            part("roles.http_mount").hint_stat(None, None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
             # refused before a 100 Continue could invite the body
             protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")

@@ -24,14 +24,33 @@ _WSI_TOKEN_HTTP_RANGE = const(30)
 POLLOUT = _port.POLLOUT
 
 
-# (path, stat) a mount's look-up has just made (hint_stat): the ETag is
-# taken from it instead of from a second stat of the same file
-_stat_hint = None
+# the path and stat a mount's look-up has just made (hint_stat): the ETag
+# and the length are taken from it instead of from a second stat of the
+# same file
+_hint_path = None
+_hint_stat = None
 
 
-def hint_stat(hint):
-    global _stat_hint
-    _stat_hint = hint
+def hint_stat(path, st):
+    global _hint_path, _hint_stat
+    _hint_path = path
+    _hint_stat = st
+
+
+def _open(wsi, fops, name):
+    """(fd, length, stat) of ``name`` opened for reading, fd None if it
+    cannot be; the stat is the mount's hint when it is for this file."""
+    global _hint_path, _hint_stat
+    st = None
+    if _hint_path is not None and _hint_path == name:
+        st = _hint_stat
+        _hint_path = _hint_stat = None
+        if type(fops) is lws_plat_file_ops:
+            # its stat is known: opened without making another
+            fd = fops.open_known(wsi, name)
+            return fd, st[0], st
+    fd, flen = fops.open(wsi, name, LWS_O_RDONLY)
+    return fd, flen, st
 
 
 class FileStream:
@@ -142,28 +161,25 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     fops = file_ops(ctx)
     if isinstance(file, bytes):
         file = file.decode()
+    global _hint_path, _hint_stat
     gzip = False
     fd = None
     if client_accepts_gzip(wsi):
-        fd, flen = fops.open(wsi, file + ".gz", LWS_O_RDONLY)
+        stat_name = file + ".gz"
+        fd, flen, st = _open(wsi, fops, stat_name)
         if fd is not None:
             gzip = True
-            stat_name = file + ".gz"
     if fd is None:
-        fd, flen = fops.open(wsi, file, LWS_O_RDONLY)
         stat_name = file
+        fd, flen, st = _open(wsi, fops, file)
+    _hint_path = _hint_stat = None
     if fd is None:
         # as lws v2.1: nothing is sent, the caller answers or closes
         lwsl_info("serve %s: not found", file)
         return -1
     etag = None
-    global _stat_hint
-    hint = _stat_hint
-    if hint is not None:
-        _stat_hint = None
-    if hint is not None and hint[0] == stat_name:
-        st = hint[1]  # the mount's look-up stat this same file a moment ago
-    else:
+    if st is None:
+        # no look-up stat'ed this same file a moment ago
         st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
     if st is not None:
         etag = b'"%x-%x%s"' % (st[1], st[0], b"-gz" if gzip else b"")
