@@ -54,7 +54,7 @@ def callback_echo(wsi, reason, pss, in_, len_):
 
 
 def callback_http(wsi, reason, pss, in_, len_):
-    if reason in (LWS_CALLBACK_RECEIVE, LWS_CALLBACK_SERVER_WRITEABLE):
+    if reason == LWS_CALLBACK_RECEIVE or reason == LWS_CALLBACK_SERVER_WRITEABLE:
         return callback_echo(wsi, reason, pss, in_, len_)
     return lws_callback_http_dummy(wsi, reason, pss, in_, len_)
 

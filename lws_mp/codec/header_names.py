@@ -105,23 +105,33 @@ _LOWER_TCHAR = (
 )
 
 
+_key = bytearray(32)  # token_in's copy of the name it looks up (none is longer)
+
+
 def token_in(data, pos, end):
     """WSI_TOKEN_* of the header name data[pos:end] (a bytearray), None for
     a name lws does not know, -1 if it is not a token.
 
     The name is lowercased in place (names are case-insensitive and the
-    table keeps values only): no lowercase copy is made, and the look-up
-    needs one slice, not the three of ``token_of(bytes(...).lower())``."""
+    table keeps values only), and into one buffer kept for the look-up: no
+    copy of it is made."""
+    n = end - pos
+    if not n:
+        return -1
     t = _LOWER_TCHAR
+    key = _key
+    short = n <= 32
+    if short:
+        key[0:] = b""  # emptied: its room stays for the appends
     for i in range(pos, end):
         c = t[data[i]]
         if not c:
             return -1
         data[i] = c
-    n = end - pos
-    if not n:
-        return -1
-    key = data[pos:end]
+        if short:
+            key.append(c)
+    if not short:
+        return None  # longer than any name lws knows
     names = _NAMES
     i = names.find(key)
     while i >= 0:

@@ -15,33 +15,42 @@ table indexes), 431 (header area full, a header past token_limits), 501
 line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
-from .uri import normalise_path, urldecode_inplace
-from .header_names import token_in, value_bounds
+from .uri import normalise_path, plain_path, urldecode_inplace
+from .header_names import token_in
 from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
-_WSI_TOKEN_DELETE_URI = const(75)
 _WSI_TOKEN_GET_URI = const(0)
 _WSI_TOKEN_HOST = const(3)
 _WSI_TOKEN_HTTP_URI_ARGS = const(76)
 _WSI_TOKEN_OPTIONS_URI = const(2)
-_WSI_TOKEN_PATCH_URI = const(73)
-_WSI_TOKEN_POST_URI = const(1)
-_WSI_TOKEN_PUT_URI = const(74)
 
 NEED_MORE = const(0)
 COMPLETE = const(1)
 
-# method -> the token its URI is stored under (HEAD is served as GET)
-_METHODS = {
-    b"GET": _WSI_TOKEN_GET_URI,
-    b"HEAD": _WSI_TOKEN_GET_URI,
-    b"POST": _WSI_TOKEN_POST_URI,
-    b"OPTIONS": _WSI_TOKEN_OPTIONS_URI,
-    b"PUT": _WSI_TOKEN_PUT_URI,
-    b"PATCH": _WSI_TOKEN_PATCH_URI,
-    b"DELETE": _WSI_TOKEN_DELETE_URI,
-}
+# method -> the token its URI is stored under (HEAD is served as GET): each
+# name between spaces, its token + 0x80 after it, so the request line's
+# method is found where it lies, with no copy of it made
+_METHODS = (
+    b" GET \x80 HEAD \x80 POST \x81 OPTIONS \x82 PUT \xca PATCH \xc9 DELETE \xcb"
+)
+
+
+def _method_token(data, sp1):
+    """The URI token of the method data[0:sp1] (a known one), else -1."""
+    m = _METHODS
+    i = 0  # at the space before a name
+    n = len(m)
+    while i < n:
+        j = m.find(b" ", i + 1)
+        if j - i - 1 == sp1:
+            k = 0
+            while k < sp1 and m[i + 1 + k] == data[k]:
+                k += 1
+            if k == sp1:
+                return m[j + 1] - 0x80
+        i = j + 2
+    return -1
 
 
 
@@ -139,12 +148,11 @@ def _check_request_line(ah, eol):
         return 400
     if major != 1:
         return 505
-    method = bytes(ah.mv[0:sp1])
-    token = _METHODS.get(method)
-    if token is None:
-        return 501 if _is_token(method) else 400
+    token = _method_token(data, sp1)
+    if token < 0:
+        return 501 if _is_token(bytes(ah.mv[0:sp1])) else 400
     ah.method = token  # for parse_request, which would look it up again
-    ah.head = method == b"HEAD"
+    ah.head = sp1 == 4 and data[0] == 72  # HEAD: the only 4-letter GET
     # request-target: origin-form, absolute-form, or '*' for OPTIONS
     c = data[sp1 + 1]
     if c == 42:
@@ -191,14 +199,18 @@ def _parse_uri(ah, token, us, ue, token_limits):
     dec_end = urldecode_inplace(data, us, pe)
     if dec_end < 0:
         return 400
-    path = normalise_path(bytes(ah.mv[us:dec_end]))
-    if path is None:
-        return 400
+    if plain_path(data, us, dec_end):
+        plen = dec_end - us  # as it is: nothing to copy
+    else:
+        path = normalise_path(bytes(ah.mv[us:dec_end]))
+        if path is None:
+            return 400
+        plen = len(path)
+        ah.mv[us:us + plen] = path
     lim = _limit(token_limits, token)
-    if lim >= 0 and len(path) > lim:
+    if lim >= 0 and plen > lim:
         return 414
-    ah.mv[us:us + len(path)] = path
-    ah.add_frag(token, us, len(path))  # the table has room for the first two
+    ah.add_frag(token, us, plen)  # the table has room for the first two
     if q < 0:
         return 0
     return _parse_args(ah, q + 1, ue, token_limits)
@@ -256,7 +268,12 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
         token = token_in(data, pos, colon)
         if token == -1:
             return 400
-        vs, ve = value_bounds(data, colon + 1, le)
+        vs = colon + 1  # the value without its OWS (RFC 9112)
+        ve = le
+        while vs < ve and (data[vs] == 32 or data[vs] == 9):
+            vs += 1
+        while ve > vs and (data[ve - 1] == 32 or data[ve - 1] == 9):
+            ve -= 1
         if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
             return 400
         if token == _WSI_TOKEN_HOST:

@@ -22,7 +22,6 @@ def urldecode_inplace(buf, start, end, plus_is_space=False):
     Runs of plain bytes are moved with slice copies; only escapes cost a
     Python step each.
     """
-    mv = memoryview(buf)
     if plus_is_space:
         p = buf.find(b"+", start, end)
         while p >= 0:
@@ -32,6 +31,7 @@ def urldecode_inplace(buf, start, end, plus_is_space=False):
     if rd < 0:
         return end
     wr = rd
+    mv = memoryview(buf)
     while rd < end:
         if rd + 2 >= end:
             return -1
@@ -51,6 +51,18 @@ def urldecode_inplace(buf, start, end, plus_is_space=False):
             wr += n
         rd = nxt
     return wr
+
+
+def plain_path(buf, start, end):
+    """True if buf[start:end] is a path normalise_path would return as it
+    is (so no copy of it need be made to find out)."""
+    if start >= end or buf[start] != 0x2F:
+        return False
+    for i in range(start, end):
+        c = buf[i]
+        if c < 32 or c == 127 or c == 92:
+            return False
+    return buf.find(b"/.", start, end) < 0 and buf.find(b"//", start, end) < 0
 
 
 def normalise_path(path):

@@ -384,7 +384,8 @@ class lws_context:
         """Read into the free rest of ``wsi``'s header table: the bytes it
         gained, 0 as read() (nothing yet, or the connection ended)."""
         ah = wsi.ah
-        n = self.read(wsi, ah.mv[ah.rxlen:ah.size])
+        # into the whole table when it is empty (the usual case): no view
+        n = self.read(wsi, ah.mv[ah.rxlen:ah.size] if ah.rxlen else ah.mv)
         if n:
             ah.rxlen += n
         return n

@@ -11,11 +11,20 @@ from .wsi import LWSS_DEAD_SOCKET
 from ..plat._port import POLLOUT
 
 
-def sock_send(wsi, mv):
-    """The one send to a connection (TCP, or TLS above it): what it took,
-    0 if it would block.  Raises OSError."""
+def sock_send_part(wsi, buf, off, n):
+    """The one send to a connection (TCP, or TLS above it) of
+    buf[off:off + n]: what it took, 0 if it would block.  Raises OSError.
+    No view of the part is made for a TCP connection."""
     t = wsi.tls
-    return _port.send(wsi.sock, mv) if t is None else t.send(mv)
+    if t is None:
+        return _port.send_part(wsi.sock, buf, off, n)
+    return t.send(part(buf, off, n))
+
+
+def part(buf, off, n):
+    """buf[off:off + n] as a buffer: ``buf`` itself when that is all of it
+    (a view is an allocation)."""
+    return buf if not off and n == len(buf) else memoryview(buf)[off:off + n]
 
 
 # A response head held for the body that follows (hold): the connection,
@@ -42,7 +51,7 @@ def pass_end():
 
 
 def hold(wsi, mv):
-    """Take ``mv`` (an HTTP response head) to go out with the connection's
+    """Take ``mv`` (an HTTP response head, any buffer) to go out with the connection's
     next send (its body) or, at the latest, at the end of this service pass:
     one send for a small response instead of two.  Outside a service pass
     (a write from the firmware's own loop) it is sent at once.  Returns
@@ -57,7 +66,7 @@ def hold(wsi, mv):
     have = _held_len
     if have + n > len(buf):
         return issue_raw(wsi, mv)
-    memoryview(buf)[have:have + n] = mv
+    buf[have:have + n] = mv
     _held_len = have + n
     _held_wsi = wsi
     return n
@@ -78,48 +87,52 @@ def flush_held():
     _held_wsi = None
     _held_len = 0
     if not wsi.closed:
-        issue_raw(wsi, memoryview(_held_buf)[:n])
+        issue(wsi, _held_buf, 0, n)
 
 
 def issue_raw(wsi, mv):
-    """Send ``mv`` on ``wsi``; returns len(mv), or -1 on a socket error."""
-    n = len(mv)
+    """Send ``mv`` (any buffer) on ``wsi``; returns len(mv), or -1 on a
+    socket error."""
+    return issue(wsi, mv, 0, len(mv))
+
+
+def issue(wsi, buf, off, n):
+    """Send buf[off:off + n] on ``wsi``; returns n, or -1 on a socket error."""
     if not n:
         return 0
     if _held_wsi is not None:
         if _held_wsi is wsi and _held_len + n <= len(_held_buf):
-            return _with_held(wsi, mv, n)
+            return _with_held(wsi, buf, off, n)
         flush_held()
         if wsi.closed:
             return -1
     if wsi.trunc_len:
         # a write while the last one is still pending: keep order, queue it
         lwsl_warn("connection %d: write while a partial send is pending", wsi.fd)
-        _store(wsi, mv)
+        _store(wsi, buf, off, n)
         return n
     try:
-        sent = sock_send(wsi, mv)
+        sent = sock_send_part(wsi, buf, off, n)
     except OSError as e:
         wsi.context.fatal(wsi, "send failed %r" % (e,))
         return -1
     if sent < n:
-        _store(wsi, mv[sent:])
+        _store(wsi, buf, off + sent, n - sent)
     return n
 
 
-def _with_held(wsi, mv, n):
+def _with_held(wsi, buf, off, n):
     """The body after its held head: both in one send."""
     global _held_wsi, _held_len
     have = _held_len
-    buf = memoryview(_held_buf)
-    buf[have:have + n] = mv
+    hb = _held_buf
+    hb[have:have + n] = part(buf, off, n)
     _held_wsi = None
     _held_len = 0
-    return -1 if issue_raw(wsi, buf[:have + n]) < 0 else n
+    return -1 if issue(wsi, hb, 0, have + n) < 0 else n
 
 
-def _store(wsi, mv):
-    n = len(mv)
+def _store(wsi, src, off, n):
     have = wsi.trunc_len
     buf = wsi.trunc
     if have and wsi.trunc_off:
@@ -134,7 +147,7 @@ def _store(wsi, mv):
             memoryview(nb)[0:have] = memoryview(buf)[wsi.trunc_off:wsi.trunc_off + have]
         wsi.trunc = buf = nb
         wsi.trunc_off = 0
-    memoryview(buf)[have:need] = mv
+    buf[have:need] = part(src, off, n)
     wsi.trunc_len = need
     wsi.context.change_events(wsi, POLLOUT, 0)
 
@@ -144,9 +157,8 @@ def flush(wsi):
     if not wsi.trunc_len:
         return True
     off = wsi.trunc_off
-    mv = memoryview(wsi.trunc)[off:off + wsi.trunc_len]
     try:
-        sent = sock_send(wsi, mv)
+        sent = sock_send_part(wsi, wsi.trunc, off, wsi.trunc_len)
     except OSError as e:
         wsi.context.fatal(wsi, "send failed %r" % (e,))
         return False

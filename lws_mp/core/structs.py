@@ -75,14 +75,20 @@ class lws_token_limits(_TextStruct):
     _fields = "token_len"
 
 
-class lws_http_mount(_TextStruct):
+class lws_http_mount(_Struct):
     """Serve files below ``origin`` (a directory) at URL ``mountpoint``.
 
     ``def_`` is the file served for a URL ending in '/'.  GET and HEAD are
     served by the library; other methods on a mount get 405.
     """
 
-    _fields = "mountpoint=/ origin def_=index.html extra_mimetypes cache_max_age=0"
+    # read on every request it serves: class attributes, not _fields text
+    _fields = "mountpoint origin def_ extra_mimetypes cache_max_age"
+    mountpoint = "/"
+    origin = None
+    def_ = "index.html"
+    extra_mimetypes = None
+    cache_max_age = 0
 
 
 class lws_extension(_TextStruct):

@@ -168,6 +168,27 @@ def send(sock, mv):
     return n
 
 
+if IS_MICROPYTHON:
+
+    def send_part(sock, buf, off, n):
+        """Send what the socket takes now of buf[off:off + n]: bytes sent (0
+        if it would block).  The stream write takes the offset and length,
+        so no view of the part is made, and a full socket answers None
+        instead of raising (an exception object each time)."""
+        try:
+            r = sock.write(buf, off, n)
+        except OSError as e:
+            if would_block(e):
+                return 0
+            raise
+        return 0 if r is None else r
+
+else:
+
+    def send_part(sock, buf, off, n):
+        return send(sock, memoryview(buf)[off:off + n])
+
+
 def addr_tuple(addr):
     """Normalise an accept()/getaddrinfo address to ('a.b.c.d', port)."""
     if isinstance(addr, tuple):
@@ -386,15 +407,33 @@ except (ImportError, AttributeError):  # pragma: no cover
 # ---------------------------------------------------------------- files
 
 
-def file_stat(path):
-    """(size, mtime) of a regular file, or None (missing or a directory)."""
+def path_stat(path):
+    """(size, mtime) of a regular file, 1 for a directory, None if missing."""
     try:
         st = os.stat(path)
     except OSError:
         return None
     if st[0] & 0x4000:  # S_IFDIR
-        return None
+        return 1
     return (st[6], st[8])
+
+
+def file_stat(path):
+    """(size, mtime) of a regular file, or None (missing or a directory)."""
+    st = path_stat(path)
+    return None if st == 1 else st
+
+
+if IS_MICROPYTHON:
+
+    def readinto(f, buf, n):
+        """f.readinto of at most n bytes into buf (no view of its start)."""
+        return f.readinto(buf, n)
+
+else:
+
+    def readinto(f, buf, n):
+        return f.readinto(memoryview(buf)[:n])
 
 
 def rename(src, dst):

@@ -3,6 +3,8 @@
 Loaded with the first request of a context that has mounts.
 """
 
+from ..plat import _port
+from ..plat.file_ops import lws_plat_file_ops
 from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
 from .http_server import lws_http_transaction_completed
@@ -21,54 +23,73 @@ def match(ctx, uri):
 
 
 def _file_exists(wsi, fops, path):
-    """stat is an extra of lws_mp's file ops: without it, try an open."""
-    stat = getattr(fops, "stat", None)
-    if stat is not None:
+    """1 if ``path`` is a file (and its stat is hinted), 0 if nothing is
+    there, 2 if it is a directory -- or not a file, for file ops that
+    cannot tell."""
+    if type(fops) is lws_plat_file_ops:
+        st = _port.path_stat(path)  # one stat, and no bound method made
+        if st is None:
+            return 0
+        if st == 1:
+            return 2
+    else:
+        # stat is an extra of lws_mp's file ops: without it, try an open
+        stat = getattr(fops, "stat", None)
+        if stat is None:
+            fd, _ = fops.open(wsi, path, 0)
+            if fd is None:
+                return 2
+            fops.close(wsi, fd)
+            return 1
         st = stat(wsi, path)
-        if st is not None:
-            # lws_serve_http_file, next in this same call, takes its ETag
-            # from this stat instead of making another
-            hint_stat((path, st))
-            return True
-        return False
-    fd, _ = fops.open(wsi, path, 0)
-    if fd is None:
-        return False
-    fops.close(wsi, fd)
-    return True
+        if st is None:
+            return 2
+    # lws_serve_http_file, next in this same call, takes its ETag (and the
+    # length) from this stat instead of making another
+    hint_stat(path, st)
+    return 1
 
 
 def lookup(wsi, mount, uri):
-    """What ``mount`` has for ``uri``: ("file", path), ("redirect", url) or
-    None when it has nothing."""
+    """What ``mount`` has for ``uri``: the file's path (a str), ("redirect",
+    url), or None when it has nothing."""
     fops = file_ops(wsi.context)
     index = mount.def_ or "index.html"
-    rel = uri[len(mount.mountpoint):].lstrip("/")
-    path = mount.origin.rstrip("/") + "/" + rel
-    if not rel and not uri.endswith("/"):
-        # the mountpoint itself ("/ui"): its index lives at "/ui/"
-        return ("redirect", uri + "/") if _file_exists(wsi, fops, path + "/" + index) else None
+    mp = mount.mountpoint
+    # the URI past the mountpoint, from its "/" (a normalised URI has one):
+    # the path is made in one piece, and for "/" with no slice of the URI
+    t = len(mp) - 1 if mp.endswith("/") else len(mp)
+    tail = uri if t <= 0 else uri[t:]
+    base = mount.origin.rstrip("/")
+    if len(tail) <= 1:
+        path = base + "/"
+        if not tail:
+            # the mountpoint itself ("/ui"): its index lives at "/ui/"
+            return ("redirect", uri + "/") if _file_exists(wsi, fops, path + "/" + index) == 1 \
+                else None
+    else:
+        path = base + tail
     if path.endswith("/"):
         path += index
-    if _file_exists(wsi, fops, path) or (
-            client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz")):
-        return ("file", path)
-    if not uri.endswith("/") and _file_exists(wsi, fops, path + "/" + index):
+    found = _file_exists(wsi, fops, path)
+    if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz") == 1):
+        return path
+    if found == 2 and not uri.endswith("/") and _file_exists(wsi, fops, path + "/" + index) == 1:
         return ("redirect", uri + "/")
     return None
 
 
 def serve(wsi, mount, target):
     ctx = wsi.context
-    kind, path = target
-    if kind == "redirect":
-        _redirect(wsi, path)
+    if type(target) is tuple:
+        _redirect(wsi, target[1])
         return
+    path = target
     extra = None
     if mount.cache_max_age:
         extra = b"Cache-Control: max-age=%d\r\n" % mount.cache_max_age
     r = lws_serve_http_file(wsi, path, mime_type(path, mount.extra_mimetypes), extra, 0)
-    hint_stat(None)
+    hint_stat(None, None)
     if r < 0:
         ctx.close(wsi)
     elif r == 0 and wsi.ah is not None and not wsi.ah.pending():

@@ -239,7 +239,8 @@ def lws_finalize_http_header(wsi, buf, end=0):
 
 def write(wsi, buf, len_, wp, pre):
     """lws_write on an HTTP connection: headers or body bytes, as given."""
-    mv = memoryview(buf)[pre:pre + len_]
+    # all of the buffer as it is (a view is an allocation), else its part
+    mv = buf if not pre and len_ == len(buf) else memoryview(buf)[pre:pre + len_]
     if wsi.pending_timeout == _PENDING_TIMEOUT_HTTP_CONTENT:
         # an answer in progress: renew its timeout
         wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)

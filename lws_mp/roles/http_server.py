@@ -133,21 +133,21 @@ def _handle_request(wsi):
             return
     else:
         wsi.http_keepalive = token_list_has(conn, b"keep-alive")
-    # request body framing
-    te = ah.value(_WSI_TOKEN_HTTP_TRANSFER_ENCODING)
-    cl = ah.value(_WSI_TOKEN_HTTP_CONTENT_LENGTH)
-    if te is not None:
-        if cl is not None:
+    # request body framing (what is there is asked of the fragment index:
+    # a value's view is made only when it is read)
+    fi = ah.frag_index
+    if fi[_WSI_TOKEN_HTTP_TRANSFER_ENCODING]:
+        if fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
             protocol_error(wsi, 400)  # both: a smuggling attempt
             return
         if ah.count(_WSI_TOKEN_HTTP_TRANSFER_ENCODING) != 1 or \
-                bytes(te).strip().lower() != b"chunked":
+                bytes(ah.value(_WSI_TOKEN_HTTP_TRANSFER_ENCODING)).strip().lower() != b"chunked":
             # RFC 7230 3.3.1: repeated fields make one list, and only a lone
             # "chunked" is understood here
             protocol_error(wsi, 501)
             return
         wsi.chunked = ChunkedDecoder()
-    elif cl is not None:
+    elif fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
         length = _content_length(ah)
         if length < 0:
             protocol_error(wsi, 400)
@@ -164,7 +164,9 @@ def _handle_request(wsi):
             ops(ROLE_WS).adopt(wsi, None)
             return
     try:
-        uri = bytes(ah.value(ah.method)).decode()
+        # straight from the table's view (no bytes copy first); a path the
+        # interpreter knows already as a string costs no new one
+        uri = str(ah.value(ah.method), "utf-8")
     except (UnicodeError, TypeError):
         protocol_error(wsi, 400)
         return
@@ -179,7 +181,7 @@ def _handle_request(wsi):
         # for goes on to protocols[0] (dynamic routes, POST handlers)
         target = part("roles.http_mount").lookup(wsi, mount, uri)
         if target is None or ah.method != _WSI_TOKEN_GET_URI:
-            part("roles.http_mount").hint_stat(None)  # its stat is for serving now only
+            part("roles.http_mount").hint_stat(None, None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
             # refused before a 100 Continue could invite the body
             protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
@@ -223,16 +225,27 @@ def _handle_request(wsi):
 
 
 def _content_length(ah):
+    """Every Content-Length line's value (1 to 15 digits), read where it
+    lies: the length, or -1 when one is bad or they differ."""
     total = -1
-    for i in range(ah.count(_WSI_TOKEN_HTTP_CONTENT_LENGTH)):
-        off, ln = ah.frag(_WSI_TOKEN_HTTP_CONTENT_LENGTH, i)
-        v = bytes(ah.mv[off:off + ln])
-        if not v or len(v) > 15 or not v.isdigit():
+    data = ah.data
+    f = ah.frags
+    fr = ah.frag_index[_WSI_TOKEN_HTTP_CONTENT_LENGTH]
+    while fr:
+        off = f[3 * fr]
+        ln = f[3 * fr + 1]
+        if not ln or ln > 15:
             return -1
-        n = int(v)
+        n = 0
+        for i in range(off, off + ln):
+            c = data[i] - 48
+            if c < 0 or c > 9:
+                return -1
+            n = n * 10 + c
         if total >= 0 and n != total:
             return -1
         total = n
+        fr = f[3 * fr + 2]
     return total
 
 

@@ -6,7 +6,7 @@ against an ETag made of the file's mtime and size.
 """
 
 from ..core.log import lwsl_info
-from ..core.output import flush_held, issue_raw, sock_send
+from ..core.output import flush_held, issue_raw, sock_send_part
 from ..plat._port import POLLOUT, const
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
@@ -21,14 +21,40 @@ _WSI_TOKEN_HTTP_IF_RANGE = const(55)
 _WSI_TOKEN_HTTP_RANGE = const(30)
 
 
-# (path, stat) a mount's look-up has just made (hint_stat): the ETag is
-# taken from it instead of from a second stat of the same file
-_stat_hint = None
+# the path and stat a mount's look-up has just made (hint_stat): the ETag
+# and the length are taken from it instead of from a second stat of the
+# same file
+_hint_path = None
+_hint_stat = None
 
 
-def hint_stat(hint):
-    global _stat_hint
-    _stat_hint = hint
+def hint_stat(path, st):
+    global _hint_path, _hint_stat
+    _hint_path = path
+    _hint_stat = st
+
+
+_open_len = 0  # what _open found besides the file: its length and stat
+_open_stat = None
+
+
+def _open(wsi, fops, name):
+    """``name`` opened for reading (None if it cannot be), its length and
+    stat in _open_len and _open_stat; the stat is the mount's hint when it
+    is for this file."""
+    global _hint_path, _hint_stat, _open_len, _open_stat
+    st = None
+    if _hint_path is not None and _hint_path == name:
+        st = _hint_stat
+        _hint_path = _hint_stat = None
+        if type(fops) is lws_plat_file_ops:
+            # its stat is known: opened without making another
+            _open_len = st[0]
+            _open_stat = st
+            return fops.open_known(wsi, name)
+    fd, _open_len = fops.open(wsi, name, LWS_O_RDONLY)
+    _open_stat = st
+    return fd
 
 
 class FileStream:
@@ -139,31 +165,28 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     fops = file_ops(ctx)
     if isinstance(file, bytes):
         file = file.decode()
+    global _hint_path, _hint_stat
     gzip = False
     fd = None
     if client_accepts_gzip(wsi):
-        fd, flen = fops.open(wsi, file + ".gz", LWS_O_RDONLY)
+        stat_name = file + ".gz"
+        fd = _open(wsi, fops, stat_name)
         if fd is not None:
             gzip = True
-            stat_name = file + ".gz"
     if fd is None:
-        fd, flen = fops.open(wsi, file, LWS_O_RDONLY)
         stat_name = file
+        fd = _open(wsi, fops, file)
+    flen = _open_len
+    st = _open_stat
+    _hint_path = _hint_stat = None
     if fd is None:
         # as lws v2.1: nothing is sent, the caller answers or closes
         lwsl_info("serve %s: not found", file)
         return -1
     etag = None
-    global _stat_hint
-    hint = _stat_hint
-    if hint is not None:
-        _stat_hint = None
-    if hint is not None and hint[0] == stat_name:
-        st = hint[1]  # the mount's look-up stat this same file a moment ago
-    else:
+    if st is None:
+        # no look-up stat'ed this same file a moment ago
         st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
-    if st is not None:
-        etag = b'"%x-%x%s"' % (st[1], st[0], b"-gz" if gzip else b"")
     extra = b""
     if other_headers:
         if isinstance(other_headers, str):
@@ -171,6 +194,11 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         if other_headers_len:
             other_headers = other_headers[:other_headers_len]
         extra = bytes(other_headers)
+    fi = wsi.ah.frag_index if wsi.ah is not None else None
+    if st is not None and fi is not None and (fi[_WSI_TOKEN_HTTP_IF_NONE_MATCH] or
+                                              fi[_WSI_TOKEN_HTTP_RANGE]):
+        # to compare, or for a 304 / 416 head: else it is written where it goes
+        etag = _etag(st, gzip)
     if etag is not None and _etag_matches(
             _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
         fops.close(wsi, fd)
@@ -210,10 +238,12 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     buf = ctx.serv_mv
     p = _put(buf, 0, status_line(code))
     p = _put(buf, p, server_header(ctx))
-    if etag is not None:
-        p = _put(buf, p, b"ETag: ")
-        p = _put(buf, p, etag)
-        p = _put(buf, p, b"\r\n")
+    if st is not None:
+        p = _put(buf, p, b"ETag: \"")
+        p = _put_hex(buf, p, st[1])
+        p = _put(buf, p, b"-")
+        p = _put_hex(buf, p, st[0])
+        p = _put(buf, p, b"-gz\"\r\n" if gzip else b"\"\r\n")
     if gzip:
         p = _put(buf, p, b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n")
     if crange is not None:
@@ -229,6 +259,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     head = None
     if p < 0:
         # bigger than the service buffer: made as one string, sent alone
+        if st is not None and etag is None:
+            etag = _etag(st, gzip)
         head = (status_line(code) + _common(ctx, etag, gzip) + (crange or b"")
                 + b"Content-Type: " + content_type
                 + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
@@ -249,6 +281,30 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         # POLLOUT, without waiting for one
         _queue(wsi)
     return 0
+
+
+def _etag(st, gzip):
+    """The ETag of a file of stat ``st``: its mtime and size."""
+    return b'"%x-%x%s"' % (st[1], st[0], b"-gz" if gzip else b"")
+
+
+def _put_hex(buf, p, n):
+    """The lowercase hex digits of ``n`` >= 0 into buf at p (as "%x" gives
+    them, without making a string): the position after them, or -1."""
+    if p < 0:
+        return -1
+    d = 1
+    while n >> (4 * d):
+        d += 1
+    e = p + d
+    if e > len(buf):
+        return -1
+    while d:
+        d -= 1
+        v = n & 15
+        buf[p + d] = 48 + v if v < 10 else 87 + v
+        n >>= 4
+    return e
 
 
 def _common(ctx, etag, gzip):
@@ -288,7 +344,7 @@ def _send_head(wsi, ctx, fs, head, h):
         return False
     total = h + got
     try:
-        sent = sock_send(wsi, buf[:total])
+        sent = sock_send_part(wsi, buf, 0, total)
     except OSError as e:
         ctx.fatal(wsi, "send failed %r" % (e,))
         return False
@@ -333,7 +389,7 @@ def stream_some(wsi):
             ctx.fatal(wsi, "file read failed")
             return False
         try:
-            sent = sock_send(wsi, buf[:got])
+            sent = sock_send_part(wsi, buf, 0, got)
         except OSError as e:
             ctx.fatal(wsi, "send failed %r" % (e,))
             return False

@@ -21,6 +21,7 @@ from . import client_conn as cc
 from . import ws_conn
 from .http_client import status_text
 from .ws_conn import DEFAULT_RX_BUFFER, WsConn
+from .ws_send import write
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = const(26)
@@ -159,6 +160,6 @@ def periodic(ctx, now):
 
 
 OPS = lws_role_ops("ws-client", adopt=upgrade, readable=ws_conn.readable,
-                   writable=ws_conn.writable, buffered=ws_conn.buffered, write=ws_conn.write,
+                   writable=ws_conn.writable, buffered=ws_conn.buffered, write=write,
                    periodic=periodic, before_close=ws_conn.before_close,
                    closed=ws_conn.closed, rx_resume=ws_conn.rx_resume)

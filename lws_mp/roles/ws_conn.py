@@ -25,7 +25,6 @@ from ..core.wsi import LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISH
 from ..core.wsi import LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS
 from ..plat._port import POLLIN, POLLOUT, const
 from .ws_send import send_frame as _send_frame
-from .ws_send import write  # noqa: F401  (the roles' OPS take it from here)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CLOSED = const(4)

@@ -9,7 +9,7 @@ reusable array, so masking allocates nothing per frame.
 
 from ..codec.ws_frame import OP_BINARY, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT
 from ..codec.ws_frame import build_header, header_len
-from ..core.output import issue_raw
+from ..core.output import issue
 from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
 from ..plat._port import const
@@ -69,11 +69,11 @@ def _send_plain(wsi, opcode, fin, payload, n):
     h = build_header(tx, 0, opcode, fin, n)
     if h + n <= len(tx):
         # the payload as it is when it is all of it: no slice made
-        ctx.ws_tx_mv[h:h + n] = payload if len(payload) == n else payload[:n]
-        return issue_raw(wsi, ctx.ws_tx_mv[:h + n])
-    if issue_raw(wsi, ctx.ws_tx_mv[:h]) < 0:
+        tx[h:h + n] = payload if len(payload) == n else payload[:n]
+        return issue(wsi, tx, 0, h + n)
+    if issue(wsi, tx, 0, h) < 0:
         return -1
-    return issue_raw(wsi, memoryview(payload)[:n])
+    return issue(wsi, payload, 0, n)
 
 
 def _send_masked(wsi, opcode, fin, payload, n):
@@ -86,7 +86,7 @@ def _send_masked(wsi, opcode, fin, payload, n):
     if h + n <= len(tx):
         mv[h:h + n] = payload[:n]
         _port.unmask(mv[h:h + n], n, m, 0)
-        return issue_raw(wsi, mv[:h + n])
+        return issue(wsi, tx, 0, h + n)
     # bigger than the transmit buffer and no headroom given: one buffer
     # made for this frame (lws_write with LWS_PRE headroom never gets here)
     frame = bytearray(h + n)
@@ -94,7 +94,7 @@ def _send_masked(wsi, opcode, fin, payload, n):
     fm[0:h] = mv[0:h]
     fm[h:h + n] = payload[:n]
     _port.unmask(fm[h:h + n], n, m, 0)
-    return issue_raw(wsi, fm)
+    return issue(wsi, fm, 0, len(fm))
 
 
 def write(wsi, buf, len_, wp, pre):
@@ -123,19 +123,19 @@ def write(wsi, buf, len_, wp, pre):
     hlen = header_len(len_, masked)
     if pre >= hlen and not isinstance(buf, bytes):
         # the caller left LWS_PRE headroom: the header goes there, no copy
-        mv = memoryview(buf)
         try:
-            build_header(mv, pre - hlen, op, fin, len_)
+            build_header(buf, pre - hlen, op, fin, len_)
+            room = True
         except TypeError:  # a read-only buffer after all: copy instead
-            mv = None
-        if mv is not None:
+            room = False
+        if room:
             if masked:
-                m = _put_mask(mv, pre - 4, pre - hlen)
-                _port.unmask(mv[pre:pre + len_], len_, m, 0)
-            r = issue_raw(wsi, mv[pre - hlen:pre + len_])
+                m = _put_mask(buf, pre - 4, pre - hlen)
+                _port.unmask(memoryview(buf)[pre:pre + len_], len_, m, 0)
+            r = issue(wsi, buf, pre - hlen, hlen + len_)
             return -1 if r < 0 else len_
-    if not pre and len_ == len(buf) and type(buf) is memoryview:
-        payload = buf  # RECEIVE's own view, echoed: no new view of it
+    if not pre and len_ == len(buf):
+        payload = buf  # all of it (RECEIVE's own view, echoed): no new view
     else:
         payload = memoryview(buf)[pre:pre + len_]
     if masked:

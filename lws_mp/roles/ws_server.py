@@ -10,6 +10,7 @@ from ..plat._port import POLLIN, const
 from . import ws_conn
 from .http_response import protocol_error
 from .ws_conn import DEFAULT_RX_BUFFER, WsConn
+from .ws_send import write
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_ESTABLISHED = const(0)
@@ -69,6 +70,6 @@ def upgrade(wsi, data):
 
 
 OPS = lws_role_ops("ws", adopt=upgrade, readable=ws_conn.readable, writable=ws_conn.writable,
-                   buffered=ws_conn.buffered, write=ws_conn.write, periodic=ws_conn.periodic,
+                   buffered=ws_conn.buffered, write=write, periodic=ws_conn.periodic,
                    before_close=ws_conn.before_close, closed=ws_conn.closed,
                    rx_resume=ws_conn.rx_resume)
