@@ -33,7 +33,10 @@ from .plat import _port
 _WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
-_RECV_SIZE = 4096
+# what one recv() asks for: MicroPython allocates all of it before the read
+# (and shrinks it after), so on a board's heap a smaller ask needs a
+# smaller free block
+_RECV_SIZE = 1024 if _port.IS_MICROPYTHON else 4096
 
 
 def _expected_accept(key):

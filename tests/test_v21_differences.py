@@ -43,9 +43,11 @@ class App:
 
 
 def _server(app, **kw):
+    # a board's sizes (what is pinned here does not depend on them), so the
+    # tests fit a board's heap with room to spare
     return make_context(lambda p: lws_context_creation_info(
         port=p, protocols=[lws_protocols("http", app.http, 4), lws_protocols("echo", app.ws)],
-        **kw))
+        max_http_header_pool=2, max_http_header_data=1024, pt_serv_buf_size=2048, **kw))
 
 
 def test_only_a_get_with_connection_upgrade_is_an_upgrade_the_rest_is_plain_http():
