@@ -183,6 +183,28 @@ def stop(ctx):
     lws_context_destroy(ctx)
 
 
+class running:
+    """``with running(flash, **kw) as (ctx, port, dev):`` the device app
+    started as start() does, and stopped however the block ends."""
+
+    def __init__(self, flash, **kw):
+        self.started = start(flash, **kw)
+
+    def __enter__(self):
+        return self.started
+
+    def __exit__(self, *exc):
+        stop(self.started[0])
+        return False
+
+
+def logged_in(ctx, port, password=PASSWORD):
+    """A client of the device whose first-boot password is now set, and the
+    session cookie that set it: (client, cookie)."""
+    c = client(ctx, port)
+    return c, setup_password(c, password)
+
+
 def client(ctx, port):
     from lws_mp.testing import TestClient
 

@@ -36,8 +36,7 @@ def _each_route_is_401(ctx, port, cookie=None, password_set=False):
 
 
 def test_every_route_and_the_websocket_need_a_session():
-    ctx, port, dev = ds.start(ds.make_flash("api401"))
-    try:
+    with ds.running(ds.make_flash("api401")) as (ctx, port, dev):
         _each_route_is_401(ctx, port)  # first boot: no password yet
         c = ds.client(ctx, port)
         r = c.request("GET", "/")  # the page itself loads without one
@@ -46,14 +45,11 @@ def test_every_route_and_the_websocket_need_a_session():
         _each_route_is_401(ctx, port, password_set=True)
         _each_route_is_401(ctx, port, cookie="sid=00112233445566778899aabbccddeeff",
                            password_set=True)
-    finally:
-        ds.stop(ctx)
 
 
 def test_setup_only_while_no_password_is_set():
     flash = ds.make_flash("apisetup")
-    ctx, port, dev = ds.start(flash)
-    try:
+    with ds.running(flash) as (ctx, port, dev):
         c = ds.client(ctx, port)
         st, data, _ = ds.call(c, "POST", "/api/login", {"password": "whatever1"})
         assert st == 409 and data["password_set"] is False
@@ -69,21 +65,15 @@ def test_setup_only_while_no_password_is_set():
         # stored as a salted hash, never in clear
         raw = ds.read(flash + "/auth.json")
         assert ds.PASSWORD.encode() not in raw and b"salt" in raw and b"pbkdf2" in raw
-    finally:
-        ds.stop(ctx)
     # the password survives a reboot; sessions do not
-    ctx, port, dev = ds.start(flash)
-    try:
+    with ds.running(flash) as (ctx, port, dev):
         c = ds.client(ctx, port)
         assert ds.call(c, "GET", "/api/stats", cookie=cookie)[0] == 401
         ds.login(c)
-    finally:
-        ds.stop(ctx)
 
 
 def test_login_logout_and_the_growing_delay_after_failures():
-    ctx, port, dev = ds.start(ds.make_flash("apilogin"))
-    try:
+    with ds.running(ds.make_flash("apilogin")) as (ctx, port, dev):
         c = ds.client(ctx, port)
         ds.setup_password(c)
         st, data, r = ds.call(c, "POST", "/api/login", {"password": "wrong password"})
@@ -109,13 +99,10 @@ def test_login_logout_and_the_growing_delay_after_failures():
         st, _, r = ds.call(c, "POST", "/api/login", {"password": ds.PASSWORD})
         sc = r.header("set-cookie")
         assert "HttpOnly" in sc and "SameSite=Strict" in sc and "Path=/" in sc
-    finally:
-        ds.stop(ctx)
 
 
 def test_a_session_from_before_a_password_change_no_longer_works():
-    ctx, port, dev = ds.start(ds.make_flash("apipw"))
-    try:
+    with ds.running(ds.make_flash("apipw")) as (ctx, port, dev):
         c = ds.client(ctx, port)
         a = ds.setup_password(c)
         b = ds.login(c)
@@ -145,17 +132,13 @@ def test_a_session_from_before_a_password_change_no_longer_works():
         assert st == 401
         dev.auth.lock_ms = 0
         ds.login(c, "a new password")
-    finally:
-        ds.stop(ctx)
 
 
 def test_sessions_expire():
     from firmware.apps.device import auth
 
-    ctx, port, dev = ds.start(ds.make_flash("apiexp"))
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(ds.make_flash("apiexp")) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         token = cookie.split("=", 1)[1]
         assert ds.call(c, "GET", "/api/stats", cookie=cookie)[0] == 200
         s = dev.auth.sessions[token]
@@ -165,16 +148,12 @@ def test_sessions_expire():
         token = cookie.split("=", 1)[1]
         dev.auth.sessions[token][0] -= (auth.LIFETIME_S + 1) * 1000  # used, but too old
         assert ds.call(c, "GET", "/api/stats", cookie=cookie)[0] == 401
-    finally:
-        ds.stop(ctx)
 
 
 def test_files_upload_download_rename_delete():
     flash = ds.make_flash("apifiles")
-    ctx, port, dev = ds.start(flash)
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(flash) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         data = bytes(range(256)) * 40 + b"end"
         st, body, _ = ds.call(c, "PUT", "/api/files/notes/a.bin", cookie=cookie, body=data)
         assert st == 201 and body == {"name": "notes/a.bin", "size": len(data)}
@@ -200,16 +179,12 @@ def test_files_upload_download_rename_delete():
         assert ds.call(c, "DELETE", "/api/files/b.bin", cookie=cookie)[0] == 404
         st, body, _ = ds.call(c, "GET", "/api/files", cookie=cookie)
         assert [f["name"] for f in body["files"]] == ["empty.txt"]
-    finally:
-        ds.stop(ctx)
 
 
 def test_traversal_in_file_paths_is_refused():
     flash = ds.make_flash("apitrav")
-    ctx, port, dev = ds.start(flash)
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(flash) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         auth_before = ds.read(flash + "/auth.json")
         bad_targets = ("../auth.json", "../../x", "/abs", "a/../../auth.json", ".hidden",
                        "a//b", "a\\b", "", ".up-1.tmp")
@@ -234,16 +209,12 @@ def test_traversal_in_file_paths_is_refused():
         assert ds.read(flash + "/auth.json") == auth_before
         st, body, _ = ds.call(c, "GET", "/api/files", cookie=cookie)
         assert [f["name"] for f in body["files"]] == ["empty.txt"], body
-    finally:
-        ds.stop(ctx)
 
 
 def test_an_upload_streams_to_the_flash_never_whole_in_ram():
     flash = ds.make_flash("apistream", blocks=160)
-    ctx, port, dev = ds.start(flash, max_file=2 * 1024 * 1024)
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(flash, max_file=2 * 1024 * 1024) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         size = 512 * 1024
         base = ds.heap_live()
         peak = [0]
@@ -267,16 +238,12 @@ def test_an_upload_streams_to_the_flash_never_whole_in_ram():
         if support.IS_MICROPYTHON:
             # the whole file would be 512 KB; the upload holds a piece at a time
             assert peak[0] < 64 * 1024, peak[0]
-    finally:
-        ds.stop(ctx)
 
 
 def test_a_too_large_upload_fails_and_leaves_the_flash_as_it_was():
     flash = ds.make_flash("apifull")
-    ctx, port, dev = ds.start(flash)
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(flash) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         ds.call(c, "PUT", "/api/files/keep.txt", cookie=cookie, body=b"keep me")
         st, before, _ = ds.call(c, "GET", "/api/files", cookie=cookie)
         free = before["flash_free"]
@@ -302,13 +269,10 @@ def test_a_too_large_upload_fails_and_leaves_the_flash_as_it_was():
         # and the flash still takes what fits
         st, body, _ = ds.call(c, "PUT", "/api/files/small.bin", cookie=cookie, body=b"s" * 5000)
         assert st == 201
-    finally:
-        ds.stop(ctx)
 
 
 def test_the_page_and_its_assets_carry_etag_and_cache_control():
-    ctx, port, dev = ds.start(ds.make_flash("apiassets"))
-    try:
+    with ds.running(ds.make_flash("apiassets")) as (ctx, port, dev):
         c = ds.client(ctx, port)
         for path in ("/", "/app.js", "/style.css"):
             r = c.request("GET", path)
@@ -319,5 +283,3 @@ def test_the_page_and_its_assets_carry_etag_and_cache_control():
         assert c.request("GET", "/settings.json").status == 404
         st, data, _ = ds.call(c, "POST", "/", body=b"x")
         assert st == 405 and data["error"]
-    finally:
-        ds.stop(ctx)

@@ -18,10 +18,8 @@ def _settings(c, cookie):
 
 def test_defaults_then_a_good_change_is_saved_atomically():
     flash = ds.make_flash("setgood")
-    ctx, port, dev = ds.start(flash)
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(flash) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         s = _settings(c, cookie)
         assert s["device_name"] == "lws_mp device" and s["log_level"] == "notice"
         assert s["wifi_password_set"] is False and "wifi_password" not in s
@@ -44,23 +42,16 @@ def test_defaults_then_a_good_change_is_saved_atomically():
         assert saved["wifi_password"] == "12345678" and saved["device_name"] == "Greenhouse"
         st, data, _ = ds.call(c, "GET", "/api/stats", cookie=cookie)
         assert data["device_name"] == "Greenhouse" and data["led_blink_ms"] == 300
-    finally:
-        ds.stop(ctx)
     # a restart reads them back
-    ctx, port, dev = ds.start(flash)
-    try:
+    with ds.running(flash) as (ctx, port, dev):
         assert dev.settings["device_name"] == "Greenhouse"
         assert dev.settings["log_level"] == "info"
-    finally:
-        ds.stop(ctx)
 
 
 def test_bad_values_get_a_message_each_and_nothing_is_saved():
     flash = ds.make_flash("setbad")
-    ctx, port, dev = ds.start(flash)
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(flash) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         bad = {"device_name": "", "wifi_ssid": "x" * 33, "wifi_password": "short",
                "ap_fallback": "maybe", "log_level": "chatty", "led_blink_ms": 5,
                "nonsense": 1}
@@ -82,8 +73,6 @@ def test_bad_values_get_a_message_each_and_nothing_is_saved():
         st, data, _ = ds.call(c, "POST", "/api/settings", body=b"{" + b" " * 5000 + b"}",
                               cookie=cookie)
         assert st == 413
-    finally:
-        ds.stop(ctx)
 
 
 def test_a_torn_or_foreign_settings_file_gives_the_defaults():
@@ -92,20 +81,14 @@ def test_a_torn_or_foreign_settings_file_gives_the_defaults():
         f.write(b'{"device_name": "Half')
     with open(flash + "/settings.json.tmp", "wb") as f:
         f.write(b'{"device_name": "Never renamed"}')
-    ctx, port, dev = ds.start(flash)
-    try:
+    with ds.running(flash) as (ctx, port, dev):
         assert dev.settings["device_name"] == "lws_mp device"
-    finally:
-        ds.stop(ctx)
     with open(flash + "/settings.json", "wb") as f:
         f.write(b'{"device_name": "Kept", "led_blink_ms": -4, "log_level": "debug"}')
-    ctx, port, dev = ds.start(flash)
-    try:
+    with ds.running(flash) as (ctx, port, dev):
         # each field checked on the way in: a bad one takes its default
         assert dev.settings["device_name"] == "Kept" and dev.settings["led_blink_ms"] == 500
         assert dev.settings["log_level"] == "debug"
-    finally:
-        ds.stop(ctx)
 
 
 def _form(c, path, fields, cookie=None):
@@ -118,8 +101,7 @@ def _form(c, path, fields, cookie=None):
 
 def test_the_plain_form_works_without_javascript():
     flash = ds.make_flash("setform")
-    ctx, port, dev = ds.start(flash)
-    try:
+    with ds.running(flash) as (ctx, port, dev):
         c = ds.client(ctx, port)
         r = c.request("GET", "/settings")
         assert r.status == 200 and b'action="/login"' in r.body and b"Set a password" in r.body
@@ -154,5 +136,3 @@ def test_the_plain_form_works_without_javascript():
         # a wrong password on the plain login
         r = _form(c, "/login", [("password", "nope+nope")])
         assert r.status == 401 and b"wrong password" in r.body
-    finally:
-        ds.stop(ctx)

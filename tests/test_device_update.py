@@ -57,8 +57,7 @@ def test_an_update_applies_and_a_broken_one_rolls_back():
     flash = ds.make_flash("updok", blocks=192)
     ctx, port, dev = ds.start(flash)
     try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+        c, cookie = ds.logged_in(ctx, port)
         assert dev.boot == {"version": "1.0.0", "slot": None, "trial": False, "note": None}
         st, body = _post_update(c, cookie, real_bundle("1.1.0"))
         assert st == 200 and body == {"version": "1.1.0", "slot": "a", "restart": True}, body
@@ -105,8 +104,7 @@ def test_a_trial_that_never_came_up_falls_back():
     flash = ds.make_flash("updhang", blocks=192)
     ctx, port, dev = ds.start(flash)
     try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+        c, cookie = ds.logged_in(ctx, port)
         assert _post_update(c, cookie, real_bundle("2.0.0"))[0] == 200
         ds.stop(ctx)
         # it starts, but the board is reset before its loop ever ran
@@ -131,8 +129,7 @@ def test_bad_bundles_are_refused_and_change_nothing():
     flash = ds.make_flash("updbad", blocks=192)
     ctx, port, dev = ds.start(flash)
     try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+        c, cookie = ds.logged_in(ctx, port)
         good = mb.collect(ds.APP_SRC, ds.WWW_SRC)
         m = mb.manifest(good, "3.0")
         wrong_sha = json.loads(json.dumps(m))

@@ -32,10 +32,8 @@ def _pump_ticks(ctx, dev, ms):
 def test_hello_then_stats_every_second_and_the_live_log():
     from lws_mp import lwsl_info, lwsl_notice, lwsl_warn
 
-    ctx, port, dev = ds.start(ds.make_flash("wslive"))
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(ds.make_flash("wslive")) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         ws = ds.client(ctx, port).ws_connect("/ws", protocol="lws-device",
                                              headers={"Cookie": cookie})
         assert ws.protocol == "lws-device"
@@ -81,15 +79,11 @@ def test_hello_then_stats_every_second_and_the_live_log():
             if m.opcode == 8:
                 break
         assert ws.close_code == 1008
-    finally:
-        ds.stop(ctx)
 
 
 def test_the_websocket_is_only_at_ws():
-    ctx, port, dev = ds.start(ds.make_flash("wspath"))
-    try:
-        c = ds.client(ctx, port)
-        cookie = ds.setup_password(c)
+    with ds.running(ds.make_flash("wspath")) as (ctx, port, dev):
+        c, cookie = ds.logged_in(ctx, port)
         r = ds.client(ctx, port).ws_connect("/other", protocol="lws-device",
                                             headers={"Cookie": cookie}, expect=404)
         assert b"/ws" in r.body
@@ -97,5 +91,3 @@ def test_the_websocket_is_only_at_ws():
         assert b"lws-device" in r.body
         st, data, _ = ds.call(c, "GET", "/api/stats?history=1", cookie=cookie)
         assert st == 200 and isinstance(data["history"], list)
-    finally:
-        ds.stop(ctx)
