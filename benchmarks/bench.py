@@ -87,50 +87,25 @@ def interpreters():
 # ------------------------------------------------------------ servers
 
 
-class Proc:
-    """A server on a free port, started from ROOT (the board interpreter's
-    from build/bench, a folder without sources, so that what it imports is
-    what is frozen in it)."""
+def proc(name, argv, cwd=None):
+    """benchlib.Server running ``argv`` ("{port}" in it: its free port),
+    started from ROOT, or from ``cwd`` (the board interpreter's from
+    build/bench, a folder without sources, so that what it imports is what
+    is frozen in it)."""
 
-    def __init__(self, name, argv, port=None, cwd=None):
-        self.name = name
-        self.port = port or benchlib.free_port()
-        os.makedirs(benchlib.LOG_DIR, exist_ok=True)
-        self.log_path = os.path.join(benchlib.LOG_DIR, "%s-%d.log" % (name, self.port))
-        self.log = open(self.log_path, "wb")
-        argv = [a.replace("{port}", str(self.port)) for a in argv]
+    def cmd(port, heap):
+        a = [x.replace("{port}", str(port)) for x in argv]
         if cwd:
-            argv = [os.path.join(ROOT, a) if a.startswith(("firmware/", "benchmarks/")) else a
-                    for a in argv]
-        self.proc = subprocess.Popen(argv, cwd=cwd or ROOT, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        self.ready = self._wait()
+            a = [os.path.join(ROOT, x) if x.startswith(("firmware/", "benchmarks/")) else x
+                 for x in a]
+        return a
 
-    def _wait(self, timeout=20.0):
-        return benchlib.wait_listening(self.proc, self.port, timeout)
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+    return benchlib.Server(name, cmd, ready_timeout=20.0, cwd=cwd)
 
 
 def start(name, argv, interp):
     cwd = OUT if interp == "board" else None
-    p = Proc(name, argv, cwd=cwd)
+    p = proc(name, argv, cwd=cwd)
     if not p.ready:
         sys.stderr.write("%s did not start:\n%s\n" % (name, p.output()[-1500:]))
         p.stop()
@@ -410,8 +385,8 @@ def bench_ws(interp, it, runs, secs):
 
 def client_ceiling(runs, secs):
     """The load client against a C echo server: what it can drive at most."""
-    port = benchlib.free_port()
-    p = Proc("wsload-echo", [WSLOAD, "--serve", str(port)], port=port)
+    p = proc("wsload-echo", [WSLOAD, "--serve", "{port}"])
+    port = p.port
     try:
         for size in (16, 4096):
             for conns in (1, 8):

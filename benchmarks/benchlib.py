@@ -110,13 +110,13 @@ def wait_listening(proc, port, timeout):
 class Server:
     """One server process on a free loopback port; stop() ends it."""
 
-    def __init__(self, name, make_cmd, heap=None, ready_timeout=15.0):
+    def __init__(self, name, make_cmd, heap=None, ready_timeout=15.0, cwd=None):
         self.name = name
         self.port = free_port()
         os.makedirs(LOG_DIR, exist_ok=True)
         self.log_path = os.path.join(LOG_DIR, "%s-%d.log" % (name, self.port))
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(make_cmd(self.port, heap), cwd=ROOT, stdout=self.log,
+        self.proc = subprocess.Popen(make_cmd(self.port, heap), cwd=cwd or ROOT, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         self.ready = self._wait_ready(ready_timeout)
 
