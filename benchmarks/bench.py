@@ -56,6 +56,8 @@ def interpreters():
             "probe_args": ["--lib", benchlib.LWS_LIB],
             "buf": 4096,
             "lws_args": [],
+            # lws' default rx buffer on a host (the app's 1 KB is a board's)
+            "echo_args": ["--rx-buffer", "4096"],
         },
         "board": {
             "label": "board interpreter (32-bit, frozen) at the esp32_generic heap %s and sizes"
@@ -70,6 +72,7 @@ def interpreters():
                                               BOARD_SIZES.items()), []),
             "buf": BOARD_SIZES["pt_serv_buf_size"],
             "lws_args": [],
+            "echo_args": [],
         },
         "cpython": {
             "label": "CPython %s" % sys.version.split()[0],
@@ -78,8 +81,11 @@ def interpreters():
             "microdot": [PY, "benchmarks/peers/microdot_main.py", "--lib",
                          os.path.join(OUT, "site")],
             "websockets": [PY, "benchmarks/peers/websockets_echo.py"],
-            "buf": 4096,
-            "lws_args": [],
+            # a desktop's service buffer: asyncio, under websockets, reads up
+            # to 256 KB at once (the loop reads with the same 64 KB)
+            "buf": 65536,
+            "lws_args": ["--serv-buf", "65536"],
+            "echo_args": ["--rx-buffer", "4096"],
         },
     }
 
@@ -341,7 +347,7 @@ def bench_http(interp, it, runs, secs, want):
 def bench_ws(interp, it, runs, secs):
     servers = []
     try:
-        lws = start(interp + "-lws-echo", lws_argv(it, "echo"), interp)
+        lws = start(interp + "-lws-echo", lws_argv(it, "echo") + it["echo_args"], interp)
         plain = start(interp + "-plain-ws", it["plain"] + ["ws", "--port", "{port}", "--buf",
                                                            str(it["buf"])], interp)
         md = start(interp + "-microdot-ws", it["microdot"] + [

@@ -10,7 +10,8 @@
 # --root DIR (served files), --flash IMAGE (unix port: serve from a LittleFS
 # image built from the root, as the board's flash), --seconds N (stop after N
 # seconds), --fd-limit N, --pool N, --header-data N, --serv-buf N, --timeout S,
-# --body-limit N, --cert FILE --key FILE [--ca FILE] (serve TLS: docs/TLS.md),
+# --body-limit N, --rx-buffer N (the echo app's largest RECEIVE piece),
+# --cert FILE --key FILE [--ca FILE] (serve TLS: docs/TLS.md),
 # --lib DIR (import lws_mp and the apps from the .mpy files in
 # DIR first, as deployed to a board), --frozen (board mode, on a board
 # interpreter with lws_mp and the firmware frozen in: the frozen modules come

@@ -186,6 +186,12 @@ def main(opts, argv, here):
             info_opts[INFO_OPTIONS[k]] = _number("--" + k.replace("_", "-"), opts.pop(k))
         elif k in TLS_OPTIONS:  # --cert FILE --key FILE [--ca FILE]: serve TLS (docs/TLS.md)
             info_opts[TLS_OPTIONS[k]] = opts.pop(k)
+    rx = opts.pop("rx_buffer", None)
+    if rx is not None:
+        # an app option: the largest RECEIVE piece of an app's WebSocket protocols
+        if not hasattr(app, "RX_BUFFER"):
+            raise fail("--rx-buffer: app %s has no WebSocket rx buffer to size" % app_name)
+        info_opts["rx_buffer"] = _number("--rx-buffer", rx, 1)
     if opts:
         raise fail("unknown options: %s" % ", ".join("--" + k.replace("_", "-") for k in opts))
     if port:

@@ -124,6 +124,8 @@ INTERPRETERS = {"micropython": [MICROPYTHON], "cpython": [sys.executable]}
     (["--port", "abc"], r"^port 'abc' is not a number from 0 to 65535$"),
     (["--pool", "many"], r"^--pool 'many' is not a number of 0 or more$"),
     (["--no-such-option", "1"], r"^unknown options: --no-such-option$"),
+    (["--rx-buffer", "4096"], r"^--rx-buffer: app fileserver has no WebSocket rx buffer to size$"),
+    (["--app", "echo", "--rx-buffer", "0"], r"^--rx-buffer '0' is not a number of 1 or more$"),
 ])
 def test_main_py_bad_option(py, args, pattern):
     assert_one_line(INTERPRETERS[py] + [MAIN, "--iface", "127.0.0.1"] + args, pattern,

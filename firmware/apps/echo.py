@@ -24,6 +24,8 @@ from lws_mp import (
     lws_write,
 )
 
+# the largest RECEIVE piece: 1 KB keeps a board's heap small (main.py
+# --rx-buffer N: another size, 4096 being lws' default)
 RX_BUFFER = 1024
 
 
@@ -59,14 +61,14 @@ def callback_http(wsi, reason, pss, in_, len_):
     return lws_callback_http_dummy(wsi, reason, pss, in_, len_)
 
 
-def make_info(port, iface, root, **opts):
+def make_info(port, iface, root, rx_buffer=RX_BUFFER, **opts):
     return lws_context_creation_info(
         port=port,
         iface=iface,
         protocols=[
             # no subprotocol asked for: protocols[0] echoes too
-            lws_protocols("http", callback_http, EchoSession, RX_BUFFER),
-            lws_protocols("*", callback_echo, EchoSession, RX_BUFFER),
+            lws_protocols("http", callback_http, EchoSession, rx_buffer),
+            lws_protocols("*", callback_echo, EchoSession, rx_buffer),
         ],
         **opts
     )
