@@ -7,6 +7,7 @@ against an ETag made of the file's mtime and size.
 
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
+from ..plat import _port
 from ..plat._port import POLLOUT, const
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
@@ -19,6 +20,10 @@ _WSI_TOKEN_HTTP_ACCEPT_ENCODING = const(21)
 _WSI_TOKEN_HTTP_IF_NONE_MATCH = const(20)
 _WSI_TOKEN_HTTP_IF_RANGE = const(55)
 _WSI_TOKEN_HTTP_RANGE = const(30)
+# what one writable sends of a file at most: a device's socket is full
+# long before (lwIP's send buffer is a few KB), a host's takes a lot, and
+# the other connections wait while it does
+_BURST = const(131072)
 
 
 # the path and stat a mount's look-up has just made (hint_stat): the ETag
@@ -377,6 +382,23 @@ def stream_some(wsi):
     fops = file_ops(ctx)
     fs = wsi.file
     buf = ctx.serv_mv
+    if wsi.tls is None and type(fops) is lws_plat_file_ops:
+        # the platform's files to a TCP socket: the platform streams them
+        try:
+            left = fs.remaining
+            moved = _port.send_file_pieces(fs.fd, wsi.sock, buf,
+                                           left if left < _BURST else _BURST)
+        except OSError as e:
+            ctx.fatal(wsi, "file send failed %r" % (e,))
+            return False
+        if moved < 0:
+            lwsl_info("serve: file shorter than its length")
+            ctx.fatal(wsi, "file read failed")
+            return False
+        fs.remaining -= moved
+        if moved and fs.remaining:
+            ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        return not fs.remaining
     size = len(buf)
     moved = 0
     for _ in range(8):
