@@ -137,7 +137,7 @@ def mount_bdev(name, bdev, fresh=True):
 
 
 def image_path(name):
-    return "/tmp/lws_mp_test_dev_%s.lfs" % name
+    return support.SCRATCH + "dev_%s.lfs" % name
 
 
 _sizes = {}

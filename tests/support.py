@@ -10,6 +10,19 @@ import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
+
+def _scratch():
+    # pytest-xdist's workers (the MicroPython process a worker runs
+    # inherits its environment) get names of their own: two workers never
+    # share a scratch directory or a flash image
+    import os
+
+    worker = os.getenv("PYTEST_XDIST_WORKER") if hasattr(os, "getenv") else None
+    return "/tmp/lws_mp_test_" + (worker + "_" if worker else "")
+
+
+SCRATCH = _scratch()  # what every scratch path starts with
+
 try:
     from unittest import SkipTest  # pytest reports it as a skip
 except ImportError:  # MicroPython: the runner knows this one
@@ -83,7 +96,7 @@ def tmp_dir(name):
     """A fresh scratch directory (removed first if it exists)."""
     import os
 
-    base = "/tmp/lws_mp_test_%s" % name
+    base = SCRATCH + name
     rmtree(base)
     os.mkdir(base)
     return base
@@ -136,7 +149,7 @@ def flash_root(name):
             vfs.umount(mnt)
         except OSError:
             pass
-    bdev = FileBlockDevice("/tmp/lws_mp_test_%s.lfs" % name)
+    bdev = FileBlockDevice(SCRATCH + name + ".lfs")
     vfs.VfsLfs2.mkfs(bdev)
     vfs.mount(vfs.VfsLfs2(bdev), mnt)
     _lfs[mnt] = bdev

@@ -15,7 +15,7 @@ from lws_mp import (
     lws_plat_file_ops,
     lws_plat_file_write_atomic,
 )
-from support import IS_MICROPYTHON, FileBlockDevice, flash_root, is_littlefs, write_file
+from support import IS_MICROPYTHON, SCRATCH, FileBlockDevice, flash_root, is_littlefs, write_file
 
 FOPS = lws_plat_file_ops()
 WSI = None  # the default ops never look at the connection
@@ -165,7 +165,7 @@ def test_write_to_read_only_fd_fails():
     # opened read-only (the check is an lfs assert, compiled out), so this
     # runs where the VFS does refuse: the host filesystem.
     if IS_MICROPYTHON:
-        base = "/tmp/lws_mp_test_fops_ro"
+        base = SCRATCH + "fops_ro"
         try:
             os.mkdir(base)
         except OSError:
@@ -309,7 +309,7 @@ def test_atomic_write_on_fat():
         skip("VfsFat images mount only under MicroPython")
     import vfs
 
-    bdev = FileBlockDevice("/tmp/lws_mp_test_fops_fat.img", 512, 256)
+    bdev = FileBlockDevice(SCRATCH + "fops_fat.img", 512, 256)
     vfs.VfsFat.mkfs(bdev)
     mnt = "/fat_fops"
     try:

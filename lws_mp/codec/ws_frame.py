@@ -46,11 +46,12 @@ class FrameHeader:
         ``done`` says whether the header is complete (and decoded).
 
         Byte by byte: a header is 2 to 14 bytes, and a slice of mv would be
-        an allocation per frame."""
+        an allocation per frame.  (This and _decode run for every frame:
+        their frames are kept within the 11 words MicroPython keeps off the
+        heap.)"""
         buf = self.buf
         have = self.have
-        need = self.need
-        while have < need:
+        while have < self.need:
             if pos >= end:
                 self.have = have
                 return pos
@@ -58,23 +59,18 @@ class FrameHeader:
             have += 1
             pos += 1
             if have == 2:
-                b1 = buf[1]
-                ln = b1 & 0x7F
-                need = 2 + (4 if b1 & 0x80 else 0) + (2 if ln == 126 else 8 if ln == 127 else 0)
-                self.need = need
+                self.need = _header_need(buf[1])
         self.have = have
         self._decode()
         return pos
 
     def _decode(self):
         buf = self.buf
-        b0 = buf[0]
-        b1 = buf[1]
-        self.fin = b0 >> 7
-        self.rsv = (b0 >> 4) & 7
-        self.opcode = b0 & 0x0F
-        self.masked = b1 >> 7
-        ln = b1 & 0x7F
+        self.fin = buf[0] >> 7
+        self.rsv = (buf[0] >> 4) & 7
+        self.opcode = buf[0] & 0x0F
+        self.masked = buf[1] >> 7
+        ln = buf[1] & 0x7F
         p = 2
         if ln == 126:
             ln = (buf[2] << 8) | buf[3]
@@ -112,6 +108,12 @@ class FrameHeader:
         if self.length >> 63:
             return ERR_PROTOCOL
         return OK
+
+
+def _header_need(b1):
+    """A header's length from its second byte (mask bit, length code)."""
+    ln = b1 & 0x7F
+    return 2 + (4 if b1 & 0x80 else 0) + (2 if ln == 126 else 8 if ln == 127 else 0)
 
 
 def header_len(length, masked=False):

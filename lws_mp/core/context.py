@@ -29,6 +29,12 @@ _DEFAULT_SERV_BUF = const(4096)
 _DEFAULT_TIMEOUT_SECS = const(20)
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 
+
+def _raised(protocol, reason, e):
+    lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
+    lwsl_exception(e)
+    return -1
+
 class lws_context:
     def __init__(self, info):
         self.info = info
@@ -134,15 +140,20 @@ class lws_context:
     def callback(self, wsi, protocol, reason, in_=None, len_=0):
         """Call a user callback; a raise is logged and becomes -1 (close)."""
         try:
-            r = protocol.callback(wsi, reason, wsi.user_space if wsi else None, in_, len_)
+            return protocol.callback(wsi, reason, wsi.user_space if wsi else None,
+                                     in_, len_) or 0
         except Exception as e:  # contain it to this connection
-            lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
-            lwsl_exception(e)
-            return -1
-        return r or 0
+            return _raised(protocol, reason, e)
 
     def user_callback(self, wsi, reason, in_=None, len_=0):
-        return self.callback(wsi, wsi.protocol or self.protocols[0], reason, in_, len_)
+        """callback() for the connection's protocol, in one call: every
+        received message and HTTP event comes through here, and each
+        Python call with a try costs a heap-allocated frame."""
+        p = wsi.protocol or self.protocols[0]
+        try:
+            return p.callback(wsi, reason, wsi.user_space, in_, len_) or 0
+        except Exception as e:  # contain it to this connection
+            return _raised(p, reason, e)
 
     def _poll_callback(self, wsi, reason, prev):
         pa = self.pollargs
@@ -213,18 +224,18 @@ class lws_context:
             self.change_events(lw, _port.POLLIN, 0)
 
     def change_events(self, wsi, set_bits, clear_bits):
-        if wsi.slot < 0:
-            return
+        ev = (wsi.events | set_bits) & ~clear_bits
+        if ev != wsi.events and wsi.slot >= 0:
+            self._events_changed(wsi, ev)
+
+    def _events_changed(self, wsi, ev):
         prev = wsi.events
-        ev = (prev | set_bits) & ~clear_bits
-        if ev == prev:
-            return
         self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
         wsi.events = ev
         self.poll.modify(wsi.sock, ev)
         self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
         self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
-        if set_bits & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():
+        if ev & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():
             self.tls_rx_pending(wsi)
 
     def tls_rx_pending(self, wsi):  # TLS holds input poll cannot see: served as POLLIN

@@ -79,6 +79,13 @@ def _log(level, fmt, args):
         pass
 
 
+def lwsl_enabled(level):
+    """Is ``level`` logged?  A line made on every request is asked for only
+    when it is: a disabled logger's call still costs a heap-allocated frame
+    on MicroPython."""
+    return _level & level
+
+
 _NO = object()  # an argument not given
 
 

@@ -130,60 +130,47 @@ def in_progress(exc):
     return code in (_EINPROGRESS, _EAGAIN, _EWOULDBLOCK)
 
 
+# MicroPython's stream read and write answer None on a non-blocking socket
+# that has nothing (or no room) yet, and raise only for a real error: no
+# try there.  A function with a try whose frame passes 11 words is put on
+# the heap at every call (py/objfun.c, VM_MAX_STATE_ON_STACK), and these
+# run for every read and send.  CPython raises BlockingIOError.
 if IS_MICROPYTHON:
 
-    def _sock_readinto(sock, mv):
+    def recv_into(sock, mv):
+        """Read into memoryview ``mv``: bytes read, 0 at EOF, None if
+        nothing yet.  Raises OSError for a connection error (reset, ...)."""
         return sock.readinto(mv)
 
-else:
-
-    def _sock_readinto(sock, mv):
-        return sock.recv_into(mv)
-
-
-def recv_into(sock, mv):
-    """Read into memoryview ``mv``: bytes read, 0 at EOF, None if nothing yet.
-
-    Raises OSError for a connection error (reset, ...).
-    """
-    try:
-        n = _sock_readinto(sock, mv)
-    except OSError as e:
-        if would_block(e):
-            return None
-        raise
-    return n
-
-
-def send(sock, mv):
-    """Send what the socket takes now: bytes sent (0 if it would block)."""
-    try:
-        n = sock.send(mv)
-    except OSError as e:
-        if would_block(e):
-            return 0
-        raise
-    if n is None:
-        return 0
-    return n
-
-
-if IS_MICROPYTHON:
+    def send(sock, mv):
+        """Send what the socket takes now: bytes sent (0 if it would block)."""
+        r = sock.write(mv)
+        return 0 if r is None else r
 
     def send_part(sock, buf, off, n):
         """Send what the socket takes now of buf[off:off + n]: bytes sent (0
         if it would block).  The stream write takes the offset and length,
-        so no view of the part is made, and a full socket answers None
-        instead of raising (an exception object each time)."""
+        so no view of the part is made."""
+        r = sock.write(buf, off, n)
+        return 0 if r is None else r
+
+else:
+
+    def recv_into(sock, mv):
         try:
-            r = sock.write(buf, off, n)
+            return sock.recv_into(mv)
+        except OSError as e:
+            if would_block(e):
+                return None
+            raise
+
+    def send(sock, mv):
+        try:
+            return sock.send(mv)
         except OSError as e:
             if would_block(e):
                 return 0
             raise
-        return 0 if r is None else r
-
-else:
 
     def send_part(sock, buf, off, n):
         return send(sock, memoryview(buf)[off:off + n])
@@ -348,7 +335,7 @@ class Waker:
         mv = memoryview(self.buf)
         while True:
             try:
-                n = _sock_readinto(self.sock, mv)
+                n = recv_into(self.sock, mv)
             except OSError:
                 return
             if not n:
@@ -434,29 +421,6 @@ else:
 
     def readinto(f, buf, n):
         return f.readinto(memoryview(buf)[:n])
-
-
-def send_file_pieces(f, sock, buf, left):
-    """Read file ``f`` into ``buf`` and send each piece to ``sock`` as it
-    is read, until ``left`` bytes are out or the socket is full (what it
-    did not take is given back to the file by a seek): the bytes sent, or
-    -1 if the file ended early.  Raises OSError.  One call per writable,
-    instead of a read and a send call through the file ops and the output
-    layer for every piece."""
-    size = len(buf)
-    sent = 0
-    while left:
-        n = left if left < size else size
-        got = readinto(f, buf, n)
-        if not got:
-            return -1
-        took = send_part(sock, buf, 0, got)
-        sent += took
-        left -= took
-        if took < got:
-            f.seek(took - got, 1)
-            break
-    return sent
 
 
 def rename(src, dst):

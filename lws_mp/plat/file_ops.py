@@ -80,6 +80,29 @@ class lws_plat_file_ops:
         return _port.file_stat(filename)
 
 
+def send_file_pieces(f, sock, buf, left):
+    """Read file ``f`` into ``buf`` and send each piece to ``sock`` as it
+    is read, until ``left`` bytes are out or the socket is full (what it
+    did not take is given back to the file by a seek): the bytes sent, or
+    -1 if the file ended early.  Raises OSError.  One call per writable,
+    instead of a read and a send call through the file ops and the output
+    layer for every piece."""
+    size = len(buf)
+    sent = 0
+    while left:
+        n = left if left < size else size
+        got = _port.readinto(f, buf, n)
+        if not got:
+            return -1
+        took = _port.send_part(sock, buf, 0, got)
+        sent += took
+        left -= took
+        if took < got:
+            f.seek(took - got, 1)
+            break
+    return sent
+
+
 def lws_plat_file_write_atomic(fops, wsi, filename, chunks):
     """Write ``chunks`` (an iterable of buffers) to ``filename`` atomically.
 

@@ -3,7 +3,7 @@
 from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
 from ..codec.header_names import token_list_has
 from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
-from ..core.log import lwsl_info, lwsl_notice
+from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import drain_stored, flush_held, held_by, issue_raw
 from ..core.role_ops import lws_role_ops, ops
 from ..plat import _port
@@ -13,6 +13,7 @@ from ..core.wsi import LWSS_HTTP, LWSS_HTTP_BODY, LWSS_HTTP_SERVING, ROLE_HTTP, 
 from ..plat._port import POLLIN, POLLOUT, const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LLL_INFO = const(8)
 _LWS_CALLBACK_CLOSED_HTTP = const(5)
 _LWS_CALLBACK_FILTER_HTTP_CONNECTION = const(18)
 _LWS_CALLBACK_HTTP = const(12)
@@ -373,7 +374,8 @@ def lws_http_transaction_completed(wsi):
     if wsi.state == LWSS_HTTP_BODY:
         wsi.http_keepalive = False  # the rest of the body is still unread
     wsi.transaction_done = True
-    lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], wsi.http_status)
+    if lwsl_enabled(_LLL_INFO):
+        lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], wsi.http_status)
     if not wsi.http_keepalive:
         return 1
     wsi.state = LWSS_HTTP

@@ -7,9 +7,8 @@ against an ETag made of the file's mtime and size.
 
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
-from ..plat import _port
 from ..plat._port import POLLOUT, const
-from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops
+from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops, send_file_pieces
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
 from .http_server import _queue, lws_http_transaction_completed
 
@@ -211,6 +210,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         send_headers(wsi, status_line(304) + _common(ctx, etag, gzip) + extra
                      + connection_header(wsi) + b"\r\n")
         return _completed_now(wsi)
+    ct = content_type
     if isinstance(content_type, str):
         content_type = content_type.encode()
     start = 0
@@ -241,23 +241,30 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     # the head is written straight into the service buffer, where the first
     # piece of the file joins it: no string is built for it
     buf = ctx.serv_mv
-    p = _put(buf, 0, status_line(code))
-    p = _put(buf, p, server_header(ctx))
-    if st is not None:
-        p = _put(buf, p, b"ETag: \"")
-        p = _put_hex(buf, p, st[1])
-        p = _put(buf, p, b"-")
-        p = _put_hex(buf, p, st[0])
-        p = _put(buf, p, b"-gz\"\r\n" if gzip else b"\"\r\n")
-    if gzip:
-        p = _put(buf, p, b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n")
-    if crange is not None:
-        p = _put(buf, p, crange)
-    p = _put(buf, p, b"Content-Type: ")
-    p = _put(buf, p, content_type)
-    p = _put(buf, p, b"\r\nContent-Length: ")
-    p = put_int(buf, p, length)
-    p = _put(buf, p, b"\r\nAccept-Ranges: bytes\r\n")
+    server = server_header(ctx)
+    slot = _cached_head(stat_name, st, ct, server) if code == 200 else -1
+    if slot >= 0:
+        p = _put(buf, 0, _heads[slot])
+    else:
+        p = _put(buf, 0, status_line(code))
+        p = _put(buf, p, server)
+        if st is not None:
+            p = _put(buf, p, b"ETag: \"")
+            p = _put_hex(buf, p, st[1])
+            p = _put(buf, p, b"-")
+            p = _put_hex(buf, p, st[0])
+            p = _put(buf, p, b"-gz\"\r\n" if gzip else b"\"\r\n")
+        if gzip:
+            p = _put(buf, p, b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n")
+        if crange is not None:
+            p = _put(buf, p, crange)
+        p = _put(buf, p, b"Content-Type: ")
+        p = _put(buf, p, content_type)
+        p = _put(buf, p, b"\r\nContent-Length: ")
+        p = put_int(buf, p, length)
+        p = _put(buf, p, b"\r\nAccept-Ranges: bytes\r\n")
+        if code == 200 and st is not None and p > 0:
+            _keep_head(stat_name, st, ct, server, buf, p)
     p = _put(buf, p, connection_header(wsi))
     p = _put(buf, p, extra)
     p = _put(buf, p, b"\r\n")
@@ -286,6 +293,44 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         # POLLOUT, without waiting for one
         _queue(wsi)
     return 0
+
+
+# The last few 200 heads of served files, up to their Connection header
+# (which, with the caller's extra headers, is added to each): a file asked
+# for again with the same stat, content type (the same object: the mime
+# table's) and Server header gets its head in one copy, not built again.
+# A changed file has another stat, so another head.
+_HEADS = const(4)
+_heads = [None] * _HEADS
+_head_names = [None] * _HEADS
+_head_sizes = [-1] * _HEADS
+_head_mtimes = [-1] * _HEADS
+_head_types = [None] * _HEADS
+_head_servers = [None] * _HEADS
+_head_next = 0
+
+
+def _cached_head(name, st, ct, server):
+    """The slot of the kept head for this file, or -1."""
+    if st is None:
+        return -1
+    for i in range(_HEADS):
+        if (_head_names[i] == name and _head_sizes[i] == st[0] and _head_mtimes[i] == st[1]
+                and _head_types[i] is ct and _head_servers[i] is server):
+            return i
+    return -1
+
+
+def _keep_head(name, st, ct, server, buf, n):
+    global _head_next
+    i = _head_next
+    _head_next = (i + 1) % _HEADS
+    _heads[i] = bytes(buf[:n])
+    _head_names[i] = name
+    _head_sizes[i] = st[0]
+    _head_mtimes[i] = st[1]
+    _head_types[i] = ct
+    _head_servers[i] = server
 
 
 def _etag(st, gzip):
@@ -378,15 +423,20 @@ def _completed_now(wsi):
 
 def stream_some(wsi):
     """Send the next pieces of the file; True when it is all sent."""
-    ctx = wsi.context
-    fops = file_ops(ctx)
     fs = wsi.file
+    if not fs.remaining:
+        return True  # a small file: all of it went with the head
+    return _stream(wsi, wsi.context, fs)
+
+
+def _stream(wsi, ctx, fs):
+    fops = file_ops(ctx)
     buf = ctx.serv_mv
     if wsi.tls is None and type(fops) is lws_plat_file_ops:
         # the platform's files to a TCP socket: the platform streams them
         try:
             left = fs.remaining
-            moved = _port.send_file_pieces(fs.fd, wsi.sock, buf,
+            moved = send_file_pieces(fs.fd, wsi.sock, buf,
                                            left if left < _BURST else _BURST)
         except OSError as e:
             ctx.fatal(wsi, "file send failed %r" % (e,))

@@ -196,14 +196,29 @@ def _payload(wsi, ws, chunk, n):
 
 
 def _data(wsi, ws, chunk, n):
-    hdr = ws.hdr
-    if ws.msg_opcode == OP_TEXT:
-        if n and not ws.utf8.feed(chunk, n):
-            _fail(wsi, 1007, "invalid UTF-8")
-            return
-        if not ws.remaining and hdr.fin and not ws.utf8.complete():
-            _fail(wsi, 1007, "UTF-8 cut short")
-            return
+    if ws.msg_opcode == OP_TEXT and not _text_ok(wsi, ws, chunk, n):
+        return
+    if not ws.rxlen and n <= ws.rx_size and (n == ws.rx_size or not ws.remaining):
+        # the usual case, a frame (or an rx_buffer_size piece of one) whole
+        # in what was read: RECEIVE gets it where it lies.  A small frame
+        # for this function keeps it off the heap on MicroPython.
+        _deliver(wsi, ws, chunk, n, ws.remaining)
+        return
+    _pieces(wsi, ws, chunk, n)
+
+
+def _text_ok(wsi, ws, chunk, n):
+    if n and not ws.utf8.feed(chunk, n):
+        _fail(wsi, 1007, "invalid UTF-8")
+        return False
+    if not ws.remaining and ws.hdr.fin and not ws.utf8.complete():
+        _fail(wsi, 1007, "UTF-8 cut short")
+        return False
+    return True
+
+
+def _pieces(wsi, ws, chunk, n):
+    """RECEIVE in rx_buffer_size pieces, gathering what straddles reads."""
     rx = ws.rx_size
     pos = 0
     while not wsi.closed and wsi.state == LWSS_ESTABLISHED:

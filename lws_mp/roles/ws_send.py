@@ -119,7 +119,25 @@ def write(wsi, buf, len_, wp, pre):
     fin = not wp & _LWS_WRITE_NO_FIN
     if op & 8 and (len_ > 125 or not fin):
         return -1
-    masked = ws.client and not wp & _LWS_WRITE_CLIENT_IGNORE_XOR_MASK
+    if ws.client and not wp & _LWS_WRITE_CLIENT_IGNORE_XOR_MASK:
+        return _write(wsi, buf, len_, op | (0x80 if fin else 0), pre, True)
+    tx = wsi.context.ws_tx
+    if len_ < 126 and not pre and len_ + 2 <= len(tx):
+        # a small server frame without headroom (an echo, a reading): its
+        # header and a copy of it in the transmit buffer, one send, in this
+        # one call (a Python call whose frame passes 11 words costs a heap
+        # allocation on MicroPython)
+        tx[0] = op | 0x80 if fin else op
+        tx[1] = len_
+        tx[2:2 + len_] = buf if len_ == len(buf) else memoryview(buf)[:len_]
+        return -1 if issue(wsi, tx, 0, 2 + len_) < 0 else len_
+    return _write(wsi, buf, len_, op | (0x80 if fin else 0), pre, False)
+
+
+def _write(wsi, buf, len_, op_fin, pre, masked):
+    """write() for the rest: a client's frames, headroom, big frames."""
+    op = op_fin & 0x0F
+    fin = op_fin >> 7
     hlen = header_len(len_, masked)
     if pre >= hlen and not isinstance(buf, bytes):
         # the caller left LWS_PRE headroom: the header goes there, no copy
@@ -134,6 +152,15 @@ def write(wsi, buf, len_, wp, pre):
                 _port.unmask(memoryview(buf)[pre:pre + len_], len_, m, 0)
             r = issue(wsi, buf, pre - hlen, hlen + len_)
             return -1 if r < 0 else len_
+    if not pre and len_ == len(buf):
+        payload = buf  # all of it (RECEIVE's own view, echoed): no new view
+    else:
+        payload = memoryview(buf)[pre:pre + len_]
+    if masked:
+        r = _send_masked(wsi, op, fin, payload, len_)
+    else:
+        r = _send_plain(wsi, op, fin, payload, len_)
+    return -1 if r < 0 else len_
     if not pre and len_ == len(buf):
         payload = buf  # all of it (RECEIVE's own view, echoed): no new view
     else:
