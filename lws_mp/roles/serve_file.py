@@ -301,8 +301,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
 # table's) and Server header gets its head in one copy, not built again.
 # A changed file has another stat, so another head.
 _HEADS = const(4)
-_heads = [None] * _HEADS
-_head_names = [None] * _HEADS
+_heads = [b""] * _HEADS
+_head_names = [""] * _HEADS
 _head_sizes = [-1] * _HEADS
 _head_mtimes = [-1] * _HEADS
 _head_types = [None] * _HEADS

@@ -161,12 +161,3 @@ def _write(wsi, buf, len_, op_fin, pre, masked):
     else:
         r = _send_plain(wsi, op, fin, payload, len_)
     return -1 if r < 0 else len_
-    if not pre and len_ == len(buf):
-        payload = buf  # all of it (RECEIVE's own view, echoed): no new view
-    else:
-        payload = memoryview(buf)[pre:pre + len_]
-    if masked:
-        r = _send_masked(wsi, op, fin, payload, len_)
-    else:
-        r = _send_plain(wsi, op, fin, payload, len_)
-    return -1 if r < 0 else len_
