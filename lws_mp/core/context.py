@@ -29,12 +29,6 @@ _DEFAULT_SERV_BUF = const(4096)
 _DEFAULT_TIMEOUT_SECS = const(20)
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 
-
-def _raised(protocol, reason, e):
-    lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
-    lwsl_exception(e)
-    return -1
-
 class lws_context:
     def __init__(self, info):
         self.info = info
@@ -143,7 +137,9 @@ class lws_context:
             return protocol.callback(wsi, reason, wsi.user_space if wsi else None,
                                      in_, len_) or 0
         except Exception as e:  # contain it to this connection
-            return _raised(protocol, reason, e)
+            lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
+            lwsl_exception(e)
+            return -1
 
     def user_callback(self, wsi, reason, in_=None, len_=0):
         """callback() for the connection's protocol, in one call: every
@@ -153,7 +149,9 @@ class lws_context:
         try:
             return p.callback(wsi, reason, wsi.user_space, in_, len_) or 0
         except Exception as e:  # contain it to this connection
-            return _raised(p, reason, e)
+            lwsl_err("callback %s reason %d raised %r", p.name, reason, e)
+            lwsl_exception(e)
+            return -1
 
     def _poll_callback(self, wsi, reason, prev):
         pa = self.pollargs

@@ -19,7 +19,7 @@ of at most that size otherwise.
 from ..plat import _port
 from ..core.log import lwsl_info
 from ..core.output import drain_stored
-from ..codec.ws_frame import OK, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameHeader
+from ..codec.ws_frame import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameHeader
 from ..codec.ws_frame import close_payload_status
 from ..core.wsi import LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISHED
 from ..core.wsi import LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS
@@ -151,7 +151,7 @@ def process(wsi, mv, pos, end):
 
 def _frame_start(wsi, ws, hdr):
     err = hdr.check(not ws.client)
-    if err != OK:
+    if err:  # not ws_frame.OK
         if hdr.opcode == OP_CLOSE and not ws.close_sent:
             _answer_bad_close(wsi, err)
         else:
@@ -196,8 +196,13 @@ def _payload(wsi, ws, chunk, n):
 
 
 def _data(wsi, ws, chunk, n):
-    if ws.msg_opcode == OP_TEXT and not _text_ok(wsi, ws, chunk, n):
-        return
+    if ws.msg_opcode == OP_TEXT:
+        if n and not ws.utf8.feed(chunk, n):
+            _fail(wsi, 1007, "invalid UTF-8")
+            return
+        if not ws.remaining and ws.hdr.fin and not ws.utf8.complete():
+            _fail(wsi, 1007, "UTF-8 cut short")
+            return
     if not ws.rxlen and n <= ws.rx_size and (n == ws.rx_size or not ws.remaining):
         # the usual case, a frame (or an rx_buffer_size piece of one) whole
         # in what was read: RECEIVE gets it where it lies.  A small frame
@@ -205,16 +210,6 @@ def _data(wsi, ws, chunk, n):
         _deliver(wsi, ws, chunk, n, ws.remaining)
         return
     _pieces(wsi, ws, chunk, n)
-
-
-def _text_ok(wsi, ws, chunk, n):
-    if n and not ws.utf8.feed(chunk, n):
-        _fail(wsi, 1007, "invalid UTF-8")
-        return False
-    if not ws.remaining and ws.hdr.fin and not ws.utf8.complete():
-        _fail(wsi, 1007, "UTF-8 cut short")
-        return False
-    return True
 
 
 def _pieces(wsi, ws, chunk, n):

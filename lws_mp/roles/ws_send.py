@@ -7,7 +7,6 @@ at a time from a pool of os.urandom bytes drawn 64 at a time into one
 reusable array, so masking allocates nothing per frame.
 """
 
-from ..codec.ws_frame import OP_BINARY, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT
 from ..codec.ws_frame import build_header, header_len
 from ..core.output import issue
 from ..core.wsi import LWSS_ESTABLISHED
@@ -21,7 +20,9 @@ _LWS_WRITE_NO_FIN = const(64)
 # opcode by lws_write protocol (LWS_WRITE_TEXT 0, BINARY 1, CONTINUATION 2,
 # PING 5, PONG 6); 0xFF where a WebSocket sends nothing (HTTP 3, CLOSE 4).
 # Seven bytes, where a dict would hold a table of entries.
-_OPCODES = bytes((OP_TEXT, OP_BINARY, OP_CONTINUATION, 0xFF, 0xFF, OP_PING, OP_PONG))
+# (ws_frame's OP_TEXT 1, OP_BINARY 2, OP_CONTINUATION 0, OP_PING 9, OP_PONG
+# 10, written out: five imported names would be five more module globals)
+_OPCODES = b"\x01\x02\x00\xff\xff\x09\x0a"
 
 _rand = b""
 _rand_pos = 64
