@@ -57,6 +57,8 @@ def bounded(n):
 
 # ------------------------------------------------------------ requests
 
+# the bytes a method is made of (RFC 9110 5.6.2 tchar)
+TCHAR = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 LWS_METHODS = (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH")
 
 
@@ -497,8 +499,17 @@ def test_requests_against_h11_and_httptools(raw, cuts):
     if peers is None:
         return
     if lws[0] == "incomplete":
-        # lws_mp waits where both peers decided: only a bare LF or CR line
-        # end can do that (the head ends at CRLF CRLF, RFC 9112 2.2)
+        # lws_mp waits where both peers decided: a bare LF or CR line end
+        # can do that (the head ends at CRLF CRLF, RFC 9112 2.2), and so can
+        # a method still arriving after empty lines (RFC 9112 2.2 ignores
+        # them; h11 refuses them, httptools refuses a method it does not
+        # know from its first byte, while RFC 9110 9.1 judges the method
+        # once its line has ended: 501)
+        rest = raw
+        while rest.startswith(b"\r\n"):
+            rest = rest[2:]
+        if rest and all(c in TCHAR for c in rest):
+            return
         assert b"\n" in raw.replace(b"\r\n", b"") or b"\r" in raw.replace(b"\r\n", b""), (
             raw, peers)
         return

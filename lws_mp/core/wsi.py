@@ -67,3 +67,4 @@ class lws:
         # set now, though it is the class default: closing sets it, and a new
         # instance attribute can need heap, which may be what ran out
         self.closed = False
+        self.state = self.state  # the same, for a close under a full heap

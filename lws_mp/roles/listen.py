@@ -103,8 +103,10 @@ def _adopt_failed(ctx, sock, wsi, created):
     ctx.stats_refused += 1
     lwsl_err("out of memory adopting a connection: closed")
     if wsi is not None and created and not wsi.closed:
-        wsi.state = LWSS_DEAD_SOCKET
         try:
+            # (inside: a wsi keeps its defaults in its class, so this first
+            # assignment of its own may need heap)
+            wsi.state = LWSS_DEAD_SOCKET
             ctx.close(wsi)
             return
         except MemoryError as e:

@@ -215,6 +215,11 @@ CASES = [
     # a TLS ClientHello on the plain port [h11: reject, httptools: reject]
     (b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03',
      ('reject', 400)),
+    # an empty line, then the first byte of a method [h11: reject, httptools:
+    # reject]: RFC 9112 2.2 ignores the empty line, and the method is judged
+    # when its line ends
+    (b'\r\n*',
+     ('incomplete',)),
     # half a request line [h11: incomplete, httptools: incomplete]
     (b'GET /abc HT',
      ('incomplete',)),
