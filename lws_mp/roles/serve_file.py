@@ -436,8 +436,7 @@ def _stream(wsi, ctx, fs):
         # the platform's files to a TCP socket: the platform streams them
         try:
             left = fs.remaining
-            moved = send_file_pieces(fs.fd, wsi.sock, buf,
-                                           left if left < _BURST else _BURST)
+            moved = send_file_pieces(fs.fd, wsi.sock, buf, left if left < _BURST else _BURST)
         except OSError as e:
             ctx.fatal(wsi, "file send failed %r" % (e,))
             return False
