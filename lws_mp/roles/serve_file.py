@@ -19,9 +19,8 @@ _WSI_TOKEN_HTTP_ACCEPT_ENCODING = const(21)
 _WSI_TOKEN_HTTP_IF_NONE_MATCH = const(20)
 _WSI_TOKEN_HTTP_IF_RANGE = const(55)
 _WSI_TOKEN_HTTP_RANGE = const(30)
-# what one writable sends of a file at most: a device's socket is full
-# long before (lwIP's send buffer is a few KB), a host's takes a lot, and
-# the other connections wait while it does
+# what one writable sends of a file at most: a device's socket is full long
+# before (lwIP's send buffer is a few KB); on a host the others wait meanwhile
 _BURST = const(131072)
 
 
@@ -210,9 +209,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         send_headers(wsi, status_line(304) + _common(ctx, etag, gzip) + extra
                      + connection_header(wsi) + b"\r\n")
         return _completed_now(wsi)
-    ct = content_type
-    if isinstance(content_type, str):
-        content_type = content_type.encode()
+    ct = content_type  # the object the kept heads are matched by
     start = 0
     length = flen
     code = 200
@@ -258,6 +255,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
             p = _put(buf, p, b"Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n")
         if crange is not None:
             p = _put(buf, p, crange)
+        if isinstance(content_type, str):
+            content_type = content_type.encode()  # only for a head not kept
         p = _put(buf, p, b"Content-Type: ")
         p = _put(buf, p, content_type)
         p = _put(buf, p, b"\r\nContent-Length: ")
@@ -273,6 +272,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         # bigger than the service buffer: made as one string, sent alone
         if st is not None and etag is None:
             etag = _etag(st, gzip)
+        if isinstance(content_type, str):
+            content_type = content_type.encode()
         head = (status_line(code) + _common(ctx, etag, gzip) + (crange or b"")
                 + b"Content-Type: " + content_type
                 + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
@@ -295,11 +296,9 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     return 0
 
 
-# The last few 200 heads of served files, up to their Connection header
-# (which, with the caller's extra headers, is added to each): a file asked
-# for again with the same stat, content type (the same object: the mime
-# table's) and Server header gets its head in one copy, not built again.
-# A changed file has another stat, so another head.
+# The last 200 heads of served files, up to their Connection header: a file
+# asked for again with the same stat, content type (the same object) and
+# Server header gets its head in one copy.  A changed file has another stat.
 _HEADS = const(4)
 _heads = [b""] * _HEADS
 _head_names = [""] * _HEADS
@@ -327,10 +326,8 @@ def _keep_head(name, st, ct, server, buf, n):
     _head_next = (i + 1) % _HEADS
     _heads[i] = bytes(buf[:n])
     _head_names[i] = name
-    _head_sizes[i] = st[0]
-    _head_mtimes[i] = st[1]
-    _head_types[i] = ct
-    _head_servers[i] = server
+    _head_sizes[i], _head_mtimes[i] = st[0], st[1]
+    _head_types[i], _head_servers[i] = ct, server
 
 
 def _etag(st, gzip):
@@ -431,23 +428,36 @@ def stream_some(wsi):
 
 def _stream(wsi, ctx, fs):
     fops = file_ops(ctx)
-    buf = ctx.serv_mv
     if wsi.tls is None and type(fops) is lws_plat_file_ops:
         # the platform's files to a TCP socket: the platform streams them
+        left = fs.remaining
         try:
-            left = fs.remaining
-            moved = send_file_pieces(fs.fd, wsi.sock, buf, left if left < _BURST else _BURST)
+            moved = send_file_pieces(fs.fd, wsi.sock, ctx.serv_mv, min(left, _BURST))
         except OSError as e:
-            ctx.fatal(wsi, "file send failed %r" % (e,))
+            ctx.fatal(wsi, "send failed %r" % (e,))
             return False
         if moved < 0:
-            lwsl_info("serve: file shorter than its length")
-            ctx.fatal(wsi, "file read failed")
-            return False
+            return _short(wsi, ctx)
         fs.remaining -= moved
-        if moved and fs.remaining:
-            ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-        return not fs.remaining
+    else:
+        moved = _through_fops(wsi, ctx, fops, fs)
+        if moved < 0:
+            return False
+    if moved and fs.remaining:
+        # the peer is taking data: it gets another timeout_secs
+        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    return not fs.remaining
+
+
+def _short(wsi, ctx):
+    lwsl_info("serve: file shorter than its length")
+    ctx.fatal(wsi, "file read failed")
+    return False
+
+
+def _through_fops(wsi, ctx, fops, fs):
+    """Up to 8 pieces through a firmware's file ops (or TLS): bytes sent, or -1 (closed)."""
+    buf = ctx.serv_mv
     size = len(buf)
     moved = 0
     for _ in range(8):
@@ -456,26 +466,22 @@ def _stream(wsi, ctx, fs):
         n = fs.remaining if fs.remaining < size else size
         got = fops.read(wsi, fs.fd, buf, n)
         if got <= 0:
-            lwsl_info("serve: file shorter than its length")
-            ctx.fatal(wsi, "file read failed")
-            return False
+            _short(wsi, ctx)
+            return -1
         try:
             sent = sock_send_part(wsi, buf, 0, got)
         except OSError as e:
             ctx.fatal(wsi, "send failed %r" % (e,))
-            return False
+            return -1
         fs.remaining -= sent
         moved += sent
         if sent < got:
             # give back what the socket did not take: read it again later
             if fops.seek_cur(wsi, fs.fd, sent - got) < 0:
                 ctx.fatal(wsi, "file seek failed")
-                return False
+                return -1
             break
-    if moved and fs.remaining:
-        # the peer is taking data: it gets another timeout_secs
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    return not fs.remaining
+    return moved
 
 
 def finish(wsi):
