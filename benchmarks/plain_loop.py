@@ -19,8 +19,10 @@ do at the least, so its figure is the ceiling lws_mp is measured against.
   head and the first piece of the file in one send, then a send per piece
   (on POLLOUT when the socket is full).
 - ws: the opening handshake, then every frame's payload is unmasked (the
-  same viper loop as lws_mp on MicroPython) and sent back as one frame, one
-  send per frame, as lws_write does.
+  same viper loop as lws_mp on MicroPython) and sent back as one frame; the
+  small echoes (under 126 B) of one read go out in one send (up to HOLD
+  bytes), as lws_mp sends the small frames one service pass writes, and
+  every other frame with a send of its own.
 """
 
 import sys
@@ -36,6 +38,7 @@ POLLIN = select.POLLIN
 POLLOUT = select.POLLOUT
 POLLHUPERR = select.POLLHUP | select.POLLERR
 EAGAIN = (11, 35, 110)
+HOLD = 1024  # what lws_mp holds of the small frames one pass writes (its head_buf)
 
 if MP:
     from plain_viper import unmask
@@ -261,6 +264,9 @@ class WsLoop(Loop):
         buf = c.buf
         pos = 0
         have = c.have
+        tx = self.tx
+        txmv = self.txmv
+        g = 0  # small echoes gathered at the front of tx: one send for them
         while have - pos >= 2 and c.out is None:
             b1 = buf[pos + 1] & 0x7F
             h = 2
@@ -280,8 +286,18 @@ class WsLoop(Loop):
             if op == 8:
                 self.close(c, key)
                 return
+            pos = p + b1
+            if b1 < 126 and g + 2 + b1 <= HOLD:
+                # as lws_mp holds the small frames one pass writes
+                tx[g] = 0x80 | op
+                tx[g + 1] = b1
+                txmv[g + 2:g + 2 + b1] = c.mv[p:p + b1]
+                g += 2 + b1
+                continue
+            if g:
+                self.sent(c, txmv[:g])
+                g = 0
             # the echo: a header (2 or 4 bytes) before the payload, one send
-            tx = self.tx
             tx[0] = 0x80 | op
             if b1 < 126:
                 tx[1] = b1
@@ -291,9 +307,13 @@ class WsLoop(Loop):
                 tx[2] = b1 >> 8
                 tx[3] = b1 & 0xFF
                 o = 4
-            self.txmv[o:o + b1] = c.mv[p:p + b1]
-            pos = p + b1
-            self.sent(c, self.txmv[:o + b1])
+            txmv[o:o + b1] = c.mv[p:p + b1]
+            if c.out is not None:
+                c.out += bytes(txmv[:o + b1])  # behind what the socket did not take
+            else:
+                self.sent(c, txmv[:o + b1])
+        if g:
+            self.sent(c, txmv[:g])
         if pos:
             rest = have - pos
             if rest:

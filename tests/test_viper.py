@@ -1,5 +1,6 @@
 """The byte loops every WebSocket payload passes through -- unmasking and
-the UTF-8 check -- against plain references written here.
+the UTF-8 check -- and the copy small frames and heads are built with,
+against plain references written here.
 
 On MicroPython these are the viper machine-code helpers (x64 or i386 on
 the unix ports, Thumb on the emulated Cortex-M); on CPython, its fallbacks.
@@ -112,3 +113,30 @@ def test_utf8_reports_a_bad_byte_at_once():
     v = _port.Utf8Validator()
     assert v.feed(memoryview(b"\xe2\x82"), 2)  # only unfinished: not yet bad
     assert not v.complete()
+
+
+def test_copy_into_every_offset_and_length_and_nothing_around_it():
+    src = bytes((i * 29 + 3) & 0xFF for i in range(40))
+    for source in (src, bytearray(src), memoryview(src)[5:]):
+        ref = bytes(source)
+        for at in range(0, 12, 3):
+            for off in range(0, 10, 3):
+                for n in range(0, 20, 4):
+                    dst = bytearray(b"\xee" * 32)
+                    assert _port.copy_into(dst, at, source, off, n) == at + n
+                    assert bytes(dst[at:at + n]) == ref[off:off + n], (at, off, n)
+                    assert bytes(dst[:at]) == b"\xee" * at
+                    assert bytes(dst[at + n:]) == b"\xee" * (32 - at - n)
+
+
+def test_copy_into_refuses_what_does_not_fit_and_writes_nothing():
+    dst = bytearray(8)
+    for at, off, n in ((5, 0, 4), (0, 7, 4), (-1, 0, 1), (0, -1, 1), (0, 0, -1), (0, 0, 11)):
+        assert _port.copy_into(dst, at, b"0123456789", off, n) == -1, (at, off, n)
+        assert dst == bytearray(8)
+    assert _port.copy_into(dst, 4, b"0123456789", 6, 4) == 8  # exactly to the end
+    assert bytes(dst) == b"\x00\x00\x00\x006789"
+    # a view of a bigger buffer is bounded by the view, not by what is behind it
+    big = bytearray(16)
+    assert _port.copy_into(memoryview(big)[:4], 0, b"xxxxxxxx", 0, 5) == -1
+    assert big == bytearray(16)

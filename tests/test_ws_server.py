@@ -31,7 +31,7 @@ class Echo:
         self.pieces = []
         self.pre = pre
         self.continuing = False
-        self.buf = bytearray(LWS_PRE + 70000)
+        self.buf = bytearray(LWS_PRE + 70000) if pre else None  # headroom for echoes to 70 KB
 
     def http(self, wsi, reason, user, in_, len_):
         return 0
@@ -239,6 +239,51 @@ def _client_frame(payload, mask=b"\x01\x02\x03\x04"):
     assert 126 <= n < 65536
     head = bytes((0x82, 0x80 | 126, n >> 8, n & 0xFF)) + mask
     return head + _xor(payload, mask)
+
+
+def _small_frame(op, payload, mask=b"\x05\x06\x07\x08"):
+    """A masked frame of under 126 bytes."""
+    return bytes((0x80 | op, 0x80 | len(payload))) + mask + _xor(payload, mask)
+
+
+def test_the_echoes_of_one_read_leave_in_one_send_and_in_order():
+    """Small frames written in one service pass are held and go out in one
+    send at its end; a frame too big to hold, and the close, keep their
+    place after what was held before them."""
+    from lws_mp.plat import _port
+
+    app = Echo(pre=False)
+    ctx, port = _server(app, rx=1024, pt_serv_buf_size=2048)  # a board's sizes
+    client = TestClient(ctx, port)
+    client.ws_connect("/", "echo")
+    sends = []
+    real = _port.send_part
+
+    def counting(sock, buf, off, n):  # the real send, counted
+        sends.append(n)
+        return real(sock, buf, off, n)
+
+    _port.send_part = counting
+    try:
+        msgs = [b"msg%02d" % i for i in range(10)]
+        client.send(b"".join(_small_frame(1, m) for m in msgs))
+        client.pump(lambda: len(_server_frames(client.rx)) == 10)
+        assert _server_frames(client.rx) == [(1, m) for m in msgs]
+        assert sends == [10 * (2 + 5)]  # ten echoes, one send
+        del sends[:]
+        client.rx = bytearray()
+        big = bytes(range(250)) * 6  # 1500 B: a 1 KB piece and the rest, past a held 1 KB
+        client.send(_small_frame(1, b"first") + _client_frame(big) + _small_frame(2, b"last")
+                    + _small_frame(1, b"close-me"))
+        client.pump(lambda: any(op == 8 for op, _ in _server_frames(client.rx)))
+        frames = _server_frames(client.rx)
+        assert frames[0] == (1, b"first")
+        assert b"".join(d for op, d in frames[1:-2]) == big
+        assert frames[-2] == (2, b"last")
+        assert frames[-1] == (8, b"\x03\xe9seeya")  # 1001, after everything echoed
+    finally:
+        _port.send_part = real
+    lws_context_destroy(ctx)
 
 
 # close codes a server may send (RFC 6455 7.4.1, 7.4.2)

@@ -3,6 +3,7 @@
 from ..plat import _port
 from .header_table import HeaderPool
 from .log import lwsl_err, lwsl_exception, lwsl_info, lwsl_notice, lwsl_warn
+from .output import flush_held, held_by
 from .role_ops import ops_of
 from .structs import lws_pollargs
 from .wsi import LWSS_DEAD_SOCKET, LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE, ROLE_LISTEN, ROLE_RAW
@@ -61,8 +62,10 @@ class lws_context:
         )
         self.serv_buf = bytearray(info.pt_serv_buf_size or _DEFAULT_SERV_BUF)
         self.serv_mv = memoryview(self.serv_buf)
-        # a response head held to go out with its body (core/output.hold)
-        self.head_buf = bytearray(min(1024, len(self.serv_buf)))
+        # what a pass holds to go out in one send (core/output.hold_room):
+        # a response head and its body, small WebSocket frames (a desktop's
+        # big service buffer holds big frames too)
+        self.head_buf = bytearray(min(1024 if _port.IS_MICROPYTHON else 65536, len(self.serv_buf)))
         self.poll = _port.new_poll()
         # what one poll found ready, filled in place by _port.poll_into
         self.ready_keys = [None] * self.fd_limit
@@ -277,8 +280,14 @@ class lws_context:
         if wsi.closed:
             return
         role = ops_of(wsi)
-        if wsi.state != LWSS_DEAD_SOCKET and role.before_close(wsi):
-            return
+        if wsi.state != LWSS_DEAD_SOCKET:
+            if held_by(wsi):
+                # what this pass held for it (a head, small frames) goes first
+                flush_held()
+                if wsi.closed:
+                    return
+            if role.before_close(wsi):
+                return
         if (
             wsi.trunc_len
             and wsi.state != LWSS_DEAD_SOCKET

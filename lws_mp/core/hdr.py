@@ -9,6 +9,7 @@ one after the first with a space ("a" and "b" read as "a b"); URI
 arguments have a fragment each, with nothing between them.  Here the
 space is not stored in the table: the functions below count and copy it.
 """
+from ..plat import _port
 from ..plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -70,7 +71,7 @@ def lws_hdr_copy(wsi, dst, len_, h):
             pos += 1
         off = f[3 * n]
         ln = f[3 * n + 1]
-        dst[pos:pos + ln] = mv[off:off + ln]
+        _port.copy_into(dst, pos, mv, off, ln)
         pos += ln
         n = f[3 * n + 2]
     dst[pos] = 0

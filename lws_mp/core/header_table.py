@@ -43,7 +43,7 @@ class HeaderTable:
         self.hdr_end = 0  # offset just past the blank line, once seen
         self.body_pos = 0  # first byte not yet consumed by the request
         self.nfrags = 1
-        self.frag_index[:] = _NO_FRAGS
+        _port.copy_into(self.frag_index, 0, _NO_FRAGS, 0, _WSI_TOKEN_COUNT)
         self.method = -1
         self.http_version = 11
         self.head = False

@@ -27,8 +27,9 @@ def part(buf, off, n):
     return buf if not off and n == len(buf) else memoryview(buf)[off:off + n]
 
 
-# A response head held for the body that follows (hold): the connection,
-# its length, and the buffer (the context's head_buf, made with the context,
+# Bytes held to go out with the connection's next send (hold, hold_room): a
+# response head waiting for its body, small WebSocket frames; the connection,
+# their length, and the buffer (the context's head_buf, made with the context,
 # as big as the service buffer up to 1 KB).  One pass of one context at a
 # time holds one.
 _held_wsi = None
@@ -56,20 +57,35 @@ def hold(wsi, mv):
     one send for a small response instead of two.  Outside a service pass
     (a write from the firmware's own loop) it is sent at once.  Returns
     len(mv), or -1 on a socket error."""
-    global _held_wsi, _held_len, _held_buf
     n = len(mv)
-    if not _in_pass or wsi.trunc_len:
+    at = hold_room(wsi, n)
+    if at < 0:
         return issue_raw(wsi, mv)
+    _port.copy_into(_held_buf, at, mv, 0, n)
+    return n
+
+
+def hold_room(wsi, n):
+    """Room for ``n`` bytes in the context's head_buf that go out with the
+    connection's next send or at the end of this service pass (small
+    WebSocket frames written in one pass leave in one send): the offset to
+    write them at, or -1 when they must be sent now (outside a pass, a send
+    pending, bigger than the buffer)."""
+    global _held_wsi, _held_len, _held_buf
+    if not _in_pass or wsi.trunc_len:
+        return -1
+    buf = wsi.context.head_buf
+    if n > len(buf):
+        return -1
     if _held_wsi is not None and (_held_wsi is not wsi or _held_len + n > len(_held_buf)):
         flush_held()
-    buf = _held_buf = wsi.context.head_buf
-    have = _held_len
-    if have + n > len(buf):
-        return issue_raw(wsi, mv)
-    buf[have:have + n] = mv
-    _held_len = have + n
+        if wsi.closed or wsi.trunc_len:
+            return -1  # what went out first did not all go: this waits behind it
+    at = _held_len
+    _held_buf = buf
+    _held_len = at + n
     _held_wsi = wsi
-    return n
+    return at
 
 
 def held_by(wsi):
@@ -126,7 +142,7 @@ def _with_held(wsi, buf, off, n):
     global _held_wsi, _held_len
     have = _held_len
     hb = _held_buf
-    hb[have:have + n] = part(buf, off, n)
+    _port.copy_into(hb, have, buf, off, n)
     _held_wsi = None
     _held_len = 0
     return -1 if issue(wsi, hb, 0, have + n) < 0 else n
@@ -147,7 +163,7 @@ def _store(wsi, src, off, n):
             memoryview(nb)[0:have] = memoryview(buf)[wsi.trunc_off:wsi.trunc_off + have]
         wsi.trunc = buf = nb
         wsi.trunc_off = 0
-    buf[have:need] = part(src, off, n)
+    _port.copy_into(buf, have, src, off, n)
     wsi.trunc_len = need
     wsi.context.change_events(wsi, POLLOUT, 0)
 

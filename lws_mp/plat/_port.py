@@ -452,6 +452,8 @@ def hostname():
 if IS_MICROPYTHON:
     from . import _viper
 
+    copy_into = _viper.copy_into
+
     def unmask(mv, n, mask, phase):
         """XOR mv[:n] in place with ``mask`` (4 bytes) starting at ``phase``."""
         _viper.unmask(mv, n, mask[phase & 3], mask[(phase + 1) & 3],
@@ -476,4 +478,4 @@ if IS_MICROPYTHON:
             return self.state == 0
 
 else:
-    from ._port_cpython import Utf8Validator, unmask  # noqa: F401
+    from ._port_cpython import Utf8Validator, copy_into, unmask  # noqa: F401

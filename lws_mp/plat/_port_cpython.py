@@ -60,6 +60,15 @@ class IOWatch:
     close = off
 
 
+def copy_into(dst, at, src, off, n):
+    """src[off:off + n] into dst at ``at``: at + n, or -1 (nothing copied)
+    when either side is too short (MicroPython's is viper, making no slice)."""
+    if at < 0 or off < 0 or n < 0 or at + n > len(dst) or off + n > len(src):
+        return -1
+    dst[at:at + n] = src if not off and n == len(src) else memoryview(src)[off:off + n]
+    return at + n
+
+
 def unmask(mv, n, mask, phase):
     if not n:
         return

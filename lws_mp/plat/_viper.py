@@ -83,3 +83,19 @@ def utf8_check(buf: ptr8, n: int, state: int) -> int:  # noqa: F821
     if not need:
         return 0
     return (need << 16) | (lo << 8) | hi
+
+
+@micropython.viper
+def copy_into(dst, at: int, src, off: int, n: int) -> int:
+    """src[off:off + n] into dst at ``at``: at + n, or -1 (nothing copied)
+    when either side is too short.  A slice in a copy is a heap object on
+    MicroPython; this makes none."""
+    if at < 0 or off < 0 or n < 0 or at + n > int(len(dst)) or off + n > int(len(src)):
+        return -1
+    d = ptr8(dst)  # noqa: F821
+    s = ptr8(src)  # noqa: F821
+    i = 0
+    while i < n:
+        d[at + i] = s[off + i]
+        i += 1
+    return at + n

@@ -4,7 +4,7 @@ from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
 from ..codec.header_names import token_list_has
 from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
-from ..core.output import drain_stored, flush_held, held_by, issue_raw
+from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import lws_role_ops, ops
 from ..plat import _port
 from . import part
@@ -420,13 +420,5 @@ def lws_callback_http_dummy(wsi, reason, user, in_, len_):
     return 0
 
 
-def before_close(wsi):
-    """A response head held for its body goes out before the close."""
-    if held_by(wsi):
-        flush_held()
-    return False
-
-
 OPS = lws_role_ops("http", adopt=adopt, readable=readable, writable=writable,
-                   buffered=buffered, write=write, timeout=timeout, closed=closed,
-                   before_close=before_close)
+                   buffered=buffered, write=write, timeout=timeout, closed=closed)

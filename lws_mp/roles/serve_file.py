@@ -7,7 +7,7 @@ against an ETag made of the file's mtime and size.
 
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
-from ..plat._port import POLLOUT, const
+from ..plat._port import POLLOUT, const, copy_into
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops, send_file_pieces
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
 from .http_server import _queue, lws_http_transaction_completed
@@ -365,11 +365,7 @@ def _common(ctx, etag, gzip):
 
 def _put(buf, p, data):
     """data into buf at p: the position after it, or -1 (also when p is)."""
-    n = len(data)
-    if p < 0 or p + n > len(buf):
-        return -1
-    buf[p:p + n] = data
-    return p + n
+    return copy_into(buf, p, data, 0, len(data))
 
 
 def _send_head(wsi, ctx, fs, head, h):

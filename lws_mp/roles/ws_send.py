@@ -8,7 +8,7 @@ reusable array, so masking allocates nothing per frame.
 """
 
 from ..codec.ws_frame import build_header, header_len
-from ..core.output import issue
+from ..core.output import hold_room, issue
 from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
 from ..plat._port import const
@@ -66,6 +66,13 @@ def send_frame(wsi, opcode, fin, payload, n):
 
 def _send_plain(wsi, opcode, fin, payload, n):
     ctx = wsi.context
+    at = hold_room(wsi, header_len(n) + n)
+    if at >= 0:
+        # to leave with what else this pass writes to the connection
+        tx = ctx.head_buf
+        h = at + build_header(tx, at, opcode, fin, n)
+        tx[h:h + n] = payload if len(payload) == n else payload[:n]
+        return n
     tx = ctx.ws_tx
     h = build_header(tx, 0, opcode, fin, n)
     if h + n <= len(tx):
@@ -125,12 +132,19 @@ def write(wsi, buf, len_, wp, pre):
     tx = wsi.context.ws_tx
     if len_ < 126 and not pre and len_ + 2 <= len(tx):
         # a small server frame without headroom (an echo, a reading): its
-        # header and a copy of it in the transmit buffer, one send, in this
-        # one call (a Python call whose frame passes 11 words costs a heap
-        # allocation on MicroPython)
-        tx[0] = op | 0x80 if fin else op
-        tx[1] = len_
-        tx[2:2 + len_] = buf if len_ == len(buf) else memoryview(buf)[:len_]
+        # header and a copy of it, in this one call (a Python call whose
+        # frame passes 11 words costs a heap allocation on MicroPython),
+        # held to leave with the others this pass writes (one send for the
+        # echoes of one read), else in the transmit buffer and sent now
+        at = hold_room(wsi, 2 + len_)
+        h = at if at >= 0 else 0
+        if at >= 0:
+            tx = wsi.context.head_buf
+        tx[h] = op | 0x80 if fin else op
+        tx[h + 1] = len_
+        _port.copy_into(tx, h + 2, buf, 0, len_)
+        if at >= 0:
+            return len_
         return -1 if issue(wsi, tx, 0, 2 + len_) < 0 else len_
     return _write(wsi, buf, len_, op | (0x80 if fin else 0), pre, False)
 
