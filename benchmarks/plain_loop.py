@@ -20,9 +20,10 @@ do at the least, so its figure is the ceiling lws_mp is measured against.
   (on POLLOUT when the socket is full).
 - ws: the opening handshake, then every frame's payload is unmasked (the
   same viper loop as lws_mp on MicroPython) and sent back as one frame; the
-  small echoes (under 126 B) of one read go out in one send (up to HOLD
-  bytes), as lws_mp sends the small frames one service pass writes, and
-  every other frame with a send of its own.
+  echoes of one read go out in one send while they fit lws_mp's hold
+  buffer (the buffer size up to 1 KB on MicroPython, 64 KB on CPython), as
+  lws_mp sends the frames one service pass writes; a bigger one has a send
+  of its own.
 """
 
 import sys
@@ -38,7 +39,6 @@ POLLIN = select.POLLIN
 POLLOUT = select.POLLOUT
 POLLHUPERR = select.POLLHUP | select.POLLERR
 EAGAIN = (11, 35, 110)
-HOLD = 1024  # what lws_mp holds of the small frames one pass writes (its head_buf)
 
 if MP:
     from plain_viper import unmask
@@ -257,6 +257,8 @@ class FileLoop(HttpLoop):
 
 
 class WsLoop(Loop):
+    hold = 1024  # the bytes of echoes one send takes (main() sets lws_mp's)
+
     def requests(self, c, key):
         if not c.ws:
             self.handshake(c, key)
@@ -266,7 +268,7 @@ class WsLoop(Loop):
         have = c.have
         tx = self.tx
         txmv = self.txmv
-        g = 0  # small echoes gathered at the front of tx: one send for them
+        g = 0  # echoes gathered at the front of tx: one send for them
         while have - pos >= 2 and c.out is None:
             b1 = buf[pos + 1] & 0x7F
             h = 2
@@ -287,16 +289,25 @@ class WsLoop(Loop):
                 self.close(c, key)
                 return
             pos = p + b1
-            if b1 < 126 and g + 2 + b1 <= HOLD:
-                # as lws_mp holds the small frames one pass writes
-                tx[g] = 0x80 | op
-                tx[g + 1] = b1
-                txmv[g + 2:g + 2 + b1] = c.mv[p:p + b1]
-                g += 2 + b1
-                continue
-            if g:
+            o = 2 if b1 < 126 else 4
+            if g + o + b1 > self.hold and g:
                 self.sent(c, txmv[:g])
                 g = 0
+            if g + o + b1 <= self.hold:
+                # as lws_mp holds the frames one pass writes (what fits)
+                tx[g] = 0x80 | op
+                if o == 2:
+                    tx[g + 1] = b1
+                else:
+                    tx[g + 1] = 126
+                    tx[g + 2] = b1 >> 8
+                    tx[g + 3] = b1 & 0xFF
+                txmv[g + o:g + o + b1] = c.mv[p:p + b1]
+                g += o + b1
+                if c.out is not None:
+                    c.out += bytes(txmv[:g])  # behind what the socket did not take
+                    g = 0
+                continue
             # the echo: a header (2 or 4 bytes) before the payload, one send
             tx[0] = 0x80 | op
             if b1 < 126:
@@ -369,6 +380,8 @@ def main(argv):
         # a whole 4 KB frame (and its header) fits, whatever --buf says: the
         # loop echoes each frame with one send
         loop = WsLoop(port, max(bufsize, 4096) + 32)
+        # what lws_mp's context holds of the frames one pass writes
+        loop.hold = min(1024 if MP else 65536, bufsize)
     else:
         raise SystemExit("mode: http, file or ws")
     print("plain loop: %s on port %d" % (mode, port))
