@@ -454,7 +454,14 @@ def _probe(interp, p, kind, label, limit):
     time.sleep(0.3)
     m = re.search(r"ALLOC (\d+) (\d+)", p.output())
     v = int(m.group(1)) / int(m.group(2)) if m else None
-    print_row(row(interp, "mem", "bytes " + label, "B", v, target=("max", limit)))
+    f = re.search(r"FLOOR (\d+)", p.output())
+    r = row(interp, "mem", "bytes " + label, "B", v, target=("max", limit),
+            note=None if f is None else "of which %s B are the platform's own file calls"
+            " (%s), measured alone" % (f.group(1), "stat, open, close" if kind == "static"
+                                       else "the stat of a file that is not there"))
+    if f is not None:
+        r["platform"] = int(f.group(1))
+    print_row(r)
 
 
 def _idle_heap(interp, it):
@@ -516,6 +523,8 @@ def print_row(r):
         r["interpreter"], r["row"][:62], fmt(r["lws_mp"], r["unit"]),
         fmt(r["limit"], r["unit"]), vs_l,
         fmt(r["peer"], r["unit"]), vs_p, r["target"] or (r.get("target2") or ""), met))
+    if r.get("platform") is not None:
+        print("%-11s   %s" % ("", r["note"]))
     sys.stdout.flush()
 
 

@@ -15,6 +15,12 @@ as firmware/runner.py does, its protocols' callbacks wrapped to count:
   (FILTER_HTTP_CONNECTION, the HTTP apps): the difference over N is what
   one message or one request allocates, the service loop's own passes
   included.
+- the platform's part: for the HTTP apps, what the file calls one request
+  makes cost alone, measured the same way before serving (``FLOOR
+  <bytes>``): a stat of the file (fileserver: then an open and a close of
+  it; test_server: ``/formtest``, which no file answers, so the stat
+  raises).  lws_mp cannot make them cost less: it is the interpreter's
+  stat tuple (its times are big ints) and file object, or its OSError.
 - heap: ``GET /__heap`` is answered (by the wrapper, before the app sees
   it) with ``gc.mem_alloc()`` after ``gc.collect()``: the bench reads it
   before and after opening idle WebSocket connections.
@@ -22,6 +28,29 @@ as firmware/runner.py does, its protocols' callbacks wrapped to count:
 
 import gc
 import sys
+
+
+def floor(path, opens):
+    """Bytes one request's platform file calls allocate, alone."""
+    import os
+
+    def once():
+        try:
+            os.stat(path)
+        except OSError:
+            return
+        if opens:
+            open(path, "rb").close()
+
+    once()
+    gc.collect()
+    gc.disable()
+    a = gc.mem_alloc()
+    for _ in range(20):
+        once()
+    b = gc.mem_alloc()
+    gc.enable()
+    return (b - a) // 20
 
 
 def main(argv):
@@ -107,6 +136,9 @@ def main(argv):
     for p in info.protocols:
         if p is not None and p.callback is not None:
             p.callback = wrap(p.callback)
+    if app_name in ("fileserver", "test_server"):
+        fs = app_name == "fileserver"
+        print("FLOOR %d" % floor(root + ("/index.html" if fs else "/formtest"), fs))
     ctx = lws_create_context(info)
     print("probe: %s on port %d" % (app_name, ctx.port))
     while True:

@@ -81,7 +81,7 @@ def _form_reply(wsi, pss):
     head = _head
     head[0:] = b""  # emptied: its room stays for the head
     if lws_add_http_header_status(wsi, 200, head) or \
-            lws_add_http_header_by_name(wsi, "Content-Type:", "text/plain", head) or \
+            lws_add_http_header_by_name(wsi, b"Content-Type:", b"text/plain", head) or \
             lws_add_http_header_content_length(wsi, len(body), head) or \
             lws_finalize_http_header(wsi, head):
         return -1

@@ -91,10 +91,11 @@ class HeaderTable:
 
     def value(self, token):
         """The first fragment of ``token`` as a memoryview, or None."""
-        fr = self.frag(token, 0)
-        if fr is None:
+        n = self.frag_index[token]
+        if not n:
             return None
-        return self.mv[fr[0]:fr[0] + fr[1]]
+        off = self.frags[3 * n]  # no (offset, length) tuple made
+        return self.mv[off:off + self.frags[3 * n + 1]]
 
 
 class HeaderPool:

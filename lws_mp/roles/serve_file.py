@@ -33,12 +33,12 @@ _hint_stat = None
 
 def hint_stat(path, st):
     global _hint_path, _hint_stat
-    _hint_path = path
-    _hint_stat = st
+    _hint_path, _hint_stat = path, st
 
 
 _open_len = 0  # what _open found besides the file: its length and stat
 _open_stat = None
+_spare = []  # a FileStream done with, for the next file
 
 
 def _open(wsi, fops, name):
@@ -278,7 +278,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
                 + b"Content-Type: " + content_type
                 + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
                 + connection_header(wsi) + extra + b"\r\n")
-    fs = FileStream(fops, fd, 0 if wsi.head else length)
+    fs = _spare.pop() if _spare else FileStream(None, None, 0)  # one per file is garbage
+    fs.fops, fs.fd, fs.remaining = fops, fd, 0 if wsi.head else length
     if not _send_head(wsi, ctx, fs, head, p):
         fops.close(wsi, fd)
         return -1
@@ -486,6 +487,8 @@ def finish(wsi):
     fs = wsi.file
     wsi.file = None
     fs.fops.close(wsi, fs.fd)
+    if not _spare:
+        _spare.append(fs)  # the next file's, as it is done with
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
         ctx.close(wsi)
         return
