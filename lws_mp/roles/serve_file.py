@@ -278,7 +278,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
                 + b"Content-Type: " + content_type
                 + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
                 + connection_header(wsi) + extra + b"\r\n")
-    fs = _spare.pop() if _spare else FileStream(None, None, 0)  # one per file is garbage
+    fs = _spare.pop() if _spare else FileStream(fops, fd, 0)  # one per file is garbage
     fs.fops, fs.fd, fs.remaining = fops, fd, 0 if wsi.head else length
     if not _send_head(wsi, ctx, fs, head, p):
         fops.close(wsi, fd)
