@@ -286,6 +286,52 @@ def test_the_echoes_of_one_read_leave_in_one_send_and_in_order():
     lws_context_destroy(ctx)
 
 
+def test_echoes_held_at_the_end_of_a_pass_that_the_socket_cannot_take_lose_nothing():
+    """A full socket at the end of a pass leaves held echoes pending: the
+    writer was told nothing, so its next write is queued behind them (not
+    refused), lws_partial_buffered says so, and the firmware's flow control
+    (apps/echo's) takes over.  Every echo arrives, in order."""
+    from lws_mp import (LLL_ERR, LLL_WARN, lws_partial_buffered, lws_rx_flow_control,
+                        lws_set_log_level, lwsl_emit_stderr)
+
+    lines = []
+    lws_set_log_level(LLL_ERR | LLL_WARN, lambda level, line: lines.append(line))
+    seen = {"held": 0}
+
+    def cb(wsi, reason, user, in_, len_):
+        if reason == LWS_CALLBACK_ESTABLISHED:
+            wsi.sock.setsockopt(1, 7, 2048)  # SOL_SOCKET, SO_SNDBUF: full soon
+        elif reason == LWS_CALLBACK_RECEIVE:
+            if wsi.trunc_held:
+                seen["held"] += 1
+            lws_write(wsi, in_, len_, LWS_WRITE_TEXT)
+            if lws_partial_buffered(wsi):
+                lws_rx_flow_control(wsi, 0)
+                lws_callback_on_writable(wsi)
+        elif reason == LWS_CALLBACK_SERVER_WRITEABLE:
+            lws_rx_flow_control(wsi, 1)
+        return 0
+
+    try:
+        ctx, port = make_context(lambda p: lws_context_creation_info(
+            port=p, pt_serv_buf_size=2048,
+            protocols=[lws_protocols("http", cb), lws_protocols("echo", cb, 0, 1024)]))
+        client = TestClient(ctx, port)
+        client.ws_connect("/", "echo")
+        client.sock.setsockopt(1, 8, 2048)  # SO_RCVBUF: the peer reads late
+        msgs = [b"m%05d" % i + b"." * 34 for i in range(1500)]
+        for k in range(0, len(msgs), 50):
+            client.send(b"".join(_small_frame(1, m) for m in msgs[k:k + 50]))
+            client.service(3)  # the server echoes while this client does not read
+        client.pump(lambda: len(_server_frames(client.rx)) >= len(msgs), 10000)
+        assert _server_frames(client.rx) == [(1, m) for m in msgs]
+        assert seen["held"], "no pass ended with held echoes pending: the case was not reached"
+        assert not [ln for ln in lines if "pending" in ln], lines
+        lws_context_destroy(ctx)
+    finally:
+        lws_set_log_level(LLL_ERR, lwsl_emit_stderr)
+
+
 # close codes a server may send (RFC 6455 7.4.1, 7.4.2)
 _CLOSE_CODES_ON_THE_WIRE = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011)
 

@@ -102,8 +102,8 @@ def flush_held():
     n = _held_len
     _held_wsi = None
     _held_len = 0
-    if not wsi.closed:
-        issue(wsi, _held_buf, 0, n)
+    if not wsi.closed and issue(wsi, _held_buf, 0, n) > 0 and wsi.trunc_len:
+        wsi.trunc_held = True
 
 
 def issue_raw(wsi, mv):
@@ -124,7 +124,10 @@ def issue(wsi, buf, off, n):
             return -1
     if wsi.trunc_len:
         # a write while the last one is still pending: keep order, queue it
-        lwsl_warn("connection %d: write while a partial send is pending", wsi.fd)
+        if wsi.trunc_held:
+            wsi.trunc_held = False  # behind held bytes: lws_partial_buffered tells it
+        else:
+            lwsl_warn("connection %d: write while a partial send is pending", wsi.fd)
         _store(wsi, buf, off, n)
         return n
     try:
@@ -141,11 +144,10 @@ def _with_held(wsi, buf, off, n):
     """The body after its held head: both in one send."""
     global _held_wsi, _held_len
     have = _held_len
-    hb = _held_buf
-    _port.copy_into(hb, have, buf, off, n)
     _held_wsi = None
     _held_len = 0
-    return -1 if issue(wsi, hb, 0, have + n) < 0 else n
+    _port.copy_into(_held_buf, have, buf, off, n)
+    return -1 if issue(wsi, _held_buf, 0, have + n) < 0 else n
 
 
 def _store(wsi, src, off, n):
@@ -182,6 +184,7 @@ def flush(wsi):
     wsi.trunc_off = 0 if not wsi.trunc_len else off + sent
     if wsi.trunc_len:
         return False
+    wsi.trunc_held = False
     # a big one-off buffer is not kept for the life of the connection
     if len(wsi.trunc) > 4096:
         wsi.trunc = None

@@ -21,7 +21,8 @@ def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
     writable: see lws_partial_buffered), or -1: on a fatal error, when
     ``pre + len_`` passes the end of ``buf``, and (as in lws v2.1) when the
     last write is still partly buffered -- write again only from the next
-    WRITEABLE callback.
+    WRITEABLE callback.  (What a service pass held and could not send all
+    of at its end is not the writer's: one write is queued behind it.)
     """
     if wsi.closed:
         return -1
@@ -33,7 +34,7 @@ def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
         lwsl_err("lws_write: %d bytes from offset %d passes the end of a %d byte buffer",
                  len_, pre, len(buf))
         return -1
-    if wsi.trunc_len:
+    if wsi.trunc_len and not wsi.trunc_held:
         lwsl_err("lws_write: connection %d: a write while %d bytes of the last are "
                  "still pending; write from the WRITEABLE callback", wsi.fd, wsi.trunc_len)
         return -1

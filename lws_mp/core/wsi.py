@@ -39,6 +39,9 @@ class lws:
     trunc = None
     trunc_off = 0
     trunc_len = 0
+    # the pending send is what a pass held (its writer was told nothing):
+    # the next write is queued behind it, and that writer is told
+    trunc_held = False
     # http
     http_keepalive = True
     body_remaining = 0
