@@ -124,9 +124,7 @@ def issue(wsi, buf, off, n):
             return -1
     if wsi.trunc_len:
         # a write while the last one is still pending: keep order, queue it
-        if wsi.trunc_held:
-            wsi.trunc_held = False  # behind held bytes: lws_partial_buffered tells it
-        else:
+        if not wsi.trunc_held:  # (behind held bytes: nobody was told of those)
             lwsl_warn("connection %d: write while a partial send is pending", wsi.fd)
         _store(wsi, buf, off, n)
         return n

@@ -34,10 +34,14 @@ def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
         lwsl_err("lws_write: %d bytes from offset %d passes the end of a %d byte buffer",
                  len_, pre, len(buf))
         return -1
-    if wsi.trunc_len and not wsi.trunc_held:
-        lwsl_err("lws_write: connection %d: a write while %d bytes of the last are "
-                 "still pending; write from the WRITEABLE callback", wsi.fd, wsi.trunc_len)
-        return -1
+    if wsi.trunc_len:
+        if not wsi.trunc_held:
+            lwsl_err("lws_write: connection %d: a write while %d bytes of the last are "
+                     "still pending; write from the WRITEABLE callback", wsi.fd, wsi.trunc_len)
+            return -1
+        r = ops_of(wsi).write(wsi, buf, len_, wp, pre)  # queued behind them
+        wsi.trunc_held = False  # the writer is told now: lws_partial_buffered is 1
+        return r
     return ops_of(wsi).write(wsi, buf, len_, wp, pre)
 
 

@@ -40,7 +40,7 @@ class lws:
     trunc_off = 0
     trunc_len = 0
     # the pending send is what a pass held (its writer was told nothing):
-    # the next write is queued behind it, and that writer is told
+    # the next lws_write is queued behind it, and that writer is told
     trunc_held = False
     # http
     http_keepalive = True
