@@ -208,8 +208,11 @@ def test_select_poll_loop_serves_http():
 
 def test_service_fd_leaves_foreign_fd_alone():
     app = App()
+    # a board's buffer sizes: the test needs no more, and at a board's heap
+    # a default context's 4 KB buffers need holes the imports may have cut up
     ctx, port = make_context(lambda p: lws_context_creation_info(
-        port=p, protocols=[lws_protocols("http", app.cb)]))
+        port=p, protocols=[lws_protocols("http", app.cb)], pt_serv_buf_size=1024,
+        max_http_header_pool=1, max_http_header_data=1024))
     foreign = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         for fd in (foreign.fileno(), foreign):
