@@ -28,10 +28,10 @@ def part(buf, off, n):
 
 
 # Bytes held to go out with the connection's next send (hold, hold_room): a
-# response head waiting for its body, small WebSocket frames; the connection,
-# their length, and the buffer (the context's head_buf, made with the context,
-# as big as the service buffer up to 1 KB).  One pass of one context at a
-# time holds one.
+# response head waiting for its body, WebSocket frames; the connection, their
+# length, and the buffer (the context's head_buf, made with the context, as
+# big as the service buffer up to 1 KB, 64 KB on CPython).  One pass of one
+# context at a time holds one.
 _held_wsi = None
 _held_len = 0
 _held_buf = None

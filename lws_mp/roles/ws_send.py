@@ -70,8 +70,7 @@ def _send_plain(wsi, opcode, fin, payload, n):
     if at >= 0:
         # to leave with what else this pass writes to the connection
         tx = ctx.head_buf
-        h = at + build_header(tx, at, opcode, fin, n)
-        tx[h:h + n] = payload if len(payload) == n else payload[:n]
+        _port.copy_into(tx, at + build_header(tx, at, opcode, fin, n), payload, 0, n)
         return n
     tx = ctx.ws_tx
     h = build_header(tx, 0, opcode, fin, n)
