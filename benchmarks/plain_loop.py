@@ -293,36 +293,22 @@ class WsLoop(Loop):
             if g + o + b1 > self.hold and g:
                 self.sent(c, txmv[:g])
                 g = 0
-            if g + o + b1 <= self.hold:
-                # as lws_mp holds the frames one pass writes (what fits)
-                tx[g] = 0x80 | op
-                if o == 2:
-                    tx[g + 1] = b1
-                else:
-                    tx[g + 1] = 126
-                    tx[g + 2] = b1 >> 8
-                    tx[g + 3] = b1 & 0xFF
-                txmv[g + o:g + o + b1] = c.mv[p:p + b1]
-                g += o + b1
-                if c.out is not None:
-                    c.out += bytes(txmv[:g])  # behind what the socket did not take
-                    g = 0
-                continue
-            # the echo: a header (2 or 4 bytes) before the payload, one send
-            tx[0] = 0x80 | op
-            if b1 < 126:
-                tx[1] = b1
-                o = 2
+            # the echo: a header (2 or 4 bytes) before the payload, at g
+            tx[g] = 0x80 | op
+            if o == 2:
+                tx[g + 1] = b1
             else:
-                tx[1] = 126
-                tx[2] = b1 >> 8
-                tx[3] = b1 & 0xFF
-                o = 4
-            txmv[o:o + b1] = c.mv[p:p + b1]
+                tx[g + 1] = 126
+                tx[g + 2] = b1 >> 8
+                tx[g + 3] = b1 & 0xFF
+            txmv[g + o:g + o + b1] = c.mv[p:p + b1]
+            g += o + b1
             if c.out is not None:
-                c.out += bytes(txmv[:o + b1])  # behind what the socket did not take
-            else:
-                self.sent(c, txmv[:o + b1])
+                c.out += bytes(txmv[:g])  # behind what the socket did not take
+                g = 0
+            elif g > self.hold:
+                self.sent(c, txmv[:g])  # bigger than what lws_mp holds: a send of its own
+                g = 0
         if g:
             self.sent(c, txmv[:g])
         if pos:

@@ -182,7 +182,8 @@ def flush(wsi):
     wsi.trunc_off = 0 if not wsi.trunc_len else off + sent
     if wsi.trunc_len:
         return False
-    wsi.trunc_held = False
+    if wsi.trunc_held:
+        wsi.trunc_held = False  # (assigned only when set: no attribute made per connection)
     # a big one-off buffer is not kept for the life of the connection
     if len(wsi.trunc) > 4096:
         wsi.trunc = None
