@@ -1,12 +1,17 @@
 """The byte loops every WebSocket payload passes through -- unmasking and
-the UTF-8 check -- and the copy small frames and heads are built with,
-against plain references written here.
+the UTF-8 check --, the copy small frames and heads are built with, and the
+HTTP parser's header-name and control-byte scans, against plain references
+(written here, or the parser's own plain loops).
 
 On MicroPython these are the viper machine-code helpers (x64 or i386 on
 the unix ports, Thumb on the emulated Cortex-M); on CPython, its fallbacks.
 """
 
 from lws_mp import _port
+from lws_mp.codec.header_names import LOWER_TCHAR, NAMES, header_token, token_of
+from lws_mp.codec.uri import ctl_at
+
+from support import skip
 
 MASK = b"\x9d\x31\xe0\x4a"
 
@@ -140,3 +145,79 @@ def test_copy_into_refuses_what_does_not_fit_and_writes_nothing():
     big = bytearray(16)
     assert _port.copy_into(memoryview(big)[:4], 0, b"xxxxxxxx", 0, 5) == -1
     assert big == bytearray(16)
+
+
+def _scan():
+    if _port.parse_scan is None:
+        skip("the HTTP parser's byte loops are machine code on MicroPython only; "
+             "CPython runs the plain ones, which the parser tests and the fuzzers check")
+    return _port.parse_scan
+
+
+def _names():
+    """Every name lws knows, walked from the table itself."""
+    out = []
+    p = 0
+    while NAMES[p]:
+        n = NAMES[p]
+        out.append(bytes(NAMES[p + 1:p + 1 + n]))
+        p += n + 3
+    return out
+
+
+def test_header_token_agrees_with_the_plain_lookup():
+    scan = _scan()
+    names = _names()
+    assert len(names) == 64
+    cases = []
+    for name in names:
+        cases.append(name)
+        cases.append(name.upper())
+        cases.append(name[:-1])  # a prefix: unknown (or another name)
+        cases.append(name + b"x")
+        cases.append(name[1:])
+    cases += [b"x-custom", b"a", b"X" * 31, b"X" * 32, b"X" * 200, b"ho st", b"h\x00st",
+              b"host\x80", b"content-length\x7f", b"\xff", b"sec-websocket-key1",
+              b"!#$%&'*+-.^_`|~09", b"CoNtEnT-TyPe", b"(bad)", b"a/b", b"a@b", b"key{"]
+    checked = 0
+    for name in cases:
+        for off in (0, 3):  # the name anywhere in the head
+            raw = b"GET"[:off] + name + b": v"
+            a = bytearray(raw)
+            b = bytearray(raw)
+            want = header_token(a, off, off + len(name))
+            got = scan.header_token(b, off, off + len(name), NAMES, LOWER_TCHAR)
+            assert got == want, (name, off, got, want)
+            assert a == b, name  # lowercased alike, and nothing else touched
+            checked += 1
+    assert checked == len(cases) * 2
+    # every known name is found, in any case, as the token the table gives
+    for name in names:
+        a = bytearray(name.upper())
+        assert scan.header_token(a, 0, len(a), NAMES, LOWER_TCHAR) == token_of(name)
+
+
+def test_header_token_refuses_what_is_out_of_bounds():
+    scan = _scan()
+    a = bytearray(b"host")
+    for pos, end in ((0, 5), (-1, 4), (2, 2), (3, 1)):
+        assert scan.header_token(a, pos, end, NAMES, LOWER_TCHAR) == -1, (pos, end)
+    assert a == bytearray(b"host")
+
+
+def test_ctl_at_agrees_with_the_plain_scan():
+    scan = _scan()
+    base = bytes(range(32, 127))
+    for bad in list(range(0, 32)) + [127]:
+        for at in (0, 1, 50, 94):
+            data = bytearray(base)
+            data[at] = bad
+            for start, end in ((0, 95), (at, 95), (at + 1, 95), (0, at), (0, at + 1)):
+                want = ctl_at(data, start, end)
+                assert scan.ctl_at(data, start, end) == want, (bad, at, start, end)
+    assert scan.ctl_at(bytearray(base), 0, 95) == -1
+    # bytes past the end are not there: the scan stops at the end
+    assert scan.ctl_at(bytearray(b"ab\x01"), 0, 40) == 2
+    assert scan.ctl_at(bytearray(b"abc"), 0, 40) == -1
+    for high in (128, 200, 255):  # not control bytes (UTF-8 in a path)
+        assert scan.ctl_at(bytearray((high,)), 0, 1) == -1

@@ -1,91 +1,94 @@
 """The header names lws knows, looked up without a table in RAM.
 
-One bytes constant: each name is preceded by a newline and followed by its
-WSI_TOKEN_* index + 0x80, so a lookup is one ``find`` and costs no dict of
-name objects.  The names and numbers are lws v2.1's (lextable-strings.h).
+One bytes constant (in flash when frozen): each entry is the name's length,
+the name, ':' and its WSI_TOKEN_* index + 0x80, and a 0 length ends them.  A
+look-up is one ``find``, or a walk from length to length, and costs no dict
+of name objects.  The names and numbers are lws v2.1's (lextable-strings.h).
 """
 
-_NAMES = (
-    b'\nhost:\x83'
-    b'\nconnection:\x84'
-    b'\nupgrade:\x85'
-    b'\norigin:\x86'
-    b'\nsec-websocket-draft:\x87'
-    b'\nsec-websocket-extensions:\x89'
-    b'\nsec-websocket-key1:\x8a'
-    b'\nsec-websocket-key2:\x8b'
-    b'\nsec-websocket-protocol:\x8c'
-    b'\nsec-websocket-accept:\x8d'
-    b'\nsec-websocket-nonce:\x8e'
-    b'\nhttp2-settings:\x90'
-    b'\naccept:\x91'
-    b'\naccess-control-request-headers:\x92'
-    b'\nif-modified-since:\x93'
-    b'\nif-none-match:\x94'
-    b'\naccept-encoding:\x95'
-    b'\naccept-language:\x96'
-    b'\npragma:\x97'
-    b'\ncache-control:\x98'
-    b'\nauthorization:\x99'
-    b'\ncookie:\x9a'
-    b'\ncontent-length:\x9b'
-    b'\ncontent-type:\x9c'
-    b'\ndate:\x9d'
-    b'\nrange:\x9e'
-    b'\nreferer:\x9f'
-    b'\nsec-websocket-key:\xa0'
-    b'\nsec-websocket-version:\xa1'
-    b'\nsec-websocket-origin:\xa2'
-    b'\naccept-charset:\xa8'
-    b'\naccept-ranges:\xa9'
-    b'\naccess-control-allow-origin:\xaa'
-    b'\nage:\xab'
-    b'\nallow:\xac'
-    b'\ncontent-disposition:\xad'
-    b'\ncontent-encoding:\xae'
-    b'\ncontent-language:\xaf'
-    b'\ncontent-location:\xb0'
-    b'\ncontent-range:\xb1'
-    b'\netag:\xb2'
-    b'\nexpect:\xb3'
-    b'\nexpires:\xb4'
-    b'\nfrom:\xb5'
-    b'\nif-match:\xb6'
-    b'\nif-range:\xb7'
-    b'\nif-unmodified-since:\xb8'
-    b'\nlast-modified:\xb9'
-    b'\nlink:\xba'
-    b'\nlocation:\xbb'
-    b'\nmax-forwards:\xbc'
-    b'\nproxy-authenticate:\xbd'
-    b'\nproxy-authorization:\xbe'
-    b'\nrefresh:\xbf'
-    b'\nretry-after:\xc0'
-    b'\nserver:\xc1'
-    b'\nset-cookie:\xc2'
-    b'\nstrict-transport-security:\xc3'
-    b'\ntransfer-encoding:\xc4'
-    b'\nuser-agent:\xc5'
-    b'\nvary:\xc6'
-    b'\nvia:\xc7'
-    b'\nwww-authenticate:\xc8'
-    b'\nx-real-ip:\xce'
-    b"\n"
+NAMES = (
+    b'\x04host:\x83'
+    b'\x0aconnection:\x84'
+    b'\x07upgrade:\x85'
+    b'\x06origin:\x86'
+    b'\x13sec-websocket-draft:\x87'
+    b'\x18sec-websocket-extensions:\x89'
+    b'\x12sec-websocket-key1:\x8a'
+    b'\x12sec-websocket-key2:\x8b'
+    b'\x16sec-websocket-protocol:\x8c'
+    b'\x14sec-websocket-accept:\x8d'
+    b'\x13sec-websocket-nonce:\x8e'
+    b'\x0ehttp2-settings:\x90'
+    b'\x06accept:\x91'
+    b'\x1eaccess-control-request-headers:\x92'
+    b'\x11if-modified-since:\x93'
+    b'\x0dif-none-match:\x94'
+    b'\x0faccept-encoding:\x95'
+    b'\x0faccept-language:\x96'
+    b'\x06pragma:\x97'
+    b'\x0dcache-control:\x98'
+    b'\x0dauthorization:\x99'
+    b'\x06cookie:\x9a'
+    b'\x0econtent-length:\x9b'
+    b'\x0ccontent-type:\x9c'
+    b'\x04date:\x9d'
+    b'\x05range:\x9e'
+    b'\x07referer:\x9f'
+    b'\x11sec-websocket-key:\xa0'
+    b'\x15sec-websocket-version:\xa1'
+    b'\x14sec-websocket-origin:\xa2'
+    b'\x0eaccept-charset:\xa8'
+    b'\x0daccept-ranges:\xa9'
+    b'\x1baccess-control-allow-origin:\xaa'
+    b'\x03age:\xab'
+    b'\x05allow:\xac'
+    b'\x13content-disposition:\xad'
+    b'\x10content-encoding:\xae'
+    b'\x10content-language:\xaf'
+    b'\x10content-location:\xb0'
+    b'\x0dcontent-range:\xb1'
+    b'\x04etag:\xb2'
+    b'\x06expect:\xb3'
+    b'\x07expires:\xb4'
+    b'\x04from:\xb5'
+    b'\x08if-match:\xb6'
+    b'\x08if-range:\xb7'
+    b'\x13if-unmodified-since:\xb8'
+    b'\x0dlast-modified:\xb9'
+    b'\x04link:\xba'
+    b'\x08location:\xbb'
+    b'\x0cmax-forwards:\xbc'
+    b'\x12proxy-authenticate:\xbd'
+    b'\x13proxy-authorization:\xbe'
+    b'\x07refresh:\xbf'
+    b'\x0bretry-after:\xc0'
+    b'\x06server:\xc1'
+    b'\x0aset-cookie:\xc2'
+    b'\x19strict-transport-security:\xc3'
+    b'\x11transfer-encoding:\xc4'
+    b'\x0auser-agent:\xc5'
+    b'\x04vary:\xc6'
+    b'\x03via:\xc7'
+    b'\x10www-authenticate:\xc8'
+    b'\x09x-real-ip:\xce'
+    b"\x00"
 )
 
 
 def token_of(name):
     """WSI_TOKEN_* of a lowercase header ``name`` (bytes, no colon), or None."""
-    key = b"\n" + name + b":"
-    i = _NAMES.find(key)
+    n = len(name)
+    if not n or n > 31:
+        return None
+    i = NAMES.find(bytes((n,)) + name + b":")
     if i < 0:
         return None
-    return _NAMES[i + len(key)] - 0x80
+    return NAMES[i + n + 2] - 0x80
 
 
 # byte -> itself lowercased if it may be in a header name (RFC 7230 tchar),
 # else 0; a bytes constant (in flash when frozen)
-_LOWER_TCHAR = (
+LOWER_TCHAR = (
     b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
     b'\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
     b'\x00\x21\x00\x23\x24\x25\x26\x27\x00\x00\x2a\x2b\x00\x2d\x2e\x00'
@@ -105,50 +108,40 @@ _LOWER_TCHAR = (
 )
 
 
-_key = bytearray(32)  # token_in's copy of the name it looks up (none is longer)
-
-
-def token_in(data, pos, end):
-    """WSI_TOKEN_* of the header name data[pos:end] (a bytearray), None for
-    a name lws does not know, -1 if it is not a token.
+def header_token(data, pos, end, names=NAMES, table=LOWER_TCHAR):
+    """WSI_TOKEN_* of the header name data[pos:end] (a bytearray), -1 if it
+    is not a token, -2 for a name lws does not know.
 
     The name is lowercased in place (names are case-insensitive and the
-    table keeps values only), and into one buffer kept for the look-up: no
-    copy of it is made."""
+    table keeps values only), then looked up in ``names``.
+    plat/_viper.header_token is this in machine code, for MicroPython,
+    without the key this makes (the parser takes either)."""
     n = end - pos
-    if not n:
+    if n <= 0:
         return -1
-    t = _LOWER_TCHAR
-    key = _key
-    short = n <= 32
-    if short:
-        key[0:] = b""  # emptied: its room stays for the appends
     for i in range(pos, end):
-        c = t[data[i]]
+        c = table[data[i]]
         if not c:
             return -1
         data[i] = c
-        if short:
-            key.append(c)
-    if not short:
-        return None  # longer than any name lws knows
-    names = _NAMES
-    i = names.find(key)
-    while i >= 0:
-        if names[i - 1] == 10 and names[i + n] == 58:
-            return names[i + n + 1] - 0x80
-        i = names.find(key, i + 1)
-    return None
+    if n > 31:
+        return -2  # longer than any name lws knows
+    i = names.find(bytes((n,)) + data[pos:end] + b":")
+    return -2 if i < 0 else names[i + n + 2] - 0x80
 
 
 def name_of(token):
     """The lowercase name (bytes, no colon) of header token ``token``, or None."""
     if token < 0 or token > 0x7F:
         return None
-    i = _NAMES.find(bytes((token + 0x80,)))
-    if i < 0:
-        return None
-    return _NAMES[_NAMES.rfind(b"\n", 0, i) + 1:i - 1]
+    p = 0
+    ln = NAMES[0]
+    while ln:
+        if NAMES[p + ln + 2] == token + 0x80:
+            return NAMES[p + 1:p + 1 + ln]
+        p += ln + 3
+        ln = NAMES[p]
+    return None
 
 
 def token_list_has(value, word):

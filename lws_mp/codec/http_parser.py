@@ -15,8 +15,8 @@ table indexes), 431 (header area full, a header past token_limits), 501
 line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
-from .uri import normalise_path, plain_path, urldecode_inplace
-from .header_names import token_in
+from .uri import ctl_at, normalise_path, plain_path, urldecode_inplace
+from .header_names import LOWER_TCHAR, NAMES, header_token
 from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -67,8 +67,12 @@ def _is_token(b):
     return True
 
 
-def parse_request(ah, token_limits=None):
-    """Parse what ``ah`` holds: NEED_MORE, COMPLETE or an HTTP error status."""
+def parse_request(ah, token_limits=None, scan=None):
+    """Parse what ``ah`` holds: NEED_MORE, COMPLETE or an HTTP error status.
+
+    ``scan`` has the byte loops in machine code (header_token and ctl_at,
+    with the contracts of the plain ones here: plat/_viper on MicroPython),
+    or is None for the plain ones."""
     data = ah.data
     n = ah.rxlen
     if ah.scan == 0 and n and data[0] == 13:
@@ -108,12 +112,16 @@ def parse_request(ah, token_limits=None):
     sp2 = data.find(b" ", sp1 + 1, eol)
     token = ah.method  # _check_request_line found it
     ah.http_version = st
-    st = _parse_uri(ah, token, sp1 + 1, sp2, token_limits)
+    if scan is None:
+        name_token, ctl = header_token, ctl_at
+    else:
+        name_token, ctl = scan.header_token, scan.ctl_at
+    st = _parse_uri(ah, token, sp1 + 1, sp2, token_limits, ctl)
     if st:
         return st
     # an absolute-form target stored its authority as the Host already
     return _parse_headers(ah, eol + 2, end + 2, token_limits,
-                          ah.frag_index[_WSI_TOKEN_HOST] != 0)
+                          ah.frag_index[_WSI_TOKEN_HOST] != 0, name_token)
 
 
 def _limit(token_limits, token):
@@ -167,7 +175,7 @@ def _check_request_line(ah, eol):
 _SCHEME_CHARS = b"+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def _parse_uri(ah, token, us, ue, token_limits):
+def _parse_uri(ah, token, us, ue, token_limits, ctl):
     """Store the decoded, normalised path and the query arguments (and an
     absolute-form target's authority as WSI_TOKEN_HOST, RFC 7230 5.4).
 
@@ -192,14 +200,14 @@ def _parse_uri(ah, token, us, ue, token_limits):
         if ae == ue or data[ae] == 63:
             # no path: it means "/", for which the "://" has a byte to spare
             ah.add_frag(token, sch + 2, 1)
-            return _parse_args(ah, ae + 1, ue, token_limits)
+            return _parse_args(ah, ae + 1, ue, token_limits, ctl)
         us = ae
     q = data.find(b"?", us, ue)
     pe = ue if q < 0 else q
     dec_end = urldecode_inplace(data, us, pe)
     if dec_end < 0:
         return 400
-    if plain_path(data, us, dec_end):
+    if plain_path(data, us, dec_end, ctl):
         plen = dec_end - us  # as it is: nothing to copy
     else:
         path = normalise_path(bytes(ah.mv[us:dec_end]))
@@ -213,7 +221,7 @@ def _parse_uri(ah, token, us, ue, token_limits):
     ah.add_frag(token, us, plen)  # the table has room for the first two
     if q < 0:
         return 0
-    return _parse_args(ah, q + 1, ue, token_limits)
+    return _parse_args(ah, q + 1, ue, token_limits, ctl)
 
 
 def _is_scheme(data, s, e):
@@ -227,7 +235,7 @@ def _is_scheme(data, s, e):
     return True
 
 
-def _parse_args(ah, a, ue, token_limits):
+def _parse_args(ah, a, ue, token_limits, ctl):
     data = ah.data
     lim = _limit(token_limits, _WSI_TOKEN_HTTP_URI_ARGS)
     while a < ue:
@@ -235,12 +243,8 @@ def _parse_args(ah, a, ue, token_limits):
         if amp < 0:
             amp = ue
         if amp > a:
-            i = a
-            while i < amp:  # RFC 3986: no control byte in a URI (normalise_path
-                c = data[i]  # refuses the path's)
-                if c < 32 or c == 127:
-                    return 400
-                i += 1
+            if ctl(data, a, amp) >= 0:
+                return 400  # RFC 3986: no control byte in a URI (as in the path)
             e = urldecode_inplace(data, a, amp, True)
             if e < 0:
                 return 400
@@ -252,7 +256,7 @@ def _parse_args(ah, a, ue, token_limits):
     return 0
 
 
-def _parse_headers(ah, pos, end, token_limits, host_from_target):
+def _parse_headers(ah, pos, end, token_limits, host_from_target, name_token):
     data = ah.data
     hosts = 0
     while pos < end:
@@ -265,9 +269,11 @@ def _parse_headers(ah, pos, end, token_limits, host_from_target):
         colon = data.find(b":", pos, le)
         if colon <= pos:
             return 400
-        token = token_in(data, pos, colon)
-        if token == -1:
-            return 400
+        token = name_token(data, pos, colon, NAMES, LOWER_TCHAR)
+        if token < 0:
+            if token == -1:
+                return 400
+            token = None  # a name lws does not know: dropped
         vs = colon + 1  # the value without its OWS (RFC 9112)
         ve = le
         while vs < ve and (data[vs] == 32 or data[vs] == 9):

@@ -445,14 +445,16 @@ def hostname():
 
 
 # ---------------------------------------------------------------- byte loops
-# Unmasking and UTF-8 checking touch every payload byte: MicroPython runs
-# them as viper machine code, in place; CPython uses its C big-int and codec
-# machinery.
+# Unmasking and UTF-8 checking touch every payload byte, the HTTP parser's
+# header-name and control-byte scans every head byte: MicroPython runs them
+# as viper machine code, in place; CPython uses its C big-int and codec
+# machinery, and the parser's plain loops.
 
 if IS_MICROPYTHON:
     from . import _viper
 
     copy_into = _viper.copy_into
+    parse_scan = _viper  # the HTTP parser's byte loops: header_token, ctl_at
 
     def unmask(mv, n, mask, phase):
         """XOR mv[:n] in place with ``mask`` (4 bytes) starting at ``phase``."""
@@ -479,3 +481,4 @@ if IS_MICROPYTHON:
 
 else:
     from ._port_cpython import Utf8Validator, copy_into, unmask  # noqa: F401
+    parse_scan = None  # the parser's own plain loops

@@ -99,3 +99,55 @@ def copy_into(dst, at: int, src, off: int, n: int) -> int:
         d[at + i] = s[off + i]
         i += 1
     return at + n
+
+
+@micropython.viper
+def header_token(data, pos: int, end: int, names, table) -> int:
+    """The HTTP parser's header-name look-up (codec/header_names.header_token
+    is the contract and the plain version): data[pos:end] lowercased in
+    place through ``table`` (0: not a token byte), then found in ``names``
+    (entries of a length byte, the name, ':' and the token + 0x80, ended by
+    a 0 length).  The token, -1 if the name is not a token, -2 if lws does
+    not know it."""
+    n = end - pos
+    if pos < 0 or n <= 0 or end > int(len(data)):
+        return -1
+    d = ptr8(data)  # noqa: F821
+    t = ptr8(table)  # noqa: F821
+    nm = ptr8(names)  # noqa: F821
+    i = pos
+    while i < end:
+        c = t[d[i]]
+        if c == 0:
+            return -1
+        d[i] = c
+        i += 1
+    p = 0
+    ln = nm[0]
+    while ln:
+        if ln == n:
+            k = 0
+            while k < n and nm[p + 1 + k] == d[pos + k]:
+                k += 1
+            if k == n:
+                return nm[p + 2 + n] - 0x80
+        p += ln + 3
+        ln = nm[p]
+    return -2
+
+
+@micropython.viper
+def ctl_at(buf, start: int, end: int) -> int:
+    """The first index in buf[start:end] of a control byte or DEL, or -1
+    (codec/uri.ctl_at is the contract and the plain version)."""
+    n = int(len(buf))
+    if end > n:
+        end = n  # as find does: nothing lies past the end
+    b = ptr8(buf)  # noqa: F821
+    i = start if start > 0 else 0
+    while i < end:
+        c = b[i]
+        if c < 32 or c == 127:
+            return i
+        i += 1
+    return -1

@@ -107,7 +107,7 @@ def _read_headers(wsi):
 
 def _process_headers(wsi):
     ah = wsi.ah
-    st = parse_request(ah, wsi.context.token_limits)
+    st = parse_request(ah, wsi.context.token_limits, _port.parse_scan)
     if st == NEED_MORE:
         return
     if st != COMPLETE:
@@ -420,5 +420,13 @@ def lws_callback_http_dummy(wsi, reason, user, in_, len_):
     return 0
 
 
+def init_context(ctx):
+    """A serving context: with this dummy as protocols[0] the poll reasons
+    would go to a callback that ignores them, so the core skips them."""
+    ctx.poll_quiet = ctx.protocols[0].callback is lws_callback_http_dummy
+    return True
+
+
 OPS = lws_role_ops("http", adopt=adopt, readable=readable, writable=writable,
-                   buffered=buffered, write=write, timeout=timeout, closed=closed)
+                   buffered=buffered, write=write, timeout=timeout, closed=closed,
+                   init_context=init_context)
