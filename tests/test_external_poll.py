@@ -20,6 +20,7 @@ from lws_mp import (
     LWS_CALLBACK_UNLOCK_POLL,
     LWS_WRITE_BINARY,
     LWS_WRITE_TEXT,
+    lws_callback_http_dummy,
     lws_callback_on_writable,
     lws_cancel_service,
     lws_context_creation_info,
@@ -204,6 +205,35 @@ def test_select_poll_loop_serves_http():
     lws_context_destroy(ctx)
     assert loop.events == {} and loop.lock_depth == 0 and loop.errors == []
     c.sock.close()
+
+
+def test_poll_reasons_skipped_only_for_the_dummy_protocols_0():
+    """lws_callback_http_dummy ignores the poll reasons, so a context with it
+    as protocols[0] does not make them; any other callback -- even one that
+    only hands on to the dummy -- gets every one."""
+    reasons = []
+
+    def wrapped(wsi, reason, user, in_, len_):
+        reasons.append(reason)
+        return lws_callback_http_dummy(wsi, reason, user, in_, len_)
+
+    for cb in (lws_callback_http_dummy, wrapped):
+        del reasons[:]
+        ctx, port = make_context(lambda p, cb=cb: lws_context_creation_info(
+            port=p, protocols=[lws_protocols("http", cb)], pt_serv_buf_size=1024,
+            max_http_header_pool=1, max_http_header_data=1024))  # a board's sizes
+        try:
+            assert ctx.poll_quiet is (cb is lws_callback_http_dummy)
+            c = TestClient(ctx, port)
+            assert c.request("GET", "/nothing-here").status == 404  # the dummy's answer
+            c.close()
+            c.pump(lambda ctx=ctx: ctx.fd_count == 2)  # the waker and the listen socket
+        finally:
+            lws_context_destroy(ctx)
+    # the wrapped one saw the connection come and go, each under the lock
+    for r in (LWS_CALLBACK_ADD_POLL_FD, LWS_CALLBACK_DEL_POLL_FD):
+        assert r in reasons
+    assert reasons.count(LWS_CALLBACK_LOCK_POLL) == reasons.count(LWS_CALLBACK_UNLOCK_POLL) > 0
 
 
 def test_service_fd_leaves_foreign_fd_alone():

@@ -31,6 +31,11 @@ _DEFAULT_TIMEOUT_SECS = const(20)
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 
 class lws_context:
+    # True when protocols[0] is one that ignores the poll reasons (the HTTP
+    # role says so for lws_callback_http_dummy): LOCK_POLL, ADD_POLL_FD and
+    # the rest are then not made, six calls per connection nobody sees
+    poll_quiet = False
+
     def __init__(self, info):
         self.info = info
         self.user = info.user
@@ -173,7 +178,9 @@ class lws_context:
         for i in range(self.fd_limit):
             if self.slots[i] is None:
                 break
-        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+        quiet = self.poll_quiet
+        if not quiet:
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         wsi.slot = i  # first: a MemoryError part-way leaves what remove_wsi undoes
         self.slots[i] = wsi
         self.fd_count += 1
@@ -182,25 +189,30 @@ class lws_context:
         wsi.events = events
         self.lookup[wsi.key] = wsi
         self.poll.register(wsi.sock, events)
-        self._poll_callback(wsi, _LWS_CALLBACK_ADD_POLL_FD, 0)
-        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+        if not quiet:
+            self._poll_callback(wsi, _LWS_CALLBACK_ADD_POLL_FD, 0)
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
         return True
 
     def remove_wsi(self, wsi):
         if wsi.slot < 0:
             return
-        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+        quiet = self.poll_quiet
+        if not quiet:
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         try:
             self.poll.unregister(wsi.sock)
         except (OSError, KeyError, ValueError):
             pass
-        self._poll_callback(wsi, _LWS_CALLBACK_DEL_POLL_FD, wsi.events)
+        if not quiet:
+            self._poll_callback(wsi, _LWS_CALLBACK_DEL_POLL_FD, wsi.events)
         self.slots[wsi.slot] = None
         self.fd_count -= 1
         wsi.slot = -1
         if self.lookup.get(wsi.key) is wsi:
             del self.lookup[wsi.key]
-        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+        if not quiet:
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
         if self.listen_paused:
             self.listen_resume()
 
@@ -230,12 +242,16 @@ class lws_context:
             self._events_changed(wsi, ev)
 
     def _events_changed(self, wsi, ev):
-        prev = wsi.events
-        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
-        wsi.events = ev
-        self.poll.modify(wsi.sock, ev)
-        self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
-        self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
+        if self.poll_quiet:
+            wsi.events = ev
+            self.poll.modify(wsi.sock, ev)
+        else:
+            prev = wsi.events
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
+            wsi.events = ev
+            self.poll.modify(wsi.sock, ev)
+            self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
+            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
         if ev & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():
             self.tls_rx_pending(wsi)
 

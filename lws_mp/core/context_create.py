@@ -5,7 +5,7 @@ from ..plat import _port
 from ..plat._port import const
 from .context import lws_context
 from .log import lwsl_err, lwsl_info
-from .role_ops import ROLE_TLS_ACCEPT, ops
+from .role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, ops
 from .wsi import LWSS_DEAD_SOCKET, ROLE_RAW
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -74,6 +74,8 @@ def lws_create_context(info):
     if info.ssl_cert_filepath and info.port != _CONTEXT_PORT_NO_LISTEN \
             and not ops(ROLE_TLS_ACCEPT).init_context(ctx):
         return None  # the TLS role said why
+    if info.port != _CONTEXT_PORT_NO_LISTEN and not ops(ROLE_HTTP).init_context(ctx):
+        return None
     if not ctx.start_sockets():
         return None
     every = _port.gc_pace()
