@@ -13,12 +13,17 @@ from .serve_file import client_accepts_gzip, file_ops, hint_stat, lws_serve_http
 
 def match(ctx, uri):
     """The longest mount whose mountpoint holds ``uri``, or None."""
+    # by index: a for loop's iterator takes four words of the frame, which
+    # would put it on the heap at every request
     best = None
-    for m in ctx.mounts:
-        mp = m.mountpoint
+    ms = ctx.mounts
+    i = 0
+    while i < len(ms):
+        mp = ms[i].mountpoint
         if uri == mp or (uri.startswith(mp) and (mp.endswith("/") or uri[len(mp)] == "/")):
             if best is None or len(mp) > len(best.mountpoint):
-                best = m
+                best = ms[i]
+        i += 1
     return best
 
 
@@ -33,21 +38,29 @@ def _file_exists(wsi, fops, path):
         if st == 1:
             return 2
     else:
-        # stat is an extra of lws_mp's file ops: without it, try an open
-        stat = getattr(fops, "stat", None)
-        if stat is None:
-            fd, _ = fops.open(wsi, path, 0)
-            if fd is None:
-                return 2
-            fops.close(wsi, fd)
-            return 1
-        st = stat(wsi, path)
-        if st is None:
-            return 2
+        st = _ops_stat(wsi, fops, path)
+        if type(st) is int:
+            return st
     # lws_serve_http_file, next in this same call, takes its ETag (and the
     # length) from this stat instead of making another
     hint_stat(path, st)
     return 1
+
+
+def _ops_stat(wsi, fops, path):
+    """_file_exists with the firmware's own file ops: the stat, or the
+    answer (1, 2) when there is none to hint.  (Apart, so that the common
+    case's frame stays on the C stack.)"""
+    # stat is an extra of lws_mp's file ops: without it, try an open
+    stat = getattr(fops, "stat", None)
+    if stat is None:
+        fd, _ = fops.open(wsi, path, 0)
+        if fd is None:
+            return 2
+        fops.close(wsi, fd)
+        return 1
+    st = stat(wsi, path)
+    return 2 if st is None else st
 
 
 def lookup(wsi, mount, uri):
@@ -80,22 +93,22 @@ def lookup(wsi, mount, uri):
 
 
 def serve(wsi, mount, target):
-    ctx = wsi.context
+    # few locals: a frame past 11 words is put on the heap at every call
     if type(target) is tuple:
         _redirect(wsi, target[1])
         return
-    path = target
     extra = None
     if mount.cache_max_age:
         extra = b"Cache-Control: max-age=%d\r\n" % mount.cache_max_age
-    r = lws_serve_http_file(wsi, path, mime_type(path, mount.extra_mimetypes), extra, 0)
+    ct = mime_type(target, mount.extra_mimetypes)
+    r = lws_serve_http_file(wsi, target, ct, extra)
     hint_stat(None, None)
     if r < 0:
-        ctx.close(wsi)
+        wsi.context.close(wsi)
     elif r == 0 and wsi.ah is not None and not wsi.ah.pending():
         # the headers are answered: the table can serve someone else while
         # the file streams (nothing of ours reads it any more)
-        ctx.release_ah(wsi)
+        wsi.context.release_ah(wsi)
 
 
 def _redirect(wsi, location):

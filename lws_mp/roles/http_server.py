@@ -126,17 +126,17 @@ def _handle_request(wsi):
     wsi.http_status = 0
     wsi.body_remaining = 0
     wsi.chunked = None
-    conn = ah.value(_WSI_TOKEN_CONNECTION)
+    fi = ah.frag_index
+    conn = ah.value(_WSI_TOKEN_CONNECTION) if fi[_WSI_TOKEN_CONNECTION] else None
     if ah.http_version == 11:
-        wsi.http_keepalive = not token_list_has(conn, b"close")
-        if not ah.frag_index[_WSI_TOKEN_HOST]:
+        wsi.http_keepalive = conn is None or not token_list_has(conn, b"close")
+        if not fi[_WSI_TOKEN_HOST]:
             protocol_error(wsi, 400)
             return
     else:
-        wsi.http_keepalive = token_list_has(conn, b"keep-alive")
+        wsi.http_keepalive = conn is not None and token_list_has(conn, b"keep-alive")
     # request body framing (what is there is asked of the fragment index:
     # a value's view is made only when it is read)
-    fi = ah.frag_index
     if fi[_WSI_TOKEN_HTTP_TRANSFER_ENCODING]:
         if fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
             protocol_error(wsi, 400)  # both: a smuggling attempt
@@ -159,7 +159,7 @@ def _handle_request(wsi):
         wsi.body_remaining = length
     has_body = wsi.chunked is not None or wsi.body_remaining > 0
     # websocket upgrade
-    if token_list_has(conn, b"upgrade") and ah.frag_index[_WSI_TOKEN_UPGRADE]:
+    if conn is not None and fi[_WSI_TOKEN_UPGRADE] and token_list_has(conn, b"upgrade"):
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
         if up == b"websocket" and ah.method == _WSI_TOKEN_GET_URI:
             ops(ROLE_WS).adopt(wsi, None)
@@ -171,18 +171,22 @@ def _handle_request(wsi):
     except (UnicodeError, TypeError):
         protocol_error(wsi, 400)
         return
-    if ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
+    # the dummy lets every request through: it is not asked
+    if (wsi.protocol or ctx.protocols[0]).callback is not lws_callback_http_dummy and \
+            ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
         lwsl_notice("%s: request for %s refused by filter", wsi.addr[0], uri)
         protocol_error(wsi, 403)
         return
-    target = None
-    mount = part("roles.http_mount").match(ctx, uri) if ctx.mounts else None
+    target = mount = None
+    if ctx.mounts:
+        hm = part("roles.http_mount")
+        mount = hm.match(ctx, uri)
     if mount is not None:
         # as in lws, a mount answers for what it has; a URL it has nothing
         # for goes on to protocols[0] (dynamic routes, POST handlers)
-        target = part("roles.http_mount").lookup(wsi, mount, uri)
+        target = hm.lookup(wsi, mount, uri)
         if target is None or ah.method != _WSI_TOKEN_GET_URI:
-            part("roles.http_mount").hint_stat(None, None)  # its stat is for serving now only
+            hm.hint_stat(None, None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
             # refused before a 100 Continue could invite the body
             protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
@@ -198,12 +202,12 @@ def _handle_request(wsi):
         # before anything more arrives, and readable() turns it off if
         # something does (pipelined input waits in the kernel meanwhile)
         wsi.state = LWSS_HTTP_SERVING
-        ctx.set_timeout(wsi, 0, 0)
+        wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
     if target is not None:
         if has_body:
             wsi.http_keepalive = False
         wsi.state = LWSS_HTTP_SERVING
-        part("roles.http_mount").serve(wsi, mount, target)
+        hm.serve(wsi, mount, target)
         return
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
         ctx.close(wsi)
