@@ -269,7 +269,7 @@ def frame_verdict(raw, cuts=()):
         pos = h.feed(mv, 0, len(mv))
         assert 0 <= pos <= len(mv)
         used += pos
-        if h.done:
+        if h.done():
             return ("header", used, h.fin, h.rsv, h.opcode, h.masked, h.length,
                     bytes(h.mask) if h.masked else b"", h.check(True), h.check(False))
         assert pos == len(mv), "stopped before the end without a header"

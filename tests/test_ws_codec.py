@@ -44,10 +44,10 @@ def _feed_in_pieces(frame, cut):
     h = FrameHeader()
     mv = memoryview(frame)
     pos = h.feed(mv, 0, min(cut, len(frame)))
-    done = h.done
+    done = h.done()
     if not done:
         pos = h.feed(mv, pos, len(frame))
-        done = h.done
+        done = h.done()
     assert done
     return h, pos
 
@@ -100,7 +100,7 @@ def test_header_byte_by_byte():
     done = False
     while not done:
         pos = h.feed(mv, pos, pos + 1)
-        done = h.done
+        done = h.done()
     assert (h.fin, h.opcode, h.length, pos) == (0, 1, 11, 6)
 
 

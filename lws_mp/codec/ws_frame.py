@@ -36,14 +36,15 @@ class FrameHeader:
         self.masked = 0
         self.length = 0
 
-    @property
     def done(self):
-        """The header is complete (and decoded): every byte it needs is in."""
+        """The header is complete (and decoded): every byte it needs is in.
+        (A method: a property on the class would make every attribute store
+        on its instances look in the class first, on MicroPython.)"""
         return self.have == self.need
 
     def feed(self, mv, pos, end):
         """Take header bytes from mv[pos:end]; returns the new pos, and
-        ``done`` says whether the header is complete (and decoded).
+        ``done()`` says whether the header is complete (and decoded).
 
         Byte by byte: a header is 2 to 14 bytes, and a slice of mv would be
         an allocation per frame.  (This and _decode run for every frame:

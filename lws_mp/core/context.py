@@ -38,6 +38,10 @@ class lws_context:
 
     def __init__(self, info):
         self.info = info
+        # read here once: an unset field of the info is a text search
+        # (structs._TextStruct), too slow for every accepted connection
+        self.tcp_keepalive = (info.ka_time, info.ka_probes, info.ka_interval) \
+            if info.ka_time else None
         self.user = info.user
         self.options = info.options
         protocols = []

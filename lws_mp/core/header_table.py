@@ -131,20 +131,25 @@ class HeaderPool:
         wsi.ah = None
         ah.wsi = None
         if self.waiting:
-            nxt = self.waiting[0]
-            try:
-                # first: a wsi's first table is a new attribute, which can
-                # need heap; if there is none the waiter keeps its place
-                nxt.ah = ah
-            except MemoryError:
-                self.free.append(ah)
-                raise
-            self.waiting.pop(0)
-            ah.reset(0)
-            ah.wsi = nxt
-            return nxt
+            return self._hand_on(ah)
         self.free.append(ah)  # never grows the list: it had room for every table
         return None
+
+    def _hand_on(self, ah):
+        # apart from detach: its try would put detach's frame on the heap
+        # at every request
+        nxt = self.waiting[0]
+        try:
+            # first: a wsi's first table is a new attribute, which can
+            # need heap; if there is none the waiter keeps its place
+            nxt.ah = ah
+        except MemoryError:
+            self.free.append(ah)
+            raise
+        self.waiting.pop(0)
+        ah.reset(0)
+        ah.wsi = nxt
+        return nxt
 
     def forget(self, wsi):
         if wsi in self.waiting:

@@ -18,38 +18,84 @@ def _service_wsi(ctx, wsi, revents):
             r.readable(wsi, revents)
 
 
+# What a connection's service raises (even MemoryError) closes that one
+# connection and never leaves lws_service.  The guard is one try around all
+# the connections of a poll (or of the pending list), not one each: a frame
+# with a try is a heap allocation at every call.  After a raise, the
+# service goes on with the next connection under a new guard.
+
+
 def _run_pending(ctx):
     """Input already buffered (pipelined requests, a table just freed)."""
     n = len(ctx.pending)
     while n and ctx.pending:
-        n -= 1
-        wsi = ctx.pending.pop(0)
-        wsi.pending_rx = False
-        if not wsi.closed:
-            _guarded(ctx, wsi, _process_buffered, 0)
+        n = _pending_guarded(ctx, n)
 
 
-def _process_buffered(ctx, wsi, unused):
-    ops_of(wsi).buffered(wsi)
+def _pending_guarded(ctx, n):
+    """Up to ``n`` connections of the pending list: how many are left to
+    take after one raised, else 0."""
+    pending = ctx.pending
+    wsi = None
+    try:
+        while n and pending:
+            n -= 1
+            wsi = pending.pop(0)
+            wsi.pending_rx = False
+            if not wsi.closed:
+                pass_begin()
+                ops_of(wsi).buffered(wsi)
+                pass_end()  # a response head still waiting for its body goes out
+        return 0
+    except Exception as e:  # MemoryError included: a bug must not take the server down
+        _raised(ctx, wsi, e)
+    return n
+
+
+def _ready_guarded(ctx, i, n):
+    """The ready sockets i..n-1 of this poll: the index after one that
+    raised, else n."""
+    keys = ctx.ready_keys
+    lookup = ctx.lookup
+    wsi = None
+    try:
+        while i < n:
+            wsi = lookup.get(keys[i])
+            keys[i] = None  # no socket kept alive by this table
+            i += 1
+            if wsi is not None:
+                pass_begin()
+                _service_wsi(ctx, wsi, ctx.ready_revents[i - 1])
+                pass_end()
+        return n
+    except Exception as e:
+        _raised(ctx, wsi, e)
+    return i
 
 
 def _guarded(ctx, wsi, fn, arg):
-    """Run ``fn(ctx, wsi, arg)``; what it raises (even MemoryError) closes
-    that one connection and never leaves lws_service."""
+    """Run ``fn(ctx, wsi, arg)`` under the guard, for one connection."""
     pass_begin()
     try:
         fn(ctx, wsi, arg)
-        pass_end()  # a response head still waiting for its body goes out
-    except MemoryError as e:
-        lwsl_err("out of memory servicing connection %d", wsi.fd)
+        pass_end()
+    except Exception as e:
+        _raised(ctx, wsi, e)
+
+
+def _raised(ctx, wsi, e):
+    if wsi is None:  # before any connection was taken
+        lwsl_err("service raised %r", e)
         lwsl_exception(e)
-        _close_after(ctx, wsi, "out of memory")
-    except Exception as e:  # a bug must not take the server down
-        lwsl_err("servicing connection %d raised %r", wsi.fd, e)
-        lwsl_exception(e)
-        _close_after(ctx, wsi, "internal error")
-    else:
         return
+    if isinstance(e, MemoryError):
+        lwsl_err("out of memory servicing connection %d", wsi.fd)
+        why = "out of memory"
+    else:
+        lwsl_err("servicing connection %d raised %r", wsi.fd, e)
+        why = "internal error"
+    lwsl_exception(e)
+    _close_after(ctx, wsi, why)
     pass_end()  # it raised and is closed: anyone else's held head goes out
 
 
@@ -149,12 +195,9 @@ def lws_service(ctx, timeout_ms):
             n = 0
         else:
             raise
-    lookup = ctx.lookup
-    for i in range(n):
-        wsi = lookup.get(keys[i])
-        keys[i] = None  # no socket kept alive by this table
-        if wsi is not None:
-            _guarded(ctx, wsi, _service_wsi, revents[i])
+    i = 0
+    while i < n:
+        i = _ready_guarded(ctx, i, n)
     _after_events(ctx)
     return 0
 

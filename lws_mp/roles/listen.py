@@ -62,9 +62,9 @@ def adopt(ctx, sock, addr, readbuf):
         lwsl_warn("fd table full: adopted socket refused")
         sock.close()
         return None
-    info = ctx.info
-    if info.ka_time:
-        _port.set_keepalive(sock, info.ka_time, info.ka_probes, info.ka_interval)
+    ka = ctx.tcp_keepalive
+    if ka is not None:
+        _port.set_keepalive(sock, ka[0], ka[1], ka[2])
     _port.set_nodelay(sock)
     role = ROLE_HTTP
     tls = None

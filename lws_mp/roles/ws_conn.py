@@ -128,7 +128,7 @@ def process(wsi, mv, pos, end):
             return
         if not ws.in_payload:
             pos = hdr.feed(mv, pos, end)
-            if not hdr.done:
+            if not hdr.done():
                 return
             if not _frame_start(wsi, ws, hdr):
                 return
