@@ -40,10 +40,11 @@ def callback_echo(wsi, reason, pss, in_, len_):
             wp = LWS_WRITE_CONTINUATION
         else:
             wp = LWS_WRITE_BINARY if lws_frame_is_binary(wsi) else LWS_WRITE_TEXT
-        final = lws_is_final_fragment(wsi)
-        if not final:
+        # (no local for it: past 11 words this frame would be a heap
+        # allocation per message on MicroPython)
+        pss.continuing = not lws_is_final_fragment(wsi)
+        if pss.continuing:
             wp |= LWS_WRITE_NO_FIN
-        pss.continuing = not final
         if lws_write(wsi, in_, len_, wp) < 0:
             return -1
         if lws_partial_buffered(wsi):
