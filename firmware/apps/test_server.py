@@ -77,7 +77,7 @@ _head = bytearray(256)  # one buffer every reply's head is built in (lws_write c
 
 
 def _form_reply(wsi, pss):
-    body = b"bytes=%d crc=%08x" % (pss.count, pss.crc & 0xFFFFFFFF)
+    body = b"bytes=%d crc=%08x" % (pss.count, pss.crc)  # crc32 is unsigned already
     head = _head
     head[0:] = b""  # emptied: its room stays for the head
     if lws_add_http_header_status(wsi, 200, head) or \

@@ -226,7 +226,7 @@ def _handle_request(wsi):
         # write renews it; lws_set_timeout can give more)
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if wsi.state == LWSS_HTTP_BODY and ah.pending():
-        _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen, True)
+        _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
 
 
 def _content_length(ah):
@@ -264,41 +264,57 @@ def _read_body(wsi):
     if not n:
         return
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    _body_from(wsi, buf, 0, n, False)
+    _body_from(wsi, buf, 0, n)
 
 
-def _body_from(wsi, mv, pos, end, in_ah):
-    """Hand body bytes mv[pos:end] to HTTP_BODY; finish when complete."""
+def _in_ah(wsi, mv):
+    """Whether mv is the header table's buffer (the body's first bytes
+    came with the head) rather than the service buffer."""
     ah = wsi.ah
+    return ah is not None and mv is ah.mv
+
+
+def _body_from(wsi, mv, pos, end):
+    """Hand body bytes mv[pos:end] to HTTP_BODY; finish when complete.
+    (Small frames, here and below: past 11 words a frame is a heap
+    allocation at every call on MicroPython.)"""
+    if wsi.chunked is not None:
+        _chunked_from(wsi, mv, pos, end)
+        return
+    in_ah = _in_ah(wsi, mv)
     while pos < end and wsi.state == LWSS_HTTP_BODY and not wsi.closed:
-        dec = wsi.chunked
-        if dec is not None:
-            used, doff, dlen = dec.step(mv[pos:end])
-            if used == ERROR:
-                protocol_error(wsi, 400)
+        # ``stop``: where this piece of the body ends
+        stop = end if end - pos <= wsi.body_remaining else pos + wsi.body_remaining
+        if not _deliver(wsi, mv[pos:stop]):
+            return
+        wsi.body_remaining -= stop - pos
+        pos = stop
+        if in_ah:
+            wsi.ah.body_pos = pos
+        if not wsi.body_remaining:
+            # what is past the body stays for the next request (if it was
+            # read here, not in the header table already)
+            _body_complete(wsi, mv, pos, pos if in_ah else end)
+            return
+
+
+def _chunked_from(wsi, mv, pos, end):
+    dec = wsi.chunked
+    in_ah = _in_ah(wsi, mv)
+    while pos < end and wsi.state == LWSS_HTTP_BODY and not wsi.closed:
+        used, doff, dlen = dec.step(mv[pos:end])
+        if used == ERROR:
+            protocol_error(wsi, 400)
+            return
+        if dlen:
+            if not _deliver(wsi, mv[pos + doff:pos + doff + dlen]):
                 return
-            if dlen:
-                if not _deliver(wsi, mv[pos + doff:pos + doff + dlen]):
-                    return
-            pos += used
-            if in_ah:
-                ah.body_pos = pos
-            if dec.state == S_DONE:
-                _body_complete(wsi, mv, pos, end, in_ah)
-                return
-        else:
-            take = end - pos
-            if take > wsi.body_remaining:
-                take = wsi.body_remaining
-            if not _deliver(wsi, mv[pos:pos + take]):
-                return
-            pos += take
-            if in_ah:
-                ah.body_pos = pos
-            wsi.body_remaining -= take
-            if not wsi.body_remaining:
-                _body_complete(wsi, mv, pos, end, in_ah)
-                return
+        pos += used
+        if in_ah:
+            wsi.ah.body_pos = pos
+        if dec.state == S_DONE:
+            _body_complete(wsi, mv, pos, pos if in_ah else end)
+            return
 
 
 def _deliver(wsi, chunk):
@@ -314,27 +330,31 @@ def _deliver(wsi, chunk):
     return not wsi.closed
 
 
-def _body_complete(wsi, mv, pos, end, in_ah):
-    ctx = wsi.context
+def _body_complete(wsi, mv, pos, end):
+    """The body is in; mv[pos:end] is input read past it."""
     wsi.body_seen = 0
-    if pos < end and not in_ah:
-        # pipelined input read past the body: keep it in the header table
-        ah = wsi.ah
-        n = end - pos
-        if ah.hdr_end + n > ah.size:
-            wsi.http_keepalive = False
-        else:
-            ah.mv[ah.hdr_end:ah.hdr_end + n] = mv[pos:end]
-            ah.rxlen = ah.hdr_end + n
-            ah.body_pos = ah.hdr_end
+    if pos < end:
+        _keep_pipelined(wsi, mv, pos, end)
     wsi.state = LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
-    ctx.set_timeout(wsi, 0, 0)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
-        ctx.close(wsi)
+    wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
+    if wsi.context.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
+        wsi.context.close(wsi)
         return
     if not wsi.closed and not wsi.transaction_done and not wsi.pending_timeout:
         # the answer is still to come: bounded as after LWS_CALLBACK_HTTP
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
+
+
+def _keep_pipelined(wsi, mv, pos, end):
+    # pipelined input read past the body: kept in the header table
+    ah = wsi.ah
+    n = end - pos
+    if ah.hdr_end + n > ah.size:
+        wsi.http_keepalive = False
+    else:
+        ah.mv[ah.hdr_end:ah.hdr_end + n] = mv[pos:end]
+        ah.rxlen = ah.hdr_end + n
+        ah.body_pos = ah.hdr_end
 
 
 def writable(wsi):
