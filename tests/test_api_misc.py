@@ -50,7 +50,8 @@ def test_version_user_hostname():
     assert lws_get_library_version().startswith("2.1.0")
     marker = object()
     ctx, port = make_context(lambda p: lws_context_creation_info(
-        port=p, user=marker, protocols=[lws_protocols("http", lws_callback_http_dummy)]))
+        port=p, user=marker, protocols=[lws_protocols("http", lws_callback_http_dummy)],
+        pt_serv_buf_size=1024, max_http_header_pool=1, max_http_header_data=1024))  # a board's
     assert lws_context_user(ctx) is marker
     name = lws_canonical_hostname(ctx)
     assert isinstance(name, str) and name
