@@ -8,8 +8,8 @@ the unix ports, Thumb on the emulated Cortex-M); on CPython, its fallbacks.
 """
 
 from lws_mp import _port
-from lws_mp.codec.header_names import LOWER_TCHAR, NAMES, header_token, token_of
-from lws_mp.codec.uri import ctl_at
+from lws_mp.codec.header_names import LOWER_TCHAR, NAMES, token_of
+from lws_mp.codec.plain_scan import ctl_at, header_token
 
 from support import skip
 

@@ -108,28 +108,6 @@ LOWER_TCHAR = (
 )
 
 
-def header_token(data, pos, end, names=NAMES, table=LOWER_TCHAR):
-    """WSI_TOKEN_* of the header name data[pos:end] (a bytearray), -1 if it
-    is not a token, -2 for a name lws does not know.
-
-    The name is lowercased in place (names are case-insensitive and the
-    table keeps values only), then looked up in ``names``.
-    plat/_viper.header_token is this in machine code, for MicroPython,
-    without the key this makes (the parser takes either)."""
-    n = end - pos
-    if n <= 0:
-        return -1
-    for i in range(pos, end):
-        c = table[data[i]]
-        if not c:
-            return -1
-        data[i] = c
-    if n > 31:
-        return -2  # longer than any name lws knows
-    i = names.find(bytes((n,)) + data[pos:end] + b":")
-    return -2 if i < 0 else names[i + n + 2] - 0x80
-
-
 def name_of(token):
     """The lowercase name (bytes, no colon) of header token ``token``, or None."""
     if token < 0 or token > 0x7F:

@@ -15,8 +15,8 @@ table indexes), 431 (header area full, a header past token_limits), 501
 line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
-from .uri import ctl_at, normalise_path, plain_path, urldecode_inplace
-from .header_names import LOWER_TCHAR, NAMES, header_token
+from .uri import normalise_path, plain_path, urldecode_inplace
+from .header_names import LOWER_TCHAR, NAMES
 from . import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -71,7 +71,7 @@ def parse_request(ah, token_limits=None, scan=None):
     """Parse what ``ah`` holds: NEED_MORE, COMPLETE or an HTTP error status.
 
     ``scan`` has the byte loops in machine code (header_token and ctl_at,
-    with the contracts of the plain ones here: plat/_viper on MicroPython),
+    with the contracts of codec/plain_scan's: plat/_viper on MicroPython),
     or is None for the plain ones."""
     data = ah.data
     n = ah.rxlen
@@ -113,9 +113,9 @@ def parse_request(ah, token_limits=None, scan=None):
     token = ah.method  # _check_request_line found it
     ah.http_version = st
     if scan is None:
-        name_token, ctl = header_token, ctl_at
-    else:
-        name_token, ctl = scan.header_token, scan.ctl_at
+        # the plain loops, loaded only where they are used
+        from . import plain_scan as scan
+    name_token, ctl = scan.header_token, scan.ctl_at
     st = _parse_uri(ah, token, sp1 + 1, sp2, token_limits, ctl)
     if st:
         return st

@@ -53,20 +53,10 @@ def urldecode_inplace(buf, start, end, plus_is_space=False):
     return wr
 
 
-def ctl_at(buf, start, end):
-    """The first index in buf[start:end] of a control byte or DEL, or -1.
-    plat/_viper.ctl_at is this in machine code, for MicroPython."""
-    for i in range(start, end):
-        c = buf[i]
-        if c < 32 or c == 127:
-            return i
-    return -1
-
-
-def plain_path(buf, start, end, ctl=ctl_at):
+def plain_path(buf, start, end, ctl):
     """True if buf[start:end] is a path normalise_path would return as it
     is (so no copy of it need be made to find out); ``ctl`` is the
-    control-byte scan (ctl_at's contract)."""
+    control-byte scan (plain_scan.ctl_at's contract)."""
     if start >= end or buf[start] != 0x2F:
         return False
     return (ctl(buf, start, end) < 0 and buf.find(b"\\", start, end) < 0
