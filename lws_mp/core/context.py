@@ -246,14 +246,13 @@ class lws_context:
             self._events_changed(wsi, ev)
 
     def _events_changed(self, wsi, ev):
-        if self.poll_quiet:
-            wsi.events = ev
-            self.poll.modify(wsi.sock, ev)
-        else:
-            prev = wsi.events
+        quiet = self.poll_quiet
+        prev = wsi.events
+        if not quiet:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
-            wsi.events = ev
-            self.poll.modify(wsi.sock, ev)
+        wsi.events = ev
+        self.poll.modify(wsi.sock, ev)
+        if not quiet:
             self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
         if ev & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():

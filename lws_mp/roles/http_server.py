@@ -171,8 +171,7 @@ def _handle_request(wsi):
     except (UnicodeError, TypeError):
         protocol_error(wsi, 400)
         return
-    # the dummy lets every request through: it is not asked
-    if (wsi.protocol or ctx.protocols[0]).callback is not lws_callback_http_dummy and \
+    if user_answers(wsi) and \
             ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
         lwsl_notice("%s: request for %s refused by filter", wsi.addr[0], uri)
         protocol_error(wsi, 403)
@@ -442,6 +441,13 @@ def lws_callback_http_dummy(wsi, reason, user, in_, len_):
         if lws_http_transaction_completed(wsi):
             return -1
     return 0
+
+
+def user_answers(wsi):
+    """False when the connection's callback is lws_callback_http_dummy
+    itself: it answers 0 to every reason but HTTP, so the request path
+    does not call it for them (FILTER_HTTP_CONNECTION, FILE_COMPLETION)."""
+    return (wsi.protocol or wsi.context.protocols[0]).callback is not lws_callback_http_dummy
 
 
 def init_context(ctx):

@@ -10,7 +10,7 @@ from ..core.output import flush_held, issue_raw, sock_send_part
 from ..plat._port import POLLOUT, const, copy_into
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops, send_file_pieces
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
-from .http_server import _queue, lws_callback_http_dummy, lws_http_transaction_completed
+from .http_server import _queue, lws_http_transaction_completed, user_answers
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_HTTP_FILE_COMPLETION = const(15)
@@ -489,8 +489,7 @@ def finish(wsi):
     fs.fops.close(wsi, fs.fd)
     if not _spare:
         _spare.append(fs)  # the next file's, as it is done with
-    if (wsi.protocol or ctx.protocols[0]).callback is not lws_callback_http_dummy \
-            and ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):  # (the dummy: 0)
+    if user_answers(wsi) and ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
         ctx.close(wsi)
         return
     if wsi.closed:
