@@ -47,12 +47,14 @@ OUT=$ROOT/build/firmware/$BOARD
 MAKE_ARGS=(-C "$MPY_DIR/ports/$PORT" FROZEN_MANIFEST="$ROOT/boards/$BOARD/manifest.py" -j"${JOBS:-2}")
 case "$PORT" in
     rp2)
+        # the tree first, then this machine's tools: what a tree lacks is
+        # the same on every machine
+        for lib in pico-sdk tinyusb cyw43-driver lwip mbedtls btstack; do need_lib "$lib"; done
+        need_mip
         need_tool arm-none-eabi-gcc "no arm-none-eabi-gcc for the rp2 port (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
         need_tool cmake "no cmake for the rp2 port (Debian: cmake)"
         echo '#include <cstdlib>' | arm-none-eabi-g++ -E -x c++ - >/dev/null 2>&1 \
             || missing "no C++ library for arm-none-eabi, pico-sdk has C++ (Debian: libstdc++-arm-none-eabi-newlib)"
-        for lib in pico-sdk tinyusb cyw43-driver lwip mbedtls btstack; do need_lib "$lib"; done
-        need_mip
         MAKE_ARGS+=(BOARD="$PORT_BOARD" BUILD="$OUT")
         IMAGE=$OUT/firmware.uf2
         FLASH="hold BOOTSEL, plug the board in and copy $IMAGE to the RPI-RP2 drive"
