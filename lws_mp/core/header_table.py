@@ -124,7 +124,8 @@ class HeaderPool:
 
     def detach(self, wsi):
         """Take ``wsi``'s table back; returns the waiter it now goes to."""
-        self.forget(wsi)
+        if self.waiting:
+            self.forget(wsi)
         ah = wsi.ah
         if ah is None:
             return None

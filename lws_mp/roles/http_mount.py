@@ -8,7 +8,7 @@ from ..plat.file_ops import lws_plat_file_ops
 from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
 from .http_server import lws_http_transaction_completed
-from .serve_file import client_accepts_gzip, file_ops, hint_stat, lws_serve_http_file
+from .serve_file import ALL_SENT, client_accepts_gzip, file_ops, finish, hint_stat, start_file
 
 
 def match(ctx, uri):
@@ -92,7 +92,7 @@ def _lookup_index(wsi, mount, uri, tail):
 def _found(wsi, mount, uri, path):
     """lookup's answer for the file ``path``: it, its .gz, a redirect to a
     directory's "/", or None."""
-    fops = file_ops(wsi.context)
+    fops = wsi.context.fops or file_ops(wsi.context)
     found = _file_exists(wsi, fops, path)
     if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz") == 1):
         return path
@@ -111,9 +111,10 @@ def serve(wsi, mount, target):
     if mount.cache_max_age:
         extra = b"Cache-Control: max-age=%d\r\n" % mount.cache_max_age
     ct = mime_type(target, mount.extra_mimetypes)
-    r = lws_serve_http_file(wsi, target, ct, extra)
-    hint_stat(None, None)
-    if r < 0:
+    r = start_file(wsi, target, ct, extra, 0)  # it drops the hinted stat
+    if r == ALL_SENT:
+        finish(wsi)  # a small file: complete now, not in another pass
+    elif r < 0:
         wsi.context.close(wsi)
     elif r == 0 and wsi.ah is not None and not wsi.ah.pending():
         # the headers are answered: the table can serve someone else while

@@ -5,6 +5,7 @@ accept it, honours a single byte Range (206 / 416) and If-None-Match (304)
 against an ETag made of the file's mtime and size.
 """
 
+from ..codec.file_headers import accepts_gzip, etag_matches, parse_range
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
 from ..plat._port import POLLOUT, const, copy_into
@@ -22,6 +23,8 @@ _WSI_TOKEN_HTTP_RANGE = const(30)
 # what one writable sends of a file at most: a device's socket is full long
 # before (lwIP's send buffer is a few KB); on a host the others wait meanwhile
 _BURST = const(131072)
+# start_file's answer: the file went out whole with its head
+ALL_SENT = const(2)
 
 
 # the path and stat a mount's look-up has just made (hint_stat): the ETag
@@ -83,95 +86,44 @@ def _hdr_bytes(wsi, token):
     return None if v is None else bytes(v)
 
 
-def _parse_range(spec, size):
-    """(start, end_inclusive) for one 'bytes=' range; None: ignore the
-    header; -1: unsatisfiable."""
-    if not spec.startswith(b"bytes="):
-        return None
-    spec = spec[6:].strip()
-    if b"," in spec:
-        return None  # several ranges: send it all (RFC 7233 allows it)
-    dash = spec.find(b"-")
-    if dash < 0:
-        return None
-    a = spec[:dash].strip()
-    b = spec[dash + 1:].strip()
-    try:
-        if not a:
-            n = int(b)
-            if n <= 0:
-                return -1
-            if n > size:
-                n = size
-            return (size - n, size - 1) if size else -1
-        start = int(a)
-        end = int(b) if b else -1
-    except ValueError:
-        return None
-    if start < 0 or (b and end < start):
-        return None  # not a valid range: ignore the header
-    if start >= size:
-        return -1  # valid but past the end ('bytes=N-' included)
-    if end < 0 or end >= size:
-        end = size - 1
-    return (start, end)
-
-
-def _accepts_gzip(accept_enc):
-    """True if Accept-Encoding lists gzip (or x-gzip) with a q above 0."""
-    for item in accept_enc.split(b","):
-        semi = item.find(b";")
-        coding = (item if semi < 0 else item[:semi]).strip().lower()
-        if coding != b"gzip" and coding != b"x-gzip":
-            continue
-        if semi < 0:
-            return True
-        for param in item[semi + 1:].split(b";"):
-            param = param.strip().lower()
-            if param.startswith(b"q="):
-                q = param[2:].strip()
-                # q=0, q=0.0, q=0.000: not acceptable
-                return q.replace(b"0", b"").replace(b".", b"") != b""
-        return True
-    return False
-
-
 def client_accepts_gzip(wsi):
     """True if this request's Accept-Encoding lets a .gz variant be sent."""
     v = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_ACCEPT_ENCODING)
-    return v is not None and _accepts_gzip(v)
-
-
-def _etag_matches(inm, etag):
-    if inm is None:
-        return False
-    if inm.strip() == b"*":
-        return True
-    for tag in inm.split(b","):
-        tag = tag.strip()
-        if tag.startswith(b"W/"):
-            tag = tag[2:]
-        if tag == etag:
-            return True
-    return False
+    return v is not None and accepts_gzip(v)
 
 
 def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_headers_len=0):
     """Send ``file`` as the response.
 
     < 0: error (a missing file: nothing was sent), the connection should be
-    is missing); > 0: the response was complete at once (304, 416) and the
+    closed; > 0: the response was complete at once (304, 416) and the
     transaction completed; 0: started, it goes on as the socket takes it and
     ends with LWS_CALLBACK_HTTP_FILE_COMPLETION.
     """
+    r = start_file(wsi, file, content_type, other_headers, other_headers_len)
+    if r == ALL_SENT:
+        # FILE_COMPLETION comes later in this lws_service, once the caller
+        # has returned, as it would on POLLOUT, without waiting for one
+        _queue(wsi)
+        return 0
+    return r
+
+
+def start_file(wsi, file, content_type, other_headers, other_headers_len):
+    """lws_serve_http_file without the completion: ALL_SENT when the file
+    went out whole with its head, for the caller to ``finish`` (the core's
+    mounts do it at once: no user callback is running)."""
     ctx = wsi.context
-    fops = file_ops(ctx)
+    fops = ctx.fops or file_ops(ctx)
     if isinstance(file, bytes):
         file = file.decode()
     global _hint_path, _hint_stat
     gzip = False
     fd = None
-    if client_accepts_gzip(wsi):
+    # what the request has is asked of the fragment index first: a header
+    # it did not send costs no look-up
+    fi = wsi.ah.frag_index if wsi.ah is not None else None
+    if fi is not None and fi[_WSI_TOKEN_HTTP_ACCEPT_ENCODING] and client_accepts_gzip(wsi):
         stat_name = file + ".gz"
         fd = _open(wsi, fops, stat_name)
         if fd is not None:
@@ -197,12 +149,11 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         if other_headers_len:
             other_headers = other_headers[:other_headers_len]
         extra = bytes(other_headers)
-    fi = wsi.ah.frag_index if wsi.ah is not None else None
     if st is not None and fi is not None and (fi[_WSI_TOKEN_HTTP_IF_NONE_MATCH] or
                                               fi[_WSI_TOKEN_HTTP_RANGE]):
         # to compare, or for a 304 / 416 head: else it is written where it goes
         etag = _etag(st, gzip)
-    if etag is not None and _etag_matches(
+    if etag is not None and etag_matches(
             _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
         fops.close(wsi, fd)
         wsi.http_status = 304
@@ -214,11 +165,12 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     length = flen
     code = 200
     crange = None
-    rng = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_RANGE)
+    rng = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_RANGE) if fi is not None and fi[_WSI_TOKEN_HTTP_RANGE] \
+        else None
     if rng is not None:
         if_range = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_RANGE)
         if if_range is None or if_range == etag:
-            r = _parse_range(rng, flen)
+            r = parse_range(rng, flen)
             if r == -1:
                 fops.close(wsi, fd)
                 wsi.http_status = 416
@@ -241,7 +193,8 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     server = server_header(ctx)
     slot = _cached_head(stat_name, st, ct, server) if code == 200 else -1
     if slot >= 0:
-        p = _put(buf, 0, _heads[slot])
+        c = _heads[slot]
+        p = copy_into(buf, 0, c, 0, len(c))
     else:
         p = _put(buf, 0, status_line(code))
         p = _put(buf, p, server)
@@ -264,9 +217,11 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         p = _put(buf, p, b"\r\nAccept-Ranges: bytes\r\n")
         if code == 200 and st is not None and p > 0:
             _keep_head(stat_name, st, ct, server, buf, p)
-    p = _put(buf, p, connection_header(wsi))
-    p = _put(buf, p, extra)
-    p = _put(buf, p, b"\r\n")
+    c = connection_header(wsi)
+    p = copy_into(buf, p, c, 0, len(c))
+    if extra:
+        p = _put(buf, p, extra)
+    p = copy_into(buf, p, b"\r\n", 0, 2)
     head = None
     if p < 0:
         # bigger than the service buffer: made as one string, sent alone
@@ -284,16 +239,12 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
         fops.close(wsi, fd)
         return -1
     wsi.file = fs
+    if not fs.remaining and not wsi.trunc_len:
+        return ALL_SENT
     # a peer that stops reading must not hold the file, slot and header
     # table for ever: the transfer has to progress within timeout_secs
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    if fs.remaining or wsi.trunc_len:
-        ctx.change_events(wsi, POLLOUT, 0)
-    else:
-        # all of it went out with the head: FILE_COMPLETION comes later in
-        # this lws_service, once the caller has returned, as it would on
-        # POLLOUT, without waiting for one
-        _queue(wsi)
+    ctx.change_events(wsi, POLLOUT, 0)
     return 0
 
 
