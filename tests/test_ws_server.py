@@ -146,6 +146,61 @@ def test_protocol_errors_close_with_status():
     lws_context_destroy(ctx)
 
 
+# a board's sizes, which these tests do not test
+_BOARD = {"pt_serv_buf_size": 1024, "max_http_header_pool": 1, "max_http_header_data": 1024}
+
+
+def _frame_b0(b0, payload, key=b"\x5a\xa5\x0f\xf0"):
+    """A masked frame of under 126 bytes, first byte ``b0`` (_xor below)."""
+    assert len(payload) < 126
+    return bytes((b0, 0x80 | len(payload))) + key + _xor(payload, key)
+
+
+def test_small_whole_messages_in_one_read():
+    # the whole small messages of one read are each delivered once, whole,
+    # with the right kind, finality and remaining count, sizes 0 to 125
+    # around the 126 B header change, text and binary mixed, one inside a
+    # fragmented message's continuation (it takes the general path)
+    app = Echo(pre=False)  # no 70 KB buffer: it runs at a board's heap
+    ctx, port = _server(app, **_BOARD)
+    ws = TestClient(ctx, port).ws_connect("/", "echo")
+    sizes = (0, 1, 16, 124, 125)
+    raw = b"".join(_frame_b0(0x81 if i % 2 else 0x82, bytes([65 + i]) * n)
+                   for i, n in enumerate(sizes))
+    raw += _frame_b0(0x01, b"ab") + _frame_b0(0x80, b"cd")  # "ab" + "cd"
+    raw += _frame_b0(0x81, "\u00e9t\u00e9".encode())
+    ws.c.send(raw)
+    for i, n in enumerate(sizes):
+        assert ws.recv_frame() == (1, 1 if i % 2 else 2, bytes([65 + i]) * n)
+    assert ws.recv_frame() == (0, 1, b"ab")
+    assert ws.recv_frame() == (1, 0, b"cd")
+    assert ws.recv_frame() == (1, 1, "\u00e9t\u00e9".encode())
+    assert app.pieces[:len(sizes)] == [(n, 0, 1, 0 if i % 2 else 1) for i, n in enumerate(sizes)]
+    lws_context_destroy(ctx)
+
+
+def test_small_message_errors():
+    # the small-message path refuses what the general path does, with the
+    # same status: bad UTF-8 (whole, or cut short), a new message inside a
+    # fragmented one, a message over max_ws_message_size
+    app = Echo(pre=False)  # no 70 KB buffer: it runs at a board's heap
+    ctx, port = _server(app, max_ws_message_size=8, **_BOARD)
+    cases = [
+        (_frame_b0(0x81, b"ok\xc3"), 1007),  # a sequence cut short
+        (_frame_b0(0x81, b"\xed\xa0\x80"), 1007),  # a surrogate
+        (_frame_b0(0x01, b"ab") + _frame_b0(0x81, b"cd"), 1002),
+        (_frame_b0(0x82, b"x" * 9), 1009),
+    ]
+    for raw, code in cases:
+        ws = TestClient(ctx, port).ws_connect("/", "echo")
+        ws.c.send(raw)
+        m = ws.recv()
+        while m.opcode != 8:
+            m = ws.recv()
+        assert ws.close_code == code, (raw, ws.close_code)
+    lws_context_destroy(ctx)
+
+
 def test_message_too_big_1009():
     app = Echo()
     ctx, port = _server(app, max_ws_message_size=1000)

@@ -456,10 +456,10 @@ if IS_MICROPYTHON:
     copy_into = _viper.copy_into
     parse_scan = _viper  # the HTTP parser's byte loops: header_token, ctl_at
 
-    def unmask(mv, n, mask, phase):
-        """XOR mv[:n] in place with ``mask`` (4 bytes) starting at ``phase``."""
-        _viper.unmask(mv, n, mask[phase & 3], mask[(phase + 1) & 3],
-                      mask[(phase + 2) & 3], mask[(phase + 3) & 3])
+    # unmask(mv, n, m0, m1, m2, m3): XOR mv[:n] in place with the mask
+    # bytes m0, m1, m2, m3 (from a frame's start, or rotated by the caller
+    # to where a piece starts), in one machine-code call
+    unmask = _viper.unmask
 
     class Utf8Validator:
         """Incremental UTF-8 check that fails at the first bad byte."""

@@ -69,14 +69,14 @@ def copy_into(dst, at, src, off, n):
     return at + n
 
 
-def unmask(mv, n, mask, phase):
+def unmask(mv, n, m0, m1, m2, m3):
     if not n:
         return
-    m = bytes((mask[phase & 3], mask[(phase + 1) & 3],
-               mask[(phase + 2) & 3], mask[(phase + 3) & 3]))
+    m = bytes((m0, m1, m2, m3))
     key = int.from_bytes((m * ((n + 3) // 4))[:n], "little")
     data = int.from_bytes(mv[:n], "little")
     mv[:n] = (data ^ key).to_bytes(n, "little")
+
 
 _Utf8Dec = codecs.getincrementaldecoder("utf-8")
 

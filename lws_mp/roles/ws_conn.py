@@ -2,24 +2,21 @@
 receiving, control frames, the close handshake and sending, for the
 server role (ws_server) and the client role (ws_client) alike.
 
-The two sides differ only where RFC 6455 makes them: a server's frames
-arrive masked and go out plain, a client's the other way round (every
-client frame gets a fresh mask, applied in place in the transmit buffer by
-the same helper that unmasks on receive); and the callback reasons are the
-CLIENT_ ones on a client (``WsConn`` here, ``WsClientConn`` in ws_client).
+The sides differ only where RFC 6455 makes them: a server's frames arrive
+masked and go out plain, a client's the other way round (a fresh mask per
+frame, applied in place by the helper that unmasks), and a client gets the
+CLIENT_ callback reasons (``WsConn`` here, ``WsClientConn`` in ws_client).
 
-Input is read into the context's one service buffer, unmasked and UTF-8
-checked there in place, and handed to RECEIVE straight from it.  Only a
-frame that straddles two reads is gathered, into a per-connection buffer of
-``rx_buffer_size`` bytes made the first time it is needed: so RECEIVE gets a
-whole frame at once when it fits ``rx_buffer_size`` (lws' rule) and pieces
-of at most that size otherwise.
+Input is unmasked and UTF-8 checked in the service buffer and handed to
+RECEIVE from there; only a frame that straddles reads is gathered (in an
+``rx_buffer_size`` buffer made when needed): RECEIVE gets a whole frame
+when it fits ``rx_buffer_size`` (lws' rule), else pieces that size.
 """
 
 from ..plat import _port
 from ..core.log import lwsl_info
 from ..core.output import drain_stored
-from ..codec.ws_frame import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameHeader
+from ..codec.ws_frame import FrameHeader
 from ..codec.ws_frame import close_payload_status
 from ..core.wsi import LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISHED
 from ..core.wsi import LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS
@@ -36,10 +33,15 @@ _LWS_CLOSE_STATUS_NORMAL = const(1000)
 _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
 _PENDING_TIMEOUT_CLOSE_ACK = const(6)
 _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = const(17)
-
+# RFC 6455 opcodes (ws_frame's OP_*: imported, each would be a global)
+_OP_TEXT = const(1)
+_OP_BINARY = const(2)
+_OP_CLOSE = const(8)
+_OP_PING = const(9)
+_OP_PONG = const(10)
+_CLOSE_ACK_SECS = const(5)
 
 DEFAULT_RX_BUFFER = 4096
-_CLOSE_ACK_SECS = const(5)
 
 class WsConn:
     """Per-connection WebSocket state (defaults as class attributes, as in
@@ -78,7 +80,6 @@ class WsConn:
 
 
 # ------------------------------------------------------------ receiving
-
 
 def readable(wsi, revents):
     ctx = wsi.context
@@ -127,6 +128,11 @@ def process(wsi, mv, pos, end):
             _hold(wsi, ws, mv, pos, end)
             return
         if not ws.in_payload:
+            if not hdr.have and end - pos > 5:
+                at = _small_message(wsi, ws, mv, pos, end)
+                if at:
+                    pos = at
+                    continue
             pos = hdr.feed(mv, pos, end)
             if not hdr.done():
                 return
@@ -142,17 +148,45 @@ def process(wsi, mv, pos, end):
             take = ws.rx_size - ws.rxlen
         chunk = mv[pos:pos + take]
         if hdr.masked:
-            _port.unmask(chunk, take, hdr.mask, ws.phase)
+            m, p = hdr.mask, ws.phase
+            _port.unmask(chunk, take, m[p], m[(p + 1) & 3], m[(p + 2) & 3], m[(p + 3) & 3])
             ws.phase = (ws.phase + take) & 3
         ws.remaining -= take
         pos += take
         _payload(wsi, ws, chunk, take)
 
 
+def _small_message(wsi, ws, mv, pos, end):
+    """A whole masked message under 126 bytes at mv[pos:], to a server (ws.utf8
+    is between messages): to RECEIVE without the general path's steps, which
+    leave the same state.  The position after it, or 0: the general path."""
+    n = mv[pos + 1] ^ 0x80  # the mask bit set, the length under 126
+    if n > 125 or pos + 6 + n > end or ws.client or ws.msg_opcode or ws.rxlen \
+            or wsi.state != LWSS_ESTABLISHED or n > ws.rx_size:
+        return 0
+    op = mv[pos] ^ 0x80  # FIN set, no RSV bits: TEXT 1 or BINARY 2
+    if op != _OP_TEXT and op != _OP_BINARY:
+        return 0
+    if n > wsi.context.max_ws_message_size > 0:  # the general path refuses it
+        return 0
+    chunk = mv[pos + 6:pos + 6 + n]
+    _port.unmask(chunk, n, mv[pos + 2], mv[pos + 3], mv[pos + 4], mv[pos + 5])
+    pos += 6 + n
+    if op == _OP_TEXT and not (ws.utf8.feed(chunk, n) and ws.utf8.complete()):
+        _fail(wsi, 1007, "invalid UTF-8")
+        return pos
+    ws.cb_remaining = 0
+    ws.cb_final = True
+    ws.binary = op == _OP_BINARY
+    if wsi.context.user_callback(wsi, ws.RX, chunk, n):
+        wsi.context.close(wsi)
+    return pos
+
+
 def _frame_start(wsi, ws, hdr):
     err = hdr.check(not ws.client)
     if err:  # not ws_frame.OK
-        if hdr.opcode == OP_CLOSE and not ws.close_sent:
+        if hdr.opcode == _OP_CLOSE and not ws.close_sent:
             _answer_bad_close(wsi, err)
         else:
             _fail(wsi, err, "bad frame header")
@@ -196,7 +230,7 @@ def _payload(wsi, ws, chunk, n):
 
 
 def _data(wsi, ws, chunk, n):
-    if ws.msg_opcode == OP_TEXT:
+    if ws.msg_opcode == _OP_TEXT:
         if n and not ws.utf8.feed(chunk, n):
             _fail(wsi, 1007, "invalid UTF-8")
             return
@@ -258,7 +292,7 @@ def _pieces(wsi, ws, chunk, n):
 def _deliver(wsi, ws, mv, n, left):
     ws.cb_remaining = left
     ws.cb_final = not left and ws.hdr.fin
-    ws.binary = ws.msg_opcode == OP_BINARY
+    ws.binary = ws.msg_opcode == _OP_BINARY
     if wsi.context.user_callback(wsi, ws.RX, mv, n):
         wsi.context.close(wsi)
         return False
@@ -280,17 +314,17 @@ def _control(wsi, ws, chunk, n):
         payload = chunk
     op = ws.hdr.opcode
     ctx = wsi.context
-    if op == OP_PING:
+    if op == _OP_PING:
         if not ws.close_sent:
-            _send_frame(wsi, OP_PING + 1, True, payload, n)
-    elif op == OP_PONG:
+            _send_frame(wsi, _OP_PING + 1, True, payload, n)
+    elif op == _OP_PONG:
         if ws.ping_pending:
             ws.ping_pending = False
             if wsi.pending_timeout == _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
                 ctx.set_timeout(wsi, 0, 0)
         if ctx.user_callback(wsi, ws.PONG, payload, n):
             ctx.close(wsi)
-    elif op == OP_CLOSE:
+    elif op == _OP_CLOSE:
         _peer_close(wsi, ws, payload, n)
 
 
@@ -313,9 +347,9 @@ def _peer_close(wsi, ws, payload, n):
         return
     # echo the peer's close, then close the connection once it is sent
     if code == 1005:
-        _send_frame(wsi, OP_CLOSE, True, b"", 0)
+        _send_frame(wsi, _OP_CLOSE, True, b"", 0)
     else:
-        _send_frame(wsi, OP_CLOSE, True, payload[:2], 2)
+        _send_frame(wsi, _OP_CLOSE, True, payload[:2], 2)
     ws.close_sent = True
     wsi.state = LWSS_RETURNED_CLOSE_ALREADY
     _close_now(wsi)
@@ -328,14 +362,13 @@ def _answer_bad_close(wsi, err):
     p = bytearray(2)
     p[0] = err >> 8
     p[1] = err & 0xFF
-    _send_frame(wsi, OP_CLOSE, True, p, 2)
+    _send_frame(wsi, _OP_CLOSE, True, p, 2)
     wsi.state = LWSS_RETURNED_CLOSE_ALREADY
     _close_now(wsi)
 
 
 def _close_now(wsi):
-    # the close frame just sent may have found the peer gone: then the
-    # connection is closed already
+    # the close frame just sent may have found the peer gone (closed already)
     if wsi.ws is not None:
         wsi.ws.close_sent = True
     wsi.context.close(wsi)
@@ -362,9 +395,9 @@ def _start_close(wsi):
         p[0] = status >> 8
         p[1] = status & 0xFF
         p[2:] = reason
-        _send_frame(wsi, OP_CLOSE, True, p, len(p))
+        _send_frame(wsi, _OP_CLOSE, True, p, len(p))
     else:
-        _send_frame(wsi, OP_CLOSE, True, b"", 0)
+        _send_frame(wsi, _OP_CLOSE, True, b"", 0)
     ws.close_sent = True
     if wsi.closed:
         return  # the peer was gone already
@@ -392,7 +425,6 @@ def before_close(wsi):
 
 # ------------------------------------------------------------ sending
 
-
 def writable(wsi):
     ctx = wsi.context
     if not drain_stored(wsi):
@@ -407,7 +439,6 @@ def writable(wsi):
 
 
 # ------------------------------------------------------------ lifecycle
-
 
 def closed(wsi):
     ws = wsi.ws
@@ -433,7 +464,7 @@ def ping_idle(ctx, now, role):
             continue
         ws.ping_pending = True
         try:
-            _send_frame(wsi, OP_PING, True, b"", 0)
+            _send_frame(wsi, _OP_PING, True, b"", 0)
         except Exception as e:  # MemoryError included: this connection only
             lwsl_info("ping failed %r", e)
             wsi.state = LWSS_DEAD_SOCKET
@@ -443,7 +474,6 @@ def ping_idle(ctx, now, role):
 
 
 # ------------------------------------------------------------ queries
-
 
 def lws_remaining_packet_payload(wsi):
     """Bytes of the current frame still to come after this RECEIVE."""

@@ -92,7 +92,7 @@ def _send_masked(wsi, opcode, fin, payload, n):
     h += 4
     if h + n <= len(tx):
         mv[h:h + n] = payload[:n]
-        _port.unmask(mv[h:h + n], n, m, 0)
+        _port.unmask(mv[h:h + n], n, m[0], m[1], m[2], m[3])
         return issue(wsi, tx, 0, h + n)
     # bigger than the transmit buffer and no headroom given: one buffer
     # made for this frame (lws_write with LWS_PRE headroom never gets here)
@@ -100,7 +100,7 @@ def _send_masked(wsi, opcode, fin, payload, n):
     fm = memoryview(frame)
     fm[0:h] = mv[0:h]
     fm[h:h + n] = payload[:n]
-    _port.unmask(fm[h:h + n], n, m, 0)
+    _port.unmask(fm[h:h + n], n, m[0], m[1], m[2], m[3])
     return issue(wsi, fm, 0, len(fm))
 
 
@@ -163,7 +163,7 @@ def _write(wsi, buf, len_, op_fin, pre, masked):
         if room:
             if masked:
                 m = _put_mask(buf, pre - 4, pre - hlen)
-                _port.unmask(memoryview(buf)[pre:pre + len_], len_, m, 0)
+                _port.unmask(memoryview(buf)[pre:pre + len_], len_, m[0], m[1], m[2], m[3])
             r = issue(wsi, buf, pre - hlen, hlen + len_)
             return -1 if r < 0 else len_
     if not pre and len_ == len(buf):
