@@ -35,6 +35,15 @@ def skip(reason):
     raise SkipTest(reason)
 
 
+def unmask_at(mv, n, mask, phase):
+    """The platform's unmask of mv[:n] from ``phase`` of the 4-byte
+    ``mask``: the mask's bytes rotated to that phase."""
+    from lws_mp.plat import _port
+
+    _port.unmask(mv, n, mask[phase & 3], mask[(phase + 1) & 3], mask[(phase + 2) & 3],
+                 mask[(phase + 3) & 3])
+
+
 def reply(wsi, body, code=200):
     """Answer an HTTP request with ``body`` the lws way (header helpers,
     two writes) and complete the transaction; the callback's return value."""

@@ -11,16 +11,9 @@ from lws_mp import _port
 from lws_mp.codec.header_names import LOWER_TCHAR, NAMES, token_of
 from lws_mp.codec.plain_scan import ctl_at, header_token
 
-from support import skip
+from support import skip, unmask_at
 
 MASK = b"\x9d\x31\xe0\x4a"
-
-
-
-def _unmask(mv, n, mask, phase):
-    """The platform's unmask from ``phase`` of ``mask``: its bytes rotated."""
-    _port.unmask(mv, n, mask[phase & 3], mask[(phase + 1) & 3], mask[(phase + 2) & 3],
-                 mask[(phase + 3) & 3])
 
 
 def _ref_mask(data, mask, phase):
@@ -35,7 +28,7 @@ def test_unmask_every_length_phase_and_alignment():
             for off in range(4):  # the payload at any alignment in its buffer
                 buf = bytearray(b"\x00" * off + src[:n] + b"\xee\xee\xee\xee")
                 mv = memoryview(buf)[off:]
-                _unmask(mv, n, MASK, phase)
+                unmask_at(mv, n, MASK, phase)
                 assert bytes(buf[off:off + n]) == _ref_mask(src[:n], MASK, phase), (n, phase, off)
                 # nothing around it is touched
                 assert bytes(buf[:off]) == b"\x00" * off
@@ -47,9 +40,9 @@ def test_unmask_every_length_phase_and_alignment():
 def test_unmask_twice_is_the_identity():
     data = bytearray(bytes(range(256)) * 4)
     orig = bytes(data)
-    _unmask(memoryview(data), len(data), MASK, 1)
+    unmask_at(memoryview(data), len(data), MASK, 1)
     assert bytes(data) != orig
-    _unmask(memoryview(data), len(data), MASK, 1)
+    unmask_at(memoryview(data), len(data), MASK, 1)
     assert bytes(data) == orig
 
 

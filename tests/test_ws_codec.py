@@ -14,13 +14,6 @@ from lws_mp.codec.ws_frame import (
 from lws_mp.codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
 
 
-
-def _unmask(mv, n, mask, phase):
-    """The platform's unmask from ``phase`` of ``mask``: its bytes rotated."""
-    _port.unmask(mv, n, mask[phase & 3], mask[(phase + 1) & 3], mask[(phase + 2) & 3],
-                 mask[(phase + 3) & 3])
-
-
 def _xor(payload, mask, phase=0):
     """RFC 6455 5.3 masking, written out here: the library's own unmask is
     what is under test."""
@@ -73,8 +66,8 @@ def test_header_at_every_split_point_and_length_form():
             # the payload unmasks back in place, whatever the phase
             body = bytearray(frame[pos:])
             split = cut % (n + 1)
-            _unmask(memoryview(body), split, h.mask, 0)
-            _unmask(memoryview(body)[split:], n - split, h.mask, split & 3)
+            support.unmask_at(memoryview(body), split, h.mask, 0)
+            support.unmask_at(memoryview(body)[split:], n - split, h.mask, split & 3)
             assert bytes(body) == payload
 
 
@@ -84,18 +77,18 @@ def test_unmask_rfc6455_example_at_every_phase():
     masked = b"\x7f\x9f\x4d\x51\x58"
     for split in range(6):
         body = bytearray(masked)
-        _unmask(memoryview(body), split, mask, 0)
-        _unmask(memoryview(body)[split:], 5 - split, mask, split)
+        support.unmask_at(memoryview(body), split, mask, 0)
+        support.unmask_at(memoryview(body)[split:], 5 - split, mask, split)
         assert bytes(body) == b"Hello", split
     # only the n bytes asked for are touched
     body = bytearray(masked + b"tail")
-    _unmask(memoryview(body), 5, mask, 0)
+    support.unmask_at(memoryview(body), 5, mask, 0)
     assert bytes(body) == b"Hellotail"
     # longer than a word, from every phase: the same as the XOR written out
     data = bytes(range(37))
     for phase in range(4):
         body = bytearray(data)
-        _unmask(memoryview(body), len(data), mask, phase)
+        support.unmask_at(memoryview(body), len(data), mask, phase)
         assert bytes(body) == _xor(data, mask, phase), phase
 
 
