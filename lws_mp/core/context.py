@@ -9,6 +9,7 @@ from .structs import lws_pollargs
 from .wsi import LWSS_DEAD_SOCKET, LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE, ROLE_LISTEN, ROLE_RAW
 from .wsi import lws
 from ..plat._port import const
+from ..plat._port import micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _CONTEXT_PORT_NO_LISTEN = const(-1)
@@ -143,6 +144,7 @@ class lws_context:
 
     # ---------------------------------------------------------- callbacks
 
+    @micropython.native
     def callback(self, wsi, protocol, reason, in_=None, len_=0):
         """Call a user callback; a raise is logged and becomes -1 (close)."""
         try:
@@ -153,6 +155,7 @@ class lws_context:
             lwsl_exception(e)
             return -1
 
+    @micropython.native
     def user_callback(self, wsi, reason, in_=None, len_=0):
         """callback() for the connection's protocol, in one call: every
         received message and HTTP event comes through here, and each
@@ -403,6 +406,7 @@ class lws_context:
             self.tls_rx_pending(wsi)
         return n
 
+    @micropython.native
     def read(self, wsi, mv):
         """Read what the socket has into ``mv``: the byte count, or 0 when
         nothing is there yet or the connection just ended (then closed)."""

@@ -9,6 +9,7 @@ from ..plat import _port
 from .log import lwsl_warn
 from .wsi import LWSS_DEAD_SOCKET
 from ..plat._port import POLLOUT
+from ..plat._port import micropython  # @micropython.native
 
 
 def sock_send_part(wsi, buf, off, n):
@@ -112,6 +113,7 @@ def issue_raw(wsi, mv):
     return issue(wsi, mv, 0, len(mv))
 
 
+@micropython.native
 def issue(wsi, buf, off, n):
     """Send buf[off:off + n] on ``wsi``; returns n, or -1 on a socket error."""
     if not n:

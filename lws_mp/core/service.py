@@ -5,6 +5,7 @@ from .log import lwsl_err, lwsl_exception
 from .output import pass_begin, pass_end
 from .role_ops import ROLE_LISTEN, ROLE_OPS, ROLE_RAW, ops_of
 from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT
+from ..plat._port import micropython  # @micropython.native
 
 
 def _service_wsi(ctx, wsi, revents):
@@ -32,6 +33,7 @@ def _run_pending(ctx):
         n = _pending_guarded(ctx, n)
 
 
+@micropython.native
 def _pending_guarded(ctx, n):
     """Up to ``n`` connections of the pending list: how many are left to
     take after one raised, else 0."""
@@ -52,6 +54,7 @@ def _pending_guarded(ctx, n):
     return n
 
 
+@micropython.native
 def _ready_guarded(ctx, i, n):
     """The ready sockets i..n-1 of this poll: the index after one that
     raised, else n."""
@@ -163,6 +166,7 @@ def _once_a_second(ctx, now):
                 lwsl_err("periodic service raised %r", e)
 
 
+@micropython.native
 def lws_service(ctx, timeout_ms):
     """Wait up to ``timeout_ms`` for activity, service it, return 0.
 
@@ -194,7 +198,7 @@ def lws_service(ctx, timeout_ms):
         if e.args and e.args[0] == 4:  # EINTR
             n = 0
         else:
-            raise
+            raise e
     i = 0
     while i < n:
         i = _ready_guarded(ctx, i, n)

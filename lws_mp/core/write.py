@@ -10,10 +10,12 @@ once into the service buffer (or sent in two writes when it is larger).
 
 from .log import lwsl_err
 from .role_ops import ops_of
+from ..plat._port import micropython  # @micropython.native
 
 _LWS_WRITE_HTTP = 3
 
 
+@micropython.native
 def lws_write(wsi, buf, len_=None, wp=_LWS_WRITE_HTTP, pre=0):
     """Send ``len_`` bytes of ``buf`` (from offset ``pre``) as ``wp``.
 

@@ -20,9 +20,14 @@ try:
 except ImportError:  # nor a clock
     time = None
 
+# @micropython.native makes a hot function machine code, its frame on the C
+# stack (a bytecode frame over 11 words is a heap block at every call):
+# MicroPython's compiler takes the decorator itself; on CPython it is a no-op
 try:
+    import micropython
     from micropython import const
 except ImportError:  # CPython
+    from ._port_cpython import micropython
 
     def const(x):
         return x
@@ -202,6 +207,7 @@ def peer_addr(sock):
         return ("", 0)
 
 
+@micropython.native
 def accept(lsock):
     """Accept one pending connection: (sock, (ip, port)) or None."""
     try:
@@ -209,7 +215,7 @@ def accept(lsock):
     except OSError as e:
         if would_block(e) or e.args[0] in (getattr(errno, "ECONNABORTED", 103),):
             return None
-        raise
+        raise e
     s.setblocking(False)
     return s, addr_tuple(addr)
 

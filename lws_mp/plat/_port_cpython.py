@@ -12,6 +12,14 @@ import traceback
 _t0 = time.monotonic()
 
 
+class micropython:
+    """The decorator MicroPython's compiler takes (see _port): a no-op."""
+
+    @staticmethod
+    def native(fn):
+        return fn
+
+
 def ticks_ms():
     return int((time.monotonic() - _t0) * 1000)
 

@@ -7,6 +7,7 @@ from ..core.role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, lws_role_ops, ops
 from ..core.wsi import LWSS_DEAD_SOCKET
 from ..plat import _port
 from ..plat._port import POLLIN, const
+from ..plat._port import micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
@@ -14,6 +15,7 @@ _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
 _LWS_CALLBACK_WSI_CREATE = const(29)
 
 
+@micropython.native
 def _accept(lwsi, revents):
     """Accept what is pending on the listen socket, while the fd table has
     room: past that, the listen socket's POLLIN goes off and new clients
@@ -54,6 +56,7 @@ def _accept(lwsi, revents):
             return  # not taken on (out of heap, TLS refused): the next poll goes on
 
 
+@micropython.native
 def adopt(ctx, sock, addr, readbuf):
     """Make an accepted socket an HTTP connection (lws_adopt_socket); on a
     TLS server, a TLS connection whose handshake comes first (roles.tls)."""

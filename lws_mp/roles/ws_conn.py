@@ -16,11 +16,10 @@ when it fits ``rx_buffer_size`` (lws' rule), else pieces that size.
 from ..plat import _port
 from ..core.log import lwsl_info
 from ..core.output import drain_stored
-from ..codec.ws_frame import FrameHeader
-from ..codec.ws_frame import close_payload_status
-from ..core.wsi import LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISHED
-from ..core.wsi import LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS
-from ..plat._port import POLLIN, POLLOUT, const
+from ..codec.ws_frame import FrameHeader, close_payload_status
+from ..core.wsi import (LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISHED,
+                        LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS)
+from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
 from .ws_send import send_frame as _send_frame
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
@@ -39,7 +38,6 @@ _OP_BINARY = const(2)
 _OP_CLOSE = const(8)
 _OP_PING = const(9)
 _OP_PONG = const(10)
-_CLOSE_ACK_SECS = const(5)
 
 DEFAULT_RX_BUFFER = 4096
 
@@ -120,6 +118,7 @@ def _hold(wsi, ws, mv, pos, end):
     ws.stash_len = n
 
 
+@micropython.native
 def process(wsi, mv, pos, end):
     ws = wsi.ws
     hdr = ws.hdr
@@ -156,6 +155,7 @@ def process(wsi, mv, pos, end):
         _payload(wsi, ws, chunk, take)
 
 
+@micropython.native
 def _small_message(wsi, ws, mv, pos, end):
     """A whole masked message under 126 bytes at mv[pos:], to a server (ws.utf8
     is between messages): to RECEIVE without the general path's steps, which
@@ -403,7 +403,7 @@ def _start_close(wsi):
         return  # the peer was gone already
     wsi.state = LWSS_AWAITING_CLOSE_ACK
     ctx = wsi.context
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, _CLOSE_ACK_SECS)
+    ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, 5)  # seconds, as lws
     ctx.change_events(wsi, POLLIN, 0)
 
 

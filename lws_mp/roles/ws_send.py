@@ -12,6 +12,7 @@ from ..core.output import hold_room, issue
 from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
 from ..plat._port import const
+from ..plat._port import micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_WRITE_CLIENT_IGNORE_XOR_MASK = const(128)
@@ -104,6 +105,7 @@ def _send_masked(wsi, opcode, fin, payload, n):
     return issue(wsi, fm, 0, len(fm))
 
 
+@micropython.native
 def write(wsi, buf, len_, wp, pre):
     """lws_write on a WebSocket: one frame of ``len_`` payload bytes.
 
