@@ -6,6 +6,8 @@ import socket
 import struct
 
 from lws_mp import (
+    LLL_ERR,
+    LLL_NOTICE,
     lws_callback_http_dummy,
     LWS_CALLBACK_CLOSED_HTTP,
     LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
@@ -24,7 +26,9 @@ from lws_mp import (
     lws_context_destroy,
     lws_protocols,
     lws_service,
+    lws_set_log_level,
     lws_set_timeout,
+    lwsl_emit_stderr,
 )
 from lws_mp import _port
 from lws_mp.testing import TestClient
@@ -202,6 +206,29 @@ def test_full_fd_table_stops_accepting_and_serves_the_waiters_as_slots_free():
     admitted[3].pump(lambda: ctx.fd_count == idle)
     assert not ctx.listen_paused and ctx.stats_full >= 1
     lws_context_destroy(ctx)
+
+
+def test_a_table_that_fills_again_and_again_is_logged_once_with_its_totals():
+    # a table at its limit under load fills and frees many times a second:
+    # one line for the first pause and its end, the count in ctx.stats_full
+    ctx, port = _server(lambda *a: 0, fd_limit_per_thread=4, pt_serv_buf_size=1024,
+                        max_http_header_pool=1, max_http_header_data=1024)  # a board's sizes
+    lines = []
+    lws_set_log_level(LLL_ERR | LLL_NOTICE, lambda level, line: lines.append(line))
+    try:
+        for _ in range(3):
+            clients = [TestClient(ctx, port) for _ in range(2)]  # the table's last two
+            clients[0].pump(lambda: ctx.listen_paused)
+            _close_all(clients)
+            clients[0].pump(lambda: not ctx.listen_paused and ctx.fd_count == 2)
+    finally:
+        lws_set_log_level(LLL_ERR, lwsl_emit_stderr)
+    lws_context_destroy(ctx)
+    assert ctx.stats_full == 3
+    paused = [ln for ln in lines if "accepting paused" in ln]
+    resumed = [ln for ln in lines if "has room again" in ln]
+    assert len(paused) == 1 and "fd table full (4): accepting paused (1 times" in paused[0]
+    assert len(resumed) == 1
 
 
 def _response_done(rx):

@@ -93,6 +93,8 @@ class lws_context:
         # the kernel's backlog) until a slot frees
         self.listen_paused = False
         self.full_since = 0
+        self.full_noted = 0  # when a pause was last logged
+        self.full_logged = False  # the pause under way was (so its end is)
         self.stats_full = 0  # times the table filled
         self.stats_full_ms = 0  # time spent full, in total
         self.listen_wsi = None
@@ -229,16 +231,24 @@ class lws_context:
         if self.listen_paused or self.listen_wsi is None:
             return
         self.listen_paused = True
-        self.full_since = _port.ticks_ms()
+        now = self.full_since = _port.ticks_ms()
         self.stats_full += 1
-        lwsl_notice("fd table full (%d): accepting paused", self.fd_limit)
+        # under load a table at its limit fills and frees many times a
+        # second: the first pause is logged, then one a minute, with totals
+        if self.stats_full == 1 or _port.ticks_diff(now, self.full_noted) >= 60000:
+            self.full_noted = now
+            self.full_logged = True
+            lwsl_notice("fd table full (%d): accepting paused (%d times, %d ms in all)",
+                        self.fd_limit, self.stats_full, self.stats_full_ms)
         self.change_events(self.listen_wsi, 0, _port.POLLIN)
 
     def listen_resume(self):
         self.listen_paused = False
         ms = _port.ticks_diff(_port.ticks_ms(), self.full_since)
         self.stats_full_ms += ms
-        lwsl_notice("fd table has room again after %d ms: accepting", ms)
+        if self.full_logged:
+            self.full_logged = False
+            lwsl_notice("fd table has room again after %d ms: accepting", ms)
         lw = self.listen_wsi
         if lw is not None and not lw.closed:
             self.change_events(lw, _port.POLLIN, 0)
