@@ -26,7 +26,8 @@ LAYERS = ("codec", "core", "roles", "plat")
 
 # function-level imports that are allowed, and why
 LOCAL_IMPORTS_ALLOWED = (
-    # micropython.const with a CPython fallback, at module level under try
+    # micropython (its const and native) with CPython fallbacks, at module level under try
+    ("codec/__init__.py", "import micropython"),
     ("codec/__init__.py", "from micropython import const"),
     # the list of every constant's name, for star-import on CPython only
     ("core/consts.py", "from ..codec.token_names import HEADER_TOKEN_NAMES"),

@@ -17,7 +17,7 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 
 from .uri import normalise_path, plain_path, urldecode_inplace
 from .header_names import LOWER_TCHAR, NAMES
-from . import const
+from . import const, micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_GET_URI = const(0)
@@ -67,6 +67,7 @@ def _is_token(b):
     return True
 
 
+@micropython.native
 def parse_request(ah, token_limits=None, scan=None):
     """Parse what ``ah`` holds: NEED_MORE, COMPLETE or an HTTP error status.
 
@@ -134,6 +135,7 @@ def _limit(token_limits, token):
     return limits[token]
 
 
+@micropython.native
 def _check_request_line(ah, eol):
     """Validate 'METHOD SP request-target SP HTTP/x.y' without changing it.
 
@@ -177,6 +179,7 @@ def _check_request_line(ah, eol):
 _SCHEME_CHARS = b"+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+@micropython.native
 def _parse_uri(ah, token, us, ue, token_limits, ctl):
     """Store the decoded, normalised path and the query arguments (and an
     absolute-form target's authority as WSI_TOKEN_HOST, RFC 7230 5.4).
@@ -258,6 +261,7 @@ def _parse_args(ah, a, ue, token_limits, ctl):
     return 0
 
 
+@micropython.native
 def _parse_headers(ah, pos, end, token_limits, host_from_target, name_token):
     data = ah.data
     hosts = 0

@@ -180,6 +180,7 @@ class lws_context:
 
     # ---------------------------------------------------------- fd table
 
+    @micropython.native
     def insert_wsi(self, wsi, events):
         """Put ``wsi`` in a free slot of the fd table; False if it is full."""
         if self.fd_count >= self.fd_limit:
@@ -203,6 +204,7 @@ class lws_context:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
         return True
 
+    @micropython.native
     def remove_wsi(self, wsi):
         if wsi.slot < 0:
             return
@@ -258,6 +260,7 @@ class lws_context:
         if ev != wsi.events and wsi.slot >= 0:
             self._events_changed(wsi, ev)
 
+    @micropython.native
     def _events_changed(self, wsi, ev):
         quiet = self.poll_quiet
         prev = wsi.events
@@ -303,6 +306,7 @@ class lws_context:
         else:
             wsi.user_space = size()
 
+    @micropython.native
     def close(self, wsi):
         """Close a connection: role callbacks, table, socket, WSI_DESTROY.
 

@@ -3,7 +3,7 @@
 import sys
 
 from ..plat import _port
-from ..plat._port import const
+from ..plat._port import const, micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LLL_COUNT = const(10)
@@ -94,6 +94,7 @@ def _logger(level):
     # makes no allocation before the level is checked: a disabled level costs
     # nothing, and a handler for a MemoryError can log without raising one
     # (the tuple is made inside _log's guard).
+    @micropython.native  # a disabled level's call: no heap frame
     def lwsl(fmt, a=_NO, b=_NO, c=_NO, d=_NO, e=_NO, f=_NO, g=_NO, h=_NO, *more):
         if not _level & level:
             return

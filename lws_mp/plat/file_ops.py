@@ -14,6 +14,7 @@ write changes the flash.  Open for writing to write.
 """
 
 from . import _port
+from ._port import micropython  # @micropython.native
 
 LWS_O_RDONLY = 0
 LWS_O_WRONLY = 1
@@ -41,6 +42,7 @@ class lws_plat_file_ops:
             return None, 0
         return f, (st[0] if st is not None and mode != "wb" and mode != "w+b" else 0)
 
+    @micropython.native
     def open_known(self, wsi, filename):
         """open for reading a file just stat'ed (its length is known): the
         file, or None."""
@@ -49,6 +51,7 @@ class lws_plat_file_ops:
         except OSError:
             return None
 
+    @micropython.native
     def close(self, wsi, fd):
         try:
             fd.close()
@@ -62,6 +65,7 @@ class lws_plat_file_ops:
         except OSError:
             return -1
 
+    @micropython.native
     def read(self, wsi, fd, buf, len_):
         try:
             n = _port.readinto(fd, buf, len_)

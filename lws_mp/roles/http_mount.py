@@ -4,6 +4,7 @@ Loaded with the first request of a context that has mounts.
 """
 
 from ..plat import _port
+from ..plat._port import micropython  # @micropython.native
 from ..plat.file_ops import lws_plat_file_ops
 from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
@@ -102,6 +103,7 @@ def _found(wsi, mount, uri, path):
     return None
 
 
+@micropython.native
 def serve(wsi, mount, target):
     # few locals: a frame past 11 words is put on the heap at every call
     if type(target) is tuple:

@@ -10,7 +10,7 @@ from ..plat import _port
 from . import part
 from .http_response import lws_return_http_status, protocol_error, write
 from ..core.wsi import LWSS_HTTP, LWSS_HTTP_BODY, LWSS_HTTP_SERVING, ROLE_HTTP, ROLE_WS
-from ..plat._port import POLLIN, POLLOUT, const
+from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LLL_INFO = const(8)
@@ -116,6 +116,7 @@ def _process_headers(wsi):
     _handle_request(wsi)
 
 
+@micropython.native
 def _handle_request(wsi):
     ctx = wsi.context
     ah = wsi.ah
@@ -157,13 +158,19 @@ def _handle_request(wsi):
             protocol_error(wsi, 413)
             return
         wsi.body_remaining = length
-    has_body = wsi.chunked is not None or wsi.body_remaining > 0
     # websocket upgrade
     if conn is not None and fi[_WSI_TOKEN_UPGRADE] and token_list_has(conn, b"upgrade"):
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
         if up == b"websocket" and ah.method == _WSI_TOKEN_GET_URI:
             ops(ROLE_WS).adopt(wsi, None)
             return
+    _route(wsi, ctx, ah, wsi.chunked is not None or wsi.body_remaining > 0)
+
+
+# in two halves: each is small enough to be machine code on every board
+@micropython.native
+def _route(wsi, ctx, ah, has_body):
+    """The request's answer: the filter, a mount, or protocols[0]."""
     try:
         # straight from the table's view (no bytes copy first); a path the
         # interpreter knows already as a string costs no new one

@@ -8,7 +8,7 @@ against an ETag made of the file's mtime and size.
 from ..codec.file_headers import accepts_gzip, etag_matches, parse_range
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
-from ..plat._port import POLLOUT, const, copy_into
+from ..plat._port import POLLOUT, const, copy_into, micropython  # @micropython.native
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops, send_file_pieces
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
 from .http_server import _queue, lws_http_transaction_completed, user_answers
@@ -109,6 +109,7 @@ def lws_serve_http_file(wsi, file, content_type, other_headers=None, other_heade
     return r
 
 
+@micropython.native
 def start_file(wsi, file, content_type, other_headers, other_headers_len):
     """lws_serve_http_file without the completion: ALL_SENT when the file
     went out whole with its head, for the caller to ``finish`` (the core's
@@ -131,28 +132,37 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
     if fd is None:
         stat_name = file
         fd = _open(wsi, fops, file)
-    flen = _open_len
     st = _open_stat
     _hint_path = _hint_stat = None
     if fd is None:
         # as lws v2.1: nothing is sent, the caller answers or closes
         lwsl_info("serve %s: not found", file)
         return -1
-    etag = None
     if st is None:
         # no look-up stat'ed this same file a moment ago
         st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
-    extra = b""
-    if other_headers:
-        if isinstance(other_headers, str):
-            other_headers = other_headers.encode()
-        if other_headers_len:
-            other_headers = other_headers[:other_headers_len]
-        extra = bytes(other_headers)
-    if st is not None and fi is not None and (fi[_WSI_TOKEN_HTTP_IF_NONE_MATCH] or
-                                              fi[_WSI_TOKEN_HTTP_RANGE]):
-        # to compare, or for a 304 / 416 head: else it is written where it goes
-        etag = _etag(st, gzip)
+    extra = _extra(other_headers, other_headers_len) if other_headers else b""
+    if fi is not None and (fi[_WSI_TOKEN_HTTP_IF_NONE_MATCH] or fi[_WSI_TOKEN_HTTP_RANGE]):
+        return _conditional(wsi, fops, fd, st, stat_name, gzip, content_type, extra)
+    return _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra,
+                      0, _open_len, 200, None)
+
+
+def _extra(other_headers, other_headers_len):
+    if isinstance(other_headers, str):
+        other_headers = other_headers.encode()
+    if other_headers_len:
+        other_headers = other_headers[:other_headers_len]
+    return bytes(other_headers)
+
+
+def _conditional(wsi, fops, fd, st, stat_name, gzip, content_type, extra):
+    """A request with If-None-Match or Range: a 304, a 416, a 206 or the
+    whole file."""
+    ctx = wsi.context
+    flen = _open_len
+    # to compare, or for a 304 / 416 head: else it is written where it goes
+    etag = _etag(st, gzip) if st is not None else None
     if etag is not None and etag_matches(
             _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
         fops.close(wsi, fd)
@@ -160,13 +170,7 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
         send_headers(wsi, status_line(304) + _common(ctx, etag, gzip) + extra
                      + connection_header(wsi) + b"\r\n")
         return _completed_now(wsi)
-    ct = content_type  # the object the kept heads are matched by
-    start = 0
-    length = flen
-    code = 200
-    crange = None
-    rng = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_RANGE) if fi is not None and fi[_WSI_TOKEN_HTTP_RANGE] \
-        else None
+    rng = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_RANGE)
     if rng is not None:
         if_range = _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_RANGE)
         if if_range is None or if_range == etag:
@@ -180,9 +184,20 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
                 return _completed_now(wsi)
             if r is not None:
                 start, end = r
-                length = end - start + 1
-                code = 206
-                crange = b"Content-Range: bytes %d-%d/%d\r\n" % (start, end, flen)
+                return _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra,
+                                  start, end - start + 1, 206,
+                                  b"Content-Range: bytes %d-%d/%d\r\n" % (start, end, flen))
+    return _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra,
+                      0, flen, 200, None)
+
+
+@micropython.native
+def _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra, start, length, code,
+               crange):
+    """The head and the first piece of the file (``length`` bytes from
+    ``start``), then the rest on writable."""
+    ctx = wsi.context
+    ct = content_type  # the object the kept heads are matched by
     if start and fops.seek_cur(wsi, fd, start) < 0:
         fops.close(wsi, fd)
         return -1
@@ -225,14 +240,7 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
     head = None
     if p < 0:
         # bigger than the service buffer: made as one string, sent alone
-        if st is not None and etag is None:
-            etag = _etag(st, gzip)
-        if isinstance(content_type, str):
-            content_type = content_type.encode()
-        head = (status_line(code) + _common(ctx, etag, gzip) + (crange or b"")
-                + b"Content-Type: " + content_type
-                + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
-                + connection_header(wsi) + extra + b"\r\n")
+        head = _whole_head(wsi, st, gzip, content_type, extra, length, code, crange)
     fs = _spare.pop() if _spare else FileStream(fops, fd, 0)  # one per file is garbage
     fs.fops, fs.fd, fs.remaining = fops, fd, 0 if wsi.head else length
     if not _send_head(wsi, ctx, fs, head, p):
@@ -246,6 +254,16 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     ctx.change_events(wsi, POLLOUT, 0)
     return 0
+
+
+def _whole_head(wsi, st, gzip, content_type, extra, length, code, crange):
+    etag = _etag(st, gzip) if st is not None else None
+    if isinstance(content_type, str):
+        content_type = content_type.encode()
+    return (status_line(code) + _common(wsi.context, etag, gzip) + (crange or b"")
+            + b"Content-Type: " + content_type
+            + b"\r\nContent-Length: %d\r\nAccept-Ranges: bytes\r\n" % length
+            + connection_header(wsi) + extra + b"\r\n")
 
 
 # The last 200 heads of served files, up to their Connection header: a file
@@ -320,6 +338,7 @@ def _put(buf, p, data):
     return copy_into(buf, p, data, 0, len(data))
 
 
+@micropython.native
 def _send_head(wsi, ctx, fs, head, h):
     """The head (in the service buffer, ``h`` bytes, or ``head`` when it
     did not fit there) and the first piece of the file in one send (a small
