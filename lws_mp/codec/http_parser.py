@@ -36,6 +36,7 @@ _METHODS = (
 )
 
 
+@micropython.native
 def _method_token(data, sp1):
     """The URI token of the method data[0:sp1] (a known one), else -1."""
     m = _METHODS

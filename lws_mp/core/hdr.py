@@ -10,7 +10,7 @@ arguments have a fragment each, with nothing between them.  Here the
 space is not stored in the table: the functions below count and copy it.
 """
 from ..plat import _port
-from ..plat._port import const
+from ..plat._port import const, micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_COUNT = const(86)
@@ -48,6 +48,7 @@ def lws_hdr_fragment_length(wsi, h, frag_idx):
     return fr[1] + (_lead(h) if frag_idx else 0)
 
 
+@micropython.native
 def lws_hdr_copy(wsi, dst, len_, h):
     """Copy header ``h`` (all its fragments) into ``dst``, NUL-terminated.
 

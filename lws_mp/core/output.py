@@ -140,6 +140,7 @@ def issue(wsi, buf, off, n):
     return n
 
 
+@micropython.native
 def _with_held(wsi, buf, off, n):
     """The body after its held head: both in one send."""
     global _held_wsi, _held_len

@@ -366,6 +366,7 @@ else:
         return sock.fileno()
 
 
+@micropython.native
 def poll_into(poll, timeout_ms, keys, revents):
     """Wait up to ``timeout_ms``, then put what is ready in keys[:n] and
     revents[:n]; returns n.  MicroPython's ipoll yields one tuple it reuses,

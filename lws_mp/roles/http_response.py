@@ -4,7 +4,7 @@ from ..codec.header_names import name_of
 from ..core.log import lwsl_info
 from ..core.output import hold, issue_raw
 from ..core.write import write_queued
-from ..plat._port import const
+from ..plat._port import const, micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_WRITE_HTTP = const(3)
@@ -215,6 +215,7 @@ def _ndigits(n):
     return d
 
 
+@micropython.native
 def lws_add_http_header_content_length(wsi, length, buf, end=0):
     nd = _ndigits(length)
     if end and len(buf) + 18 + nd > end:
@@ -237,6 +238,7 @@ def lws_finalize_http_header(wsi, buf, end=0):
     return 0
 
 
+@micropython.native
 def write(wsi, buf, len_, wp, pre):
     """lws_write on an HTTP connection: headers or body bytes, as given."""
     # all of the buffer as it is (a view is an allocation), else its part

@@ -235,6 +235,7 @@ def _route(wsi, ctx, ah, has_body):
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
 
 
+@micropython.native
 def _content_length(ah):
     """Every Content-Length line's value (1 to 15 digits), read where it
     lies: the length, or -1 when one is bad or they differ."""
