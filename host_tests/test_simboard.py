@@ -381,6 +381,26 @@ def test_deploy_to_a_stock_board_copies_every_mpy(sim_board):
     assert "apps.fileserver serving on" in serial
 
 
+def test_staged_lws_mp_is_bytecode_but_its_viper_loops(tmp_path):
+    # a deployed .mpy is loaded into the heap, where bytecode is the smaller:
+    # stage.py leaves out @micropython.native (frozen, it stays in flash)
+    out = tmp_path / "stage"
+    r = subprocess.run([sys.executable, "tools/simboard/stage.py", "--board", BOARD,
+                        "--out", str(out), "--app", "fileserver"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lib = out / "lib" / "lws_mp"
+    arch = {}
+    for path in lib.rglob("*.mpy"):
+        with open(path, "rb") as f:
+            arch[str(path.relative_to(lib))] = f.read(3)[2] >> 2  # header: 0 for bytecode only
+    with open(os.path.join(ROOT, "lws_mp", "core", "context.py")) as f:
+        assert "@micropython.native" in f.read()  # what is left out is there
+    assert arch.pop("plat/_viper.mpy") != 0
+    assert arch and not [n for n, a in arch.items() if a], arch
+    assert not list(out.rglob("*.bytecode.py"))
+
+
 def test_mpremote_mip_install_of_package_json(sim_board):
     b = sim_board(stock=True)
     _, out = b.mpremote("mip", "install", os.path.join(ROOT, "package.json"), timeout=180)

@@ -155,8 +155,9 @@ def main(argv=None):
     if info["free"] >= 0 and total > info["free"] + 64 * 1024:
         print("deploy: that is more than the flash has free; files already there are replaced")
     if "lws_mp" not in skip:
-        print("deploy: lws_mp goes to /lib as .mpy: its code is loaded into the heap "
-              "(a firmware with it frozen in, make firmware, leaves more heap)")
+        print("deploy: lws_mp goes to /lib as .mpy: its code is loaded into the heap, so as "
+              "bytecode (a firmware with it frozen in, make firmware, leaves more heap and "
+              "runs its hot paths as machine code)")
     cmd = []
     if args.clean:
         cmd += ["fs", "rm", "-r", ":lib/lws_mp", ":apps", "+"]

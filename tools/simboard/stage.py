@@ -32,6 +32,7 @@ before /lib's, so a copy would only take flash.
 import argparse
 import json
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -86,13 +87,31 @@ class Stage:
         target = os.path.join(self.out, dest)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         rel = os.path.relpath(src, ROOT)
+        if rel.startswith("lws_mp" + os.sep):
+            src = self.bytecode(src, target)
         cmd = [self.mpy_cross, "-O2", "-s", dest[:-4] + ".py", src, "-o", target]
         if self.arch:
             cmd.insert(1, "-march=" + self.arch)
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if src.endswith(".bytecode.py"):
+            os.remove(src)  # not for the board
         if r.returncode:
             fail("mpy-cross %s: %s" % (rel, r.stdout.decode(errors="replace").strip()))
         self.files.append((dest, os.path.getsize(target)))
+
+    def bytecode(self, src, target):
+        """lws_mp's source without its @micropython.native lines.  Native
+        code pays where it is in flash (a firmware's frozen modules); a .mpy
+        is loaded into the heap, where the bytecode is the smaller (the
+        viper byte loops stay machine code)."""
+        with open(src) as f:
+            lines = f.read().split("\n")
+        kept = ["" if re.match(r"\s*@micropython\.native\s*(#.*)?$", ln) else ln
+                for ln in lines]
+        path = target[:-4] + ".bytecode.py"
+        with open(path, "w") as f:
+            f.write("\n".join(kept))
+        return path
 
     def copy(self, src, dest):
         target = os.path.join(self.out, dest)
