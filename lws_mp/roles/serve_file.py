@@ -162,7 +162,7 @@ def _conditional(wsi, fops, fd, st, stat_name, gzip, content_type, extra):
     ctx = wsi.context
     flen = _open_len
     # to compare, or for a 304 / 416 head: else it is written where it goes
-    etag = _etag(st, gzip) if st is not None else None
+    etag = _etag(st, gzip)
     if etag is not None and etag_matches(
             _hdr_bytes(wsi, _WSI_TOKEN_HTTP_IF_NONE_MATCH), etag):
         fops.close(wsi, fd)
@@ -257,7 +257,7 @@ def _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra, start, l
 
 
 def _whole_head(wsi, st, gzip, content_type, extra, length, code, crange):
-    etag = _etag(st, gzip) if st is not None else None
+    etag = _etag(st, gzip)
     if isinstance(content_type, str):
         content_type = content_type.encode()
     return (status_line(code) + _common(wsi.context, etag, gzip) + (crange or b"")
@@ -301,7 +301,10 @@ def _keep_head(name, st, ct, server, buf, n):
 
 
 def _etag(st, gzip):
-    """The ETag of a file of stat ``st``: its mtime and size."""
+    """The ETag of a file of stat ``st``: its mtime and size (None without
+    a stat)."""
+    if st is None:
+        return None
     return b'"%x-%x%s"' % (st[1], st[0], b"-gz" if gzip else b"")
 
 

@@ -37,6 +37,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIRMWARE = os.path.join(ROOT, "firmware")
@@ -87,19 +88,18 @@ class Stage:
         target = os.path.join(self.out, dest)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         rel = os.path.relpath(src, ROOT)
-        if rel.startswith("lws_mp" + os.sep):
-            src = self.bytecode(src, target)
-        cmd = [self.mpy_cross, "-O2", "-s", dest[:-4] + ".py", src, "-o", target]
-        if self.arch:
-            cmd.insert(1, "-march=" + self.arch)
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if src.endswith(".bytecode.py"):
-            os.remove(src)  # not for the board
+        with tempfile.TemporaryDirectory() as tmp:
+            if rel.startswith("lws_mp" + os.sep):
+                src = self.bytecode(src, os.path.join(tmp, "source.py"))
+            cmd = [self.mpy_cross, "-O2", "-s", dest[:-4] + ".py", src, "-o", target]
+            if self.arch:
+                cmd.insert(1, "-march=" + self.arch)
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if r.returncode:
             fail("mpy-cross %s: %s" % (rel, r.stdout.decode(errors="replace").strip()))
         self.files.append((dest, os.path.getsize(target)))
 
-    def bytecode(self, src, target):
+    def bytecode(self, src, path):
         """lws_mp's source without its @micropython.native lines.  Native
         code pays where it is in flash (a firmware's frozen modules); a .mpy
         is loaded into the heap, where the bytecode is the smaller (the
@@ -108,7 +108,6 @@ class Stage:
             lines = f.read().split("\n")
         kept = ["" if re.match(r"\s*@micropython\.native\s*(#.*)?$", ln) else ln
                 for ln in lines]
-        path = target[:-4] + ".bytecode.py"
         with open(path, "w") as f:
             f.write("\n".join(kept))
         return path
