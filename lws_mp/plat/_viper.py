@@ -92,11 +92,31 @@ def copy_into(dst, at: int, src, off: int, n: int) -> int:
     MicroPython; this makes none."""
     if at < 0 or off < 0 or n < 0 or at + n > int(len(dst)) or off + n > int(len(src)):
         return -1
-    d = ptr8(dst)  # noqa: F821
-    s = ptr8(src)  # noqa: F821
+    d = int(ptr8(dst)) + at  # noqa: F821
+    s = int(ptr8(src)) + off  # noqa: F821
+    end = d + n
+    if (d ^ s) & 3 == 0 and n >= 8:
+        # the same alignment: bytes up to a word boundary, then words (an
+        # unaligned word access faults on Xtensa and Cortex-M0)
+        while d & 3:
+            ptr8(d)[0] = ptr8(s)[0]  # noqa: F821
+            d += 1
+            s += 1
+        dw = ptr32(d)  # noqa: F821
+        sw = ptr32(s)  # noqa: F821
+        w = (end - d) >> 2
+        i = 0
+        while i < w:
+            dw[i] = sw[i]
+            i += 1
+        d += w << 2
+        s += w << 2
+    db = ptr8(d)  # noqa: F821
+    sb = ptr8(s)  # noqa: F821
     i = 0
-    while i < n:
-        d[at + i] = s[off + i]
+    left = end - d
+    while i < left:
+        db[i] = sb[i]
         i += 1
     return at + n
 
