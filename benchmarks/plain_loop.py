@@ -44,9 +44,16 @@ if MP:
     from plain_viper import unmask
 else:
 
+    _reps = {}
+
     def unmask(mv, n, m):
-        k = (bytes(m) * (n // 4 + 1))[:n]
-        mv[:n] = (int.from_bytes(mv[:n], "big") ^ int.from_bytes(k, "big")).to_bytes(n, "big")
+        # the key as the mask's word times one 1 per word, cut to n bytes
+        r = _reps.get(n)
+        if r is None:
+            r = _reps[n] = (((1 << (32 * ((n + 3) // 4))) - 1) // 0xFFFFFFFF,
+                            (1 << (8 * n)) - 1)
+        k = (int.from_bytes(m, "little") * r[0]) & r[1]
+        mv[:n] = (int.from_bytes(mv[:n], "little") ^ k).to_bytes(n, "little")
 
 
 def _readinto(s, mv):

@@ -1,8 +1,10 @@
 """The `websockets` library's echo server (CPython only): the peer lws_mp's
 WebSocket echo is measured against on CPython.
 
-    .venv/bin/python benchmarks/peers/websockets_echo.py --port 5000
+    .venv/bin/python benchmarks/peers/websockets_echo.py --port 5000 [--python-mask]
 
+--python-mask: without the library's C extension (websockets.speedups),
+so that it masks with its own Python fallback, as lws_mp masks on CPython.
 Every message comes back as it came (text as text), on any path; no
 compression (lws_mp's echo app negotiates none either).
 """
@@ -10,7 +12,9 @@ compression (lws_mp's echo app negotiates none either).
 import asyncio
 import sys
 
-from websockets.asyncio.server import serve
+if "--python-mask" in sys.argv:
+    sys.modules["websockets.speedups"] = None  # its import fails: the fallback
+from websockets.asyncio.server import serve  # noqa: E402
 
 
 async def echo(ws):
