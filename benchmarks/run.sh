@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build what the benchmarks run on, then run them.
 #
-#   benchmarks/run.sh              both: speed (bench.py) and heap (bench_heap.py)
+#   benchmarks/run.sh              all three: speed (bench.py), heap (bench_heap.py)
+#                                  and instr (bench_instr.py)
 #   benchmarks/run.sh speed        only the table of bench.py (build/bench/results.json)
 #   benchmarks/run.sh heap         only the board-interpreter heap bench
+#   benchmarks/run.sh instr        only the instruction counts (callgrind, board interpreter)
 #   BENCH_ARGS="--only cpython --runs 5" benchmarks/run.sh speed
 #
 # speed: lws_mp, the plain loop and the peers on the 64-bit MicroPython
@@ -27,7 +29,7 @@ SITE=build/bench/site
 MPY_OUT=build/bench/mpy
 
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(speed heap)
+[ ${#which[@]} -eq 0 ] && which=(speed heap instr)
 
 wants() {
     local b
@@ -57,7 +59,12 @@ if wants speed; then
     mkdir -p build/bench
     cc -O2 -Wall -o build/bench/wsload benchmarks/wsload.c
 fi
-if wants speed || wants heap; then
+if wants instr; then
+    command -v valgrind >/dev/null || { echo "run.sh: valgrind is missing (make deps)" >&2; exit 1; }
+    mkdir -p build/bench
+    cc -O2 -Wall -o build/bench/wsload benchmarks/wsload.c
+fi
+if wants speed || wants heap || wants instr; then
     make --no-print-directory board-interpreter BOARD=esp32_generic
     make --no-print-directory board-interpreter-microdot
 fi

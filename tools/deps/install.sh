@@ -25,13 +25,16 @@
 #                              host_tests/test_robust_slow.py: /usr/bin/slowhttptest
 #   wrk                        the HTTP load generator of `make bench` (benchmarks/bench.py):
 #                              /usr/bin/wrk
+#   valgrind                   callgrind, which counts the instructions of
+#                              benchmarks/bench_instr.py: /usr/bin/valgrind
 set -euo pipefail
 
-PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy slowhttptest wrk)
+PACKAGES=(curl chromium fonts-dejavu-core libwebsockets-test-server tinyproxy slowhttptest wrk valgrind)
 # binaries that must exist afterwards
 BINARIES=(/usr/bin/curl /usr/bin/chromium
           /usr/bin/libwebsockets-test-server /usr/bin/libwebsockets-test-client
-          /usr/bin/tinyproxy /usr/bin/slowhttptest /usr/bin/wrk)
+          /usr/bin/tinyproxy /usr/bin/slowhttptest /usr/bin/wrk
+          /usr/bin/valgrind)
 
 check_only=0
 case "${1:-}" in
