@@ -24,14 +24,23 @@ def _library_modules():
 def test_private_consts_match_the_public_values():
     if support.IS_MICROPYTHON:
         support.skip("MicroPython folds module-private const()s away at compile time")
-    checked = 0
+    from lws_mp.core import role_ops, wsi
+
+    checked = own = 0
     for name in _library_modules():
         mod = __import__("lws_mp." + name, None, None, ["_"])
         for attr in dir(mod):
-            if attr.startswith("_") and attr[1:].isupper() and hasattr(consts, attr[1:]):
-                assert getattr(mod, attr) == getattr(consts, attr[1:]), (name, attr)
-                checked += 1
+            if not (attr.startswith("_") and attr[1:].isupper()):
+                continue
+            # lws' values (core/consts) and lws_mp's own states and roles
+            for src in (consts, wsi, role_ops):
+                if hasattr(src, attr[1:]):
+                    assert getattr(mod, attr) == getattr(src, attr[1:]), (name, attr)
+                    checked += 1
+                    own += src is not consts
+                    break
     assert checked > 50
+    assert own >= 15  # LWSS_* and ROLE_* in the service loop and the roles
 
 
 def test_header_names_lookup_matches_the_token_table():

@@ -6,10 +6,16 @@ from .log import lwsl_err, lwsl_exception, lwsl_info, lwsl_notice, lwsl_warn
 from .output import flush_held, held_by
 from .role_ops import ops_of
 from .structs import lws_pollargs
-from .wsi import LWSS_DEAD_SOCKET, LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE, ROLE_LISTEN, ROLE_RAW
 from .wsi import lws
 from ..plat._port import const
 from ..plat._port import micropython  # @micropython.native
+
+# lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
+# consts: an imported name would be a global, looked up at each use
+_LWSS_DEAD_SOCKET = const(7)
+_LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE = const(6)
+_ROLE_LISTEN = const(0)
+_ROLE_RAW = const(3)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _CONTEXT_PORT_NO_LISTEN = const(-1)
@@ -107,14 +113,14 @@ class lws_context:
         self.ws_tx_mv = None
         self.max_ws_message_size = info.max_ws_message_size
         # one wsi the protocol-wide callbacks are issued on, as lws does
-        self.dummy_wsi = lws(self, None, ROLE_RAW)
+        self.dummy_wsi = lws(self, None, _ROLE_RAW)
 
     def start_sockets(self):
         """The cancel waker and (unless CONTEXT_PORT_NO_LISTEN) the listen
         socket, both in the fd table.  False if they cannot be made."""
         info = self.info
         self.waker = _port.Waker()
-        wk = lws(self, self.waker.sock, ROLE_RAW)
+        wk = lws(self, self.waker.sock, _ROLE_RAW)
         wk.protocol = self.protocols[0]
         self.waker_wsi = wk
         if not self.insert_wsi(wk, _port.POLLIN):
@@ -131,7 +137,7 @@ class lws_context:
             self.remove_wsi(wk)
             self.waker.close()
             return False
-        lw = lws(self, sock, ROLE_LISTEN)
+        lw = lws(self, sock, _ROLE_LISTEN)
         lw.protocol = self.protocols[0]
         self.listen_wsi = lw
         self.port = bound
@@ -316,7 +322,7 @@ class lws_context:
         if wsi.closed:
             return
         role = ops_of(wsi)
-        if wsi.state != LWSS_DEAD_SOCKET:
+        if wsi.state != _LWSS_DEAD_SOCKET:
             if held_by(wsi):
                 # what this pass held for it (a head, small frames) goes first
                 flush_held()
@@ -326,10 +332,10 @@ class lws_context:
                 return
         if (
             wsi.trunc_len
-            and wsi.state != LWSS_DEAD_SOCKET
-            and wsi.state != LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
+            and wsi.state != _LWSS_DEAD_SOCKET
+            and wsi.state != _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
         ):
-            wsi.state = LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
+            wsi.state = _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
             wsi.close_after_flush = True
             self.set_timeout(wsi, _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
             self.change_events(wsi, _port.POLLOUT, _port.POLLIN)
@@ -348,7 +354,7 @@ class lws_context:
             (wsi.sock if wsi.tls is None else wsi.tls).close()
         except OSError:
             pass
-        if wsi.role != ROLE_LISTEN:
+        if wsi.role != _ROLE_LISTEN:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
         if wsi.user_space is not None:  # a new attribute could need heap
             wsi.user_space = None
@@ -389,7 +395,7 @@ class lws_context:
             except Exception as e:  # MemoryError included: never out of lws_service
                 lwsl_err("timeout handling raised %r", e)
                 if wsi is not None and not wsi.closed:
-                    wsi.state = LWSS_DEAD_SOCKET
+                    wsi.state = _LWSS_DEAD_SOCKET
                     wsi.trunc_len = 0
                     self.close(wsi)
 
@@ -404,7 +410,7 @@ class lws_context:
         lwsl_info("connection %d: timeout reason %d", wsi.fd, reason)
         if reason == _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE or \
                 ops_of(wsi).timeout(wsi, reason):
-            wsi.state = LWSS_DEAD_SOCKET
+            wsi.state = _LWSS_DEAD_SOCKET
             wsi.trunc_len = 0
             self.close(wsi)
 
@@ -448,7 +454,7 @@ class lws_context:
     def fatal(self, wsi, why):
         """A socket error: close at once, nothing more can be sent."""
         lwsl_info("connection %d: %s", wsi.fd, why)
-        wsi.state = LWSS_DEAD_SOCKET
+        wsi.state = _LWSS_DEAD_SOCKET
         if wsi.trunc_len:
             wsi.trunc_len = 0
         self.close(wsi)

@@ -7,9 +7,12 @@ POLLOUT until it drains.
 
 from ..plat import _port
 from .log import lwsl_warn
-from .wsi import LWSS_DEAD_SOCKET
-from ..plat._port import POLLOUT
+from ..plat._port import POLLOUT, const
 from ..plat._port import micropython  # @micropython.native
+
+# lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
+# consts: an imported name would be a global, looked up at each use
+_LWSS_DEAD_SOCKET = const(7)
 
 
 def sock_send_part(wsi, buf, off, n):
@@ -199,7 +202,7 @@ def drain_stored(wsi):
     if wsi.trunc_len and (not flush(wsi) or wsi.closed):
         return False
     if wsi.close_after_flush:
-        wsi.state = LWSS_DEAD_SOCKET
+        wsi.state = _LWSS_DEAD_SOCKET
         wsi.context.close(wsi)
         return False
     return True

@@ -3,9 +3,14 @@
 from ..plat import _port
 from .log import lwsl_err, lwsl_exception
 from .output import pass_begin, pass_end
-from .role_ops import ROLE_LISTEN, ROLE_OPS, ROLE_RAW, ops_of
-from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT
+from .role_ops import ROLE_OPS, ops_of
+from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT, const
 from ..plat._port import micropython  # @micropython.native
+
+# lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
+# consts: an imported name would be a global, looked up at each use
+_ROLE_LISTEN = const(0)
+_ROLE_RAW = const(3)
 
 
 def _service_wsi(ctx, wsi, revents):
@@ -103,7 +108,7 @@ def _raised(ctx, wsi, e):
 
 
 def _close_after(ctx, wsi, why):
-    if wsi.role in (ROLE_LISTEN, ROLE_RAW):
+    if wsi.role in (_ROLE_LISTEN, _ROLE_RAW):
         return
     try:
         ctx.fatal(wsi, why)

@@ -9,8 +9,15 @@ from ..core.role_ops import lws_role_ops, ops
 from ..plat import _port
 from . import part
 from .http_response import lws_return_http_status, protocol_error, write
-from ..core.wsi import LWSS_HTTP, LWSS_HTTP_BODY, LWSS_HTTP_SERVING, ROLE_HTTP, ROLE_WS
 from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
+
+# lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
+# consts: an imported name would be a global, looked up at each use
+_LWSS_HTTP = const(0)
+_LWSS_HTTP_BODY = const(1)
+_LWSS_HTTP_SERVING = const(2)
+_ROLE_HTTP = const(1)
+_ROLE_WS = const(2)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LLL_INFO = const(8)
@@ -34,7 +41,7 @@ _WSI_TOKEN_UPGRADE = const(5)
 def adopt(wsi, readbuf):
     """A new connection: get a header table (or queue) and start the clock."""
     ctx = wsi.context
-    wsi.state = LWSS_HTTP
+    wsi.state = _LWSS_HTTP
     if readbuf is not None and len(readbuf):
         wsi.preload = bytes(readbuf)
     if ctx.attach_ah(wsi):
@@ -63,13 +70,13 @@ def _queue(wsi):
 
 def readable(wsi, revents):
     st = wsi.state
-    if st == LWSS_HTTP:
+    if st == _LWSS_HTTP:
         if wsi.ah is None and revents & (_port.POLLHUP | _port.POLLERR):
             # gone while waiting for a header table (or between requests)
             wsi.context.fatal(wsi, "peer hung up")
             return
         _read_headers(wsi)
-    elif st == LWSS_HTTP_BODY:
+    elif st == _LWSS_HTTP_BODY:
         _read_body(wsi)
     else:
         # not reading now: only notice a peer that went away
@@ -80,7 +87,7 @@ def readable(wsi, revents):
 
 
 def buffered(wsi):
-    if wsi.state == LWSS_HTTP:
+    if wsi.state == _LWSS_HTTP:
         if wsi.ah is None and not wsi.context.attach_ah(wsi):
             return
         _take_preload(wsi)
@@ -162,7 +169,7 @@ def _handle_request(wsi):
     if conn is not None and fi[_WSI_TOKEN_UPGRADE] and token_list_has(conn, b"upgrade"):
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
         if up == b"websocket" and ah.method == _WSI_TOKEN_GET_URI:
-            ops(ROLE_WS).adopt(wsi, None)
+            ops(_ROLE_WS).adopt(wsi, None)
             return
     _route(wsi, ctx, ah, wsi.chunked is not None or wsi.body_remaining > 0)
 
@@ -201,18 +208,18 @@ def _route(wsi, ctx, ah, has_body):
         if ah.frag_index[_WSI_TOKEN_HTTP_EXPECT] and \
                 bytes(ah.value(_WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
             issue_raw(wsi, memoryview(b"HTTP/1.1 100 Continue\r\n\r\n"))
-        wsi.state = LWSS_HTTP_BODY
+        wsi.state = _LWSS_HTTP_BODY
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     else:
         # POLLIN stays on while the answer is made: most answers are done
         # before anything more arrives, and readable() turns it off if
         # something does (pipelined input waits in the kernel meanwhile)
-        wsi.state = LWSS_HTTP_SERVING
+        wsi.state = _LWSS_HTTP_SERVING
         wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
     if target is not None:
         if has_body:
             wsi.http_keepalive = False
-        wsi.state = LWSS_HTTP_SERVING
+        wsi.state = _LWSS_HTTP_SERVING
         hm.serve(wsi, mount, target)
         return
     if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
@@ -220,18 +227,18 @@ def _route(wsi, ctx, ah, has_body):
         return
     if wsi.closed:
         return
-    if mount is not None and not wsi.transaction_done and wsi.state == LWSS_HTTP_SERVING \
+    if mount is not None and not wsi.transaction_done and wsi.state == _LWSS_HTTP_SERVING \
             and not (wsi.headers_sent or wsi.trunc_len or wsi.want_writable or wsi.file):
         # a URL under a mount that neither the mount nor protocols[0] answered
         lws_return_http_status(wsi, 404, None)
         if lws_http_transaction_completed(wsi):
             ctx.close(wsi)
         return
-    if wsi.state == LWSS_HTTP_SERVING and not wsi.transaction_done and not wsi.pending_timeout:
+    if wsi.state == _LWSS_HTTP_SERVING and not wsi.transaction_done and not wsi.pending_timeout:
         # the answer is still to come: bounded like every other wait (each
         # write renews it; lws_set_timeout can give more)
         ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    if wsi.state == LWSS_HTTP_BODY and ah.pending():
+    if wsi.state == _LWSS_HTTP_BODY and ah.pending():
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
 
 
@@ -289,7 +296,7 @@ def _body_from(wsi, mv, pos, end):
         _chunked_from(wsi, mv, pos, end)
         return
     in_ah = _in_ah(wsi, mv)
-    while pos < end and wsi.state == LWSS_HTTP_BODY and not wsi.closed:
+    while pos < end and wsi.state == _LWSS_HTTP_BODY and not wsi.closed:
         # ``stop``: where this piece of the body ends
         stop = end if end - pos <= wsi.body_remaining else pos + wsi.body_remaining
         if not _deliver(wsi, mv[pos:stop]):
@@ -308,7 +315,7 @@ def _body_from(wsi, mv, pos, end):
 def _chunked_from(wsi, mv, pos, end):
     dec = wsi.chunked
     in_ah = _in_ah(wsi, mv)
-    while pos < end and wsi.state == LWSS_HTTP_BODY and not wsi.closed:
+    while pos < end and wsi.state == _LWSS_HTTP_BODY and not wsi.closed:
         used, doff, dlen = dec.step(mv[pos:end])
         if used == ERROR:
             protocol_error(wsi, 400)
@@ -342,7 +349,7 @@ def _body_complete(wsi, mv, pos, end):
     wsi.body_seen = 0
     if pos < end:
         _keep_pipelined(wsi, mv, pos, end)
-    wsi.state = LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
+    wsi.state = _LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
     wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
     if wsi.context.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
         wsi.context.close(wsi)
@@ -394,7 +401,7 @@ def lws_http_transaction_completed(wsi):
     the connection waits (keep-alive) for the next request."""
     if wsi.closed:
         return 1
-    if wsi.role != ROLE_HTTP:
+    if wsi.role != _ROLE_HTTP:
         return 0
     if wsi.transaction_done:
         return 0
@@ -402,14 +409,14 @@ def lws_http_transaction_completed(wsi):
     if wsi.trunc_len:
         wsi.complete_after_flush = True
         return 0
-    if wsi.state == LWSS_HTTP_BODY:
+    if wsi.state == _LWSS_HTTP_BODY:
         wsi.http_keepalive = False  # the rest of the body is still unread
     wsi.transaction_done = True
     if lwsl_enabled(_LLL_INFO):
         lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], wsi.http_status)
     if not wsi.http_keepalive:
         return 1
-    wsi.state = LWSS_HTTP
+    wsi.state = _LWSS_HTTP
     wsi.head = False
     wsi.headers_sent = False
     ah = wsi.ah
@@ -434,7 +441,7 @@ def closed(wsi):
 
 def timeout(wsi, reason):
     """A pending timeout fired; True: just close."""
-    if wsi.state == LWSS_HTTP and wsi.ah is not None and wsi.ah.rxlen:
+    if wsi.state == _LWSS_HTTP and wsi.ah is not None and wsi.ah.rxlen:
         lwsl_info("%s:%d: request incomplete at timeout", wsi.addr[0], wsi.addr[1])
         protocol_error(wsi, 408)
         return False

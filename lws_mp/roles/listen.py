@@ -3,11 +3,16 @@ cancel waker): the two sockets of a context that carry no protocol."""
 
 from ..core.log import lwsl_err, lwsl_exception, lwsl_notice, lwsl_warn
 from ..core.service import drop
-from ..core.role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, lws_role_ops, ops
-from ..core.wsi import LWSS_DEAD_SOCKET
+from ..core.role_ops import lws_role_ops, ops
 from ..plat import _port
 from ..plat._port import POLLIN, const
 from ..plat._port import micropython  # @micropython.native
+
+# lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
+# consts: an imported name would be a global, looked up at each use
+_LWSS_DEAD_SOCKET = const(7)
+_ROLE_HTTP = const(1)
+_ROLE_TLS_ACCEPT = const(6)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
@@ -69,7 +74,7 @@ def adopt(ctx, sock, addr, readbuf):
     if ka is not None:
         _port.set_keepalive(sock, ka[0], ka[1], ka[2])
     _port.set_nodelay(sock)
-    role = ROLE_HTTP
+    role = _ROLE_HTTP
     tls = None
     wsi = None
     created = False
@@ -79,7 +84,7 @@ def adopt(ctx, sock, addr, readbuf):
             if tls is None:
                 return None
             sock = tls.sock
-            role = ROLE_TLS_ACCEPT
+            role = _ROLE_TLS_ACCEPT
         wsi = ctx.new_wsi(sock, role, addr)
         wsi.tls = tls
         ctx.bind_protocol(wsi, ctx.protocols[0])
@@ -109,7 +114,7 @@ def _adopt_failed(ctx, sock, wsi, created):
         try:
             # (inside: a wsi keeps its defaults in its class, so this first
             # assignment of its own may need heap)
-            wsi.state = LWSS_DEAD_SOCKET
+            wsi.state = _LWSS_DEAD_SOCKET
             ctx.close(wsi)
             return
         except MemoryError as e:

@@ -17,12 +17,13 @@ from ..plat import _port
 from ..core.log import lwsl_info
 from ..core.output import drain_stored
 from ..codec.ws_frame import FrameHeader, close_payload_status
-from ..core.wsi import (LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_ESTABLISHED,
-                        LWSS_RETURNED_CLOSE_ALREADY, ROLE_WS)
+from ..core.wsi import (LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_RETURNED_CLOSE_ALREADY,
+                        ROLE_WS)
 from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
 from .ws_send import send_frame as _send_frame
 
-# lws v2.1 values used here (module-private: no RAM on MicroPython)
+# module-private (no RAM, no global look-up on MicroPython): lws', core/wsi's, RFC 6455's
+_LWSS_ESTABLISHED = const(3)
 _LWS_CALLBACK_CLOSED = const(4)
 _LWS_CALLBACK_RECEIVE = const(6)
 _LWS_CALLBACK_RECEIVE_PONG = const(7)
@@ -32,7 +33,6 @@ _LWS_CLOSE_STATUS_NORMAL = const(1000)
 _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = const(9999)
 _PENDING_TIMEOUT_CLOSE_ACK = const(6)
 _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = const(17)
-# RFC 6455 opcodes (ws_frame's OP_*: imported, each would be a global)
 _OP_TEXT = const(1)
 _OP_BINARY = const(2)
 _OP_CLOSE = const(8)
@@ -123,7 +123,7 @@ def process(wsi, mv, pos, end):
     ws = wsi.ws
     hdr = ws.hdr
     while pos < end and not wsi.closed:
-        if wsi.rxflow_disabled and wsi.state == LWSS_ESTABLISHED:
+        if wsi.rxflow_disabled and wsi.state == _LWSS_ESTABLISHED:
             _hold(wsi, ws, mv, pos, end)
             return
         if not ws.in_payload:
@@ -162,7 +162,7 @@ def _small_message(wsi, ws, mv, pos, end):
     leave the same state.  The position after it, or 0: the general path."""
     n = mv[pos + 1] ^ 0x80  # the mask bit set, the length under 126
     if n > 125 or pos + 6 + n > end or ws.client or ws.msg_opcode or ws.rxlen \
-            or wsi.state != LWSS_ESTABLISHED or n > ws.rx_size:
+            or wsi.state != _LWSS_ESTABLISHED or n > ws.rx_size:
         return 0
     op = mv[pos] ^ 0x80  # FIN set, no RSV bits: TEXT 1 or BINARY 2
     if op != _OP_TEXT and op != _OP_BINARY:
@@ -220,7 +220,7 @@ def _payload(wsi, ws, chunk, n):
     hdr = ws.hdr
     if hdr.opcode & 8:
         _control(wsi, ws, chunk, n)
-    elif wsi.state == LWSS_ESTABLISHED:
+    elif wsi.state == _LWSS_ESTABLISHED:
         _data(wsi, ws, chunk, n)
     if not ws.remaining:
         ws.in_payload = False
@@ -250,7 +250,7 @@ def _pieces(wsi, ws, chunk, n):
     """RECEIVE in rx_buffer_size pieces, gathering what straddles reads."""
     rx = ws.rx_size
     pos = 0
-    while not wsi.closed and wsi.state == LWSS_ESTABLISHED:
+    while not wsi.closed and wsi.state == _LWSS_ESTABLISHED:
         if ws.rxlen:
             t = rx - ws.rxlen
             if t > n - pos:
@@ -413,7 +413,7 @@ def before_close(wsi):
     True: the close is deferred until the peer answers (or the timeout).
     """
     ws = wsi.ws
-    if ws is None or ws.close_sent or wsi.state != LWSS_ESTABLISHED:
+    if ws is None or ws.close_sent or wsi.state != _LWSS_ESTABLISHED:
         return False
     if wsi.close_status == _LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY:
         return False
@@ -429,7 +429,7 @@ def writable(wsi):
     ctx = wsi.context
     if not drain_stored(wsi):
         return
-    if wsi.want_writable and wsi.state == LWSS_ESTABLISHED:
+    if wsi.want_writable and wsi.state == _LWSS_ESTABLISHED:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
         if ctx.user_callback(wsi, wsi.ws.WRITEABLE):
@@ -457,7 +457,7 @@ def ping_idle(ctx, now, role):
     if not interval:
         return
     for wsi in ctx.slots:
-        if wsi is None or wsi.role != role or wsi.state != LWSS_ESTABLISHED:
+        if wsi is None or wsi.role != role or wsi.state != _LWSS_ESTABLISHED:
             continue
         ws = wsi.ws
         if ws.ping_pending or _port.ticks_diff(now, ws.last_rx) < interval * 1000:

@@ -9,10 +9,13 @@ reusable array, so masking allocates nothing per frame.
 
 from ..codec.ws_frame import build_header, header_len
 from ..core.output import hold_room, issue
-from ..core.wsi import LWSS_ESTABLISHED
 from ..plat import _port
 from ..plat._port import const
 from ..plat._port import micropython  # @micropython.native
+
+# lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
+# consts: an imported name would be a global, looked up at each use
+_LWSS_ESTABLISHED = const(3)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_WRITE_CLIENT_IGNORE_XOR_MASK = const(128)
@@ -117,7 +120,7 @@ def write(wsi, buf, len_, wp, pre):
     (only to test a server's rules).
     """
     ws = wsi.ws
-    if ws.close_sent or wsi.state != LWSS_ESTABLISHED:
+    if ws.close_sent or wsi.state != _LWSS_ESTABLISHED:
         return -1
     op = wp & 0x3F
     if op >= len(_OPCODES):
