@@ -31,8 +31,8 @@ import time
 import bench
 import benchlib
 
-COUNTS = (200, 600)  # requests in the two runs of each HTTP row
-WS_SECONDS = (2, 6)  # wsload's seconds in the two runs of the WebSocket row
+COUNTS = (200, 1000)  # requests in the two runs of each HTTP row
+WS_SECONDS = (2, 8)  # wsload's seconds in the two runs of the WebSocket row
 CONNS = 8
 
 
