@@ -104,36 +104,40 @@ def _requests(port, raw, n, close):
     return n // CONNS * CONNS
 
 
-def _http_cost(argv, raw, close, tag):
+def _cost(argv, tag, sizes, drive):
+    """One event's instructions: the server run once per size (drive(port,
+    size) makes the events and says how many), the difference of the
+    totals over the difference of the events."""
     totals = []
     events = []
-    for n in COUNTS:
-        out = os.path.join(bench.OUT, "callgrind", "%s.%d" % (tag, n))
+    for size in sizes:
+        out = os.path.join(bench.OUT, "callgrind", "%s.%d" % (tag, size))
         p, port = _serve_under_callgrind(argv, out)
         try:
-            _requests(port, raw, 2 * CONNS, close)  # warm-up: modules, buffers
-            events.append(_requests(port, raw, n, close))
+            events.append(drive(port, size))
         finally:
             totals.append(_total(p, out))
     return (totals[1] - totals[0]) / (events[1] - events[0])
+
+
+def _http_cost(argv, raw, close, tag):
+    def drive(port, n):
+        _requests(port, raw, 2 * CONNS, close)  # warm-up: modules, buffers
+        return _requests(port, raw, n, close)
+
+    return _cost(argv, tag, COUNTS, drive)
 
 
 def _ws_cost(argv, tag):
-    totals = []
-    events = []
-    for secs in WS_SECONDS:
-        out = os.path.join(bench.OUT, "callgrind", "%s.%d" % (tag, secs))
-        p, port = _serve_under_callgrind(argv, out)
-        try:
-            r = subprocess.run([bench.WSLOAD, str(port), "/", "1", "16", str(secs), "16"],
-                               capture_output=True, text=True, timeout=secs + 120)
-            m = re.search(r"msgs=(\d+)", r.stdout)
-            if r.returncode or not m:
-                raise RuntimeError("wsload: %s" % (r.stdout + r.stderr)[-200:])
-            events.append(int(m.group(1)))
-        finally:
-            totals.append(_total(p, out))
-    return (totals[1] - totals[0]) / (events[1] - events[0])
+    def drive(port, secs):
+        r = subprocess.run([bench.WSLOAD, str(port), "/", "1", "16", str(secs), "16"],
+                           capture_output=True, text=True, timeout=secs + 120)
+        m = re.search(r"msgs=(\d+)", r.stdout)
+        if r.returncode or not m:
+            raise RuntimeError("wsload: %s" % (r.stdout + r.stderr)[-200:])
+        return int(m.group(1))
+
+    return _cost(argv, tag, WS_SECONDS, drive)
 
 
 def main(argv):
