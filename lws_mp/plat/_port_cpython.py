@@ -77,19 +77,22 @@ def copy_into(dst, at, src, off, n):
     return at + n
 
 
-_repunit = [0, 1, 0xFF]  # n, and the two ints of n below
+# (n, the one-per-word int, the n-byte mask) of the last length: one tuple,
+# swapped whole, so that threads with contexts of their own share it safely
+_repunit = (0, 1, 0xFF)
 
 
 def unmask(mv, n, m0, m1, m2, m3):
     """The first n bytes XOR'd with the mask, as one big int: the key is the
     mask's word times 0x...0000000100000001 (one 1 per word), cut to n
     bytes, so no n-byte key is built for it."""
+    global _repunit
     if not n:
         return
     rep = _repunit
     if rep[0] != n:
         w = (n + 3) >> 2
-        rep[0], rep[1], rep[2] = n, ((1 << (32 * w)) - 1) // 0xFFFFFFFF, (1 << (8 * n)) - 1
+        rep = _repunit = (n, ((1 << (32 * w)) - 1) // 0xFFFFFFFF, (1 << (8 * n)) - 1)
     key = ((m0 | m1 << 8 | m2 << 16 | m3 << 24) * rep[1]) & rep[2]
     mv[:n] = (int.from_bytes(mv[:n], "little") ^ key).to_bytes(n, "little")
 
