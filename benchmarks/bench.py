@@ -399,22 +399,19 @@ def bench_ws(interp, it, runs, secs):
                 peer_name = "microdot"
                 if md is not None and med["md"] is None:
                     note = "microdot failed every run: %s" % _last_error(md)
-                    if "heap" in it:
-                        # a figure for the ratio all the same: the peer
-                        # with more heap than the board has
-                        if md_big is None:
-                            md_big = start(interp + "-microdot-ws-" + PEER_HEAP,
-                                           it["microdot_heap"](PEER_HEAP) + [
-                                               "--port", "{port}", "--iface", HOST,
-                                               "--root", WWW], interp)
-                            servers.append(md_big) if md_big else None
-                        if md_big is not None:
-                            med["md"] = median_of(runs, lambda p=md_big.port, c=conns, z=size:
-                                                  wsload(p, "/echo", c, z, secs))
-                            peer_name = "microdot at %s" % PEER_HEAP
-                            note = "microdot fails at the board's %s (%s); the peer " \
-                                "figure is microdot's at -X heapsize=%s" % (
-                                    it["heap"], _last_error(md) or "no echo", PEER_HEAP)
+                    if "heap" in it and md_big is None:
+                        # a figure for the ratio all the same: the peer with
+                        # more heap than the board has (started once; False
+                        # if it cannot start)
+                        md_big = _microdot_at(interp, it, PEER_HEAP) or False
+                        servers += [md_big] if md_big else []
+                    if md_big:
+                        med["md"] = median_of(runs, lambda p=md_big.port, c=conns, z=size:
+                                              wsload(p, "/echo", c, z, secs))
+                        peer_name = "microdot at %s" % PEER_HEAP
+                        note = "microdot fails at the board's %s (%s); the peer figure is " \
+                            "microdot's at -X heapsize=%s" % (
+                                it["heap"], _last_error(md) or "no echo", PEER_HEAP)
                 if mp:
                     r = row(interp, "ws", name, "msg/s", med["lws"], med["plain"], peer_name,
                             med["md"], ("peer", 3.0), note)
@@ -426,12 +423,21 @@ def bench_ws(interp, it, runs, secs):
                     # beside the target: the library masking in Python, as lws_mp does
                     r["websockets_python_mask"] = med["wsp"]
                     if med["lws"] and med["wsp"]:
-                        r["note"] = "websockets masking in Python (no websockets.speedups): " \
-                            "%.0f msg/s, lws_mp %.2fx" % (med["wsp"], med["lws"] / med["wsp"])
+                        r["note"] = "; ".join(x for x in (note, (
+                            "websockets masking in Python (no websockets.speedups): "
+                            "%.0f msg/s, lws_mp %.2fx" % (med["wsp"], med["lws"] / med["wsp"])))
+                            if x)
                 print_row(r)
     finally:
         for s in servers:
             s.stop()
+
+
+def _microdot_at(interp, it, heap):
+    """microdot's WebSocket server on the board interpreter at ``heap``, or
+    None if it did not start."""
+    return start("%s-microdot-ws-%s" % (interp, heap), it["microdot_heap"](heap) + [
+        "--port", "{port}", "--iface", HOST, "--root", WWW], interp)
 
 
 def client_ceiling(runs, secs):

@@ -44,15 +44,15 @@ if MP:
     from plain_viper import unmask
 else:
 
-    _reps = {}
+    _rep = [(0, 1, 0xFF)]  # (n, one 1 per word, n bytes of 1s) of the last length
 
     def unmask(mv, n, m):
         # the key as the mask's word times one 1 per word, cut to n bytes
-        r = _reps.get(n)
-        if r is None:
-            r = _reps[n] = (((1 << (32 * ((n + 3) // 4))) - 1) // 0xFFFFFFFF,
-                            (1 << (8 * n)) - 1)
-        k = (int.from_bytes(m, "little") * r[0]) & r[1]
+        r = _rep[0]
+        if r[0] != n:
+            r = _rep[0] = (n, ((1 << (32 * ((n + 3) // 4))) - 1) // 0xFFFFFFFF,
+                           (1 << (8 * n)) - 1)
+        k = (int.from_bytes(m, "little") * r[1]) & r[2]
         mv[:n] = (int.from_bytes(mv[:n], "little") ^ k).to_bytes(n, "little")
 
 
