@@ -21,7 +21,7 @@ from lws_mp import (
     lwsl_notice,
     lwsl_warn,
 )
-from lws_mp.plat._port import ticks_diff, ticks_ms
+from lws_mp.plat._port import ticks_add, ticks_diff, ticks_ms
 
 from . import api, auth, settings, slots, stats, store, ws
 
@@ -94,9 +94,12 @@ class Device:
                     lwsl_warn("could not confirm update %s", self.boot["version"])
         self.stats.tick()
         now = ticks_ms()
-        second = ticks_diff(now, self.last_second) >= 1000
+        late = ticks_diff(now, self.last_second)
+        second = late >= 1000
         if second:
-            self.last_second = now
+            # keep the once-a-second cadence instead of drifting by a tick each time;
+            # after a long stall start afresh rather than pushing a burst of catch-ups
+            self.last_second = now if late >= 2000 else ticks_add(self.last_second, 1000)
         ws.tick(self, ctx, second)
         if self.reboot_at is not None and ticks_diff(now, self.reboot_at) >= 0:
             self.reboot_at = None
