@@ -235,7 +235,7 @@ def test_device_ui_in_chromium(tmp_path):
             # loaded host can skip a once-a-second push and never show exactly "0m 6s"
             page.wait_for_function("() => { const m = /^(\\d+)m (\\d+)s$/.exec("
                                    "document.getElementById('s-uptime').textContent);"
-                                   " return !m || (+m[1] * 60 + +m[2]) >= 6; }")
+                                   " return m !== null && +m[1] * 60 + +m[2] >= 6; }")
             shoot(page, "device-dashboard-laptop.png")
 
             # a phone
