@@ -12,13 +12,7 @@ import socket
 import subprocess
 import time
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from lws_mp_pytest.ports import free_port  # noqa: F401  (the host tests take theirs from here)
 
 
 class LoggedProcess:

@@ -9,6 +9,7 @@ import pytest
 
 from . import fixtures as _fx
 from .interpreter import fmt_size, parse_size
+from .ports import free_port
 
 FIXTURES = _fx.NAMES
 _KEY = pytest.StashKey()  # the run's LwsSession, in config.stash
@@ -74,7 +75,7 @@ class MicroPythonItem(pytest.Item):
         if [a for a in self.args if a in FIXTURES]:
             tmp = self.config._tmp_path_factory.mktemp("lws_" + self.function.originalname[:30])
             spec["tmp"] = str(tmp)
-            spec["port"] = _free_port()
+            spec["port"] = free_port()
         return spec
 
     def _not_runnable(self):
@@ -243,14 +244,3 @@ def with_source(tb, hide=()):
             if src:
                 out.append("    " + src)
     return "\n".join(out)
-
-
-def _free_port():
-    import socket
-
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()

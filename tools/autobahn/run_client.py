@@ -29,8 +29,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.dirname(os.path.dirname(HERE)))  # the checkout: lws_mp_pytest
 
 import run as fc  # noqa: E402  (run.py: the fuzzingclient runner's report helpers)
+from lws_mp_pytest.ports import free_port  # noqa: E402  (one no other test worker takes)
 
 
 def parse_args(argv):
@@ -50,13 +52,6 @@ def parse_args(argv):
         p.error("give the client command after --")
     return args
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_listening(port, proc, secs=30.0):
