@@ -53,7 +53,6 @@ def parse_args(argv):
     return args
 
 
-
 def wait_listening(port, proc, secs=30.0):
     end = time.monotonic() + secs
     while time.monotonic() < end:
