@@ -9,15 +9,20 @@ import socket
 from lws_mp import (
     LWS_CALLBACK_ADD_POLL_FD,
     LWS_CALLBACK_CHANGE_MODE_POLL_FD,
+    LWS_CALLBACK_CLOSED_HTTP,
     LWS_CALLBACK_DEL_POLL_FD,
+    LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
     LWS_CALLBACK_HTTP,
     LWS_CALLBACK_HTTP_BODY,
     LWS_CALLBACK_HTTP_BODY_COMPLETION,
     LWS_CALLBACK_HTTP_WRITEABLE,
     LWS_CALLBACK_LOCK_POLL,
     LWS_CALLBACK_RECEIVE,
+    LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED,
     LWS_CALLBACK_SERVER_WRITEABLE,
     LWS_CALLBACK_UNLOCK_POLL,
+    LWS_CALLBACK_WSI_CREATE,
+    LWS_CALLBACK_WSI_DESTROY,
     LWS_WRITE_BINARY,
     LWS_WRITE_TEXT,
     lws_callback_http_dummy,
@@ -207,10 +212,11 @@ def test_select_poll_loop_serves_http():
     c.sock.close()
 
 
-def test_poll_reasons_skipped_only_for_the_dummy_protocols_0():
-    """lws_callback_http_dummy ignores the poll reasons, so a context with it
-    as protocols[0] does not make them; any other callback -- even one that
-    only hands on to the dummy -- gets every one."""
+def test_poll_and_connection_reasons_skipped_only_for_the_dummy_protocols_0():
+    """lws_callback_http_dummy ignores the poll reasons and a connection's
+    coming and going, so a context with it as protocols[0] does not make
+    them; any other callback -- even one that only hands on to the dummy --
+    gets every one."""
     reasons = []
 
     def wrapped(wsi, reason, user, in_, len_):
@@ -223,7 +229,7 @@ def test_poll_reasons_skipped_only_for_the_dummy_protocols_0():
             port=p, protocols=[lws_protocols("http", cb)], pt_serv_buf_size=1024,
             max_http_header_pool=1, max_http_header_data=1024))  # a board's sizes
         try:
-            assert ctx.poll_quiet is (cb is lws_callback_http_dummy)
+            assert ctx.protocol0_dummy is (cb is lws_callback_http_dummy)
             c = TestClient(ctx, port)
             assert c.request("GET", "/nothing-here").status == 404  # the dummy's answer
             c.close()
@@ -234,6 +240,13 @@ def test_poll_reasons_skipped_only_for_the_dummy_protocols_0():
     for r in (LWS_CALLBACK_ADD_POLL_FD, LWS_CALLBACK_DEL_POLL_FD):
         assert r in reasons
     assert reasons.count(LWS_CALLBACK_LOCK_POLL) == reasons.count(LWS_CALLBACK_UNLOCK_POLL) > 0
+    conn = [r for r in reasons if r in (
+        LWS_CALLBACK_FILTER_NETWORK_CONNECTION, LWS_CALLBACK_WSI_CREATE,
+        LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED, LWS_CALLBACK_HTTP,
+        LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY)]
+    assert conn == [LWS_CALLBACK_FILTER_NETWORK_CONNECTION, LWS_CALLBACK_WSI_CREATE,
+                    LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED, LWS_CALLBACK_HTTP,
+                    LWS_CALLBACK_CLOSED_HTTP, LWS_CALLBACK_WSI_DESTROY], conn
 
 
 def test_service_fd_leaves_foreign_fd_alone():

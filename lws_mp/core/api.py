@@ -3,7 +3,7 @@
 from ..plat import _port
 from .log import lwsl_err
 from .role_ops import ROLE_WS_CLIENT, ops_of
-from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS
+from .wsi import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS, peer
 from ..plat._port import POLLIN, POLLOUT
 
 
@@ -35,10 +35,10 @@ def lws_get_peer_addresses(wsi, fd=None, name=None, name_len=0, rip=None, rip_le
     """Peer name and IP.  Python rule: returns (name, rip) as str; with
     bytearrays given they are also filled NUL-terminated, truncated to fit.
     There is no reverse DNS on a device: the name is the IP."""
-    ip = wsi.addr[0] if wsi.addr else ""
+    ip = peer(wsi)[0]
     acc = wsi.context.accepting
     if acc is not None and (fd is None or fd == acc[0] or fd == _port.sock_fd(acc[0])):
-        ip = acc[1][0]  # asked from FILTER_NETWORK_CONNECTION: the new peer
+        ip = _port.addr_tuple(acc[1])[0]  # asked from FILTER_NETWORK_CONNECTION: the new peer
     for buf, ln in ((name, name_len), (rip, rip_len)):
         if buf is not None and ln > 0:
             b = ip.encode()[:ln - 1]

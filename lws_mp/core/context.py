@@ -38,10 +38,13 @@ _DEFAULT_TIMEOUT_SECS = const(20)
 DEFAULT_FD_LIMIT = 16 if _port.IS_MICROPYTHON else 256
 
 class lws_context:
-    # True when protocols[0] is one that ignores the poll reasons (the HTTP
-    # role says so for lws_callback_http_dummy): LOCK_POLL, ADD_POLL_FD and
-    # the rest are then not made, six calls per connection nobody sees
-    poll_quiet = False
+    # True when protocols[0]'s callback is lws_callback_http_dummy (the HTTP
+    # role says so), which answers 0 to every reason but HTTP: what only
+    # protocols[0] is told is then not called, eleven calls per connection
+    # nobody sees (the poll reasons LOCK_POLL, ADD_POLL_FD and the rest;
+    # FILTER_NETWORK_CONNECTION, WSI_CREATE, SERVER_NEW_CLIENT_INSTANTIATED,
+    # WSI_DESTROY)
+    protocol0_dummy = False
 
     def __init__(self, info):
         self.info = info
@@ -194,7 +197,7 @@ class lws_context:
         for i in range(self.fd_limit):
             if self.slots[i] is None:
                 break
-        quiet = self.poll_quiet
+        quiet = self.protocol0_dummy
         if not quiet:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         wsi.slot = i  # first: a MemoryError part-way leaves what remove_wsi undoes
@@ -214,7 +217,7 @@ class lws_context:
     def remove_wsi(self, wsi):
         if wsi.slot < 0:
             return
-        quiet = self.poll_quiet
+        quiet = self.protocol0_dummy
         if not quiet:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         try:
@@ -268,7 +271,7 @@ class lws_context:
 
     @micropython.native
     def _events_changed(self, wsi, ev):
-        quiet = self.poll_quiet
+        quiet = self.protocol0_dummy
         prev = wsi.events
         if not quiet:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
@@ -354,7 +357,7 @@ class lws_context:
             (wsi.sock if wsi.tls is None else wsi.tls).close()
         except OSError:
             pass
-        if wsi.role != _ROLE_LISTEN:
+        if wsi.role != _ROLE_LISTEN and not self.protocol0_dummy:
             self.callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
         if wsi.user_space is not None:  # a new attribute could need heap
             wsi.user_space = None

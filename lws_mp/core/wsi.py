@@ -1,6 +1,6 @@
 """struct lws: one connection (or the listen socket) and its state."""
 
-from ..plat._port import const
+from ..plat._port import addr_tuple, const
 from .role_ops import ROLE_HTTP, ROLE_LISTEN, ROLE_RAW, ROLE_WS  # noqa: F401
 
 # connection states (lws' LWSS_* in spirit)
@@ -71,3 +71,15 @@ class lws:
         # instance attribute can need heap, which may be what ran out
         self.closed = False
         self.state = self.state  # the same, for a close under a full heap
+
+
+def peer(wsi):
+    """The peer's ('a.b.c.d', port).  ``wsi.addr`` is kept as the socket
+    layer gave it (plat._port.accept) and read only here, when a log line
+    or lws_get_peer_addresses asks, not at every accepted connection."""
+    return addr_tuple(wsi.addr)
+
+
+def peer_str(wsi):
+    """'a.b.c.d:port' of the peer, for log lines."""
+    return "%s:%d" % addr_tuple(wsi.addr)

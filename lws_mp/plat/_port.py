@@ -184,7 +184,7 @@ else:
 def addr_tuple(addr):
     """Normalise an accept()/getaddrinfo address to ('a.b.c.d', port)."""
     if isinstance(addr, tuple):
-        return (addr[0], addr[1])
+        return addr if len(addr) == 2 else (addr[0], addr[1])
     # the MicroPython unix port hands out a raw struct sockaddr
     b = bytes(addr)
     if len(b) >= 8 and b[0] == 2:  # AF_INET: family, port (BE), addr
@@ -209,7 +209,10 @@ def peer_addr(sock):
 
 @micropython.native
 def accept(lsock):
-    """Accept one pending connection: (sock, (ip, port)) or None."""
+    """Accept one pending connection: (sock, address) or None.  The address
+    is as the port gives it (a tuple on the boards and CPython, a raw
+    sockaddr on the unix port): addr_tuple reads it, only when something
+    asks (a log line, lws_get_peer_addresses), not at every connection."""
     try:
         s, addr = lsock.accept()
     except OSError as e:
@@ -217,7 +220,7 @@ def accept(lsock):
             return None
         raise e
     s.setblocking(False)
-    return s, addr_tuple(addr)
+    return s, addr
 
 
 def sockaddr(host, port, stype=_SOCK_STREAM):
@@ -300,13 +303,18 @@ def set_keepalive(sock, ka_time, ka_probes, ka_interval):
     return True
 
 
+# The unix port names neither constant; Linux, macOS and Windows all use
+# IPPROTO_TCP 6 / TCP_NODELAY 1 (the board ports name their own).  Read once:
+# set_nodelay runs at every accepted connection.
+_IPPROTO_TCP = getattr(socket, "IPPROTO_TCP", 6)
+_TCP_NODELAY = getattr(socket, "TCP_NODELAY", 1)
+
+
 def set_nodelay(sock):
-    # The unix port names neither constant; Linux, macOS and Windows all use
-    # IPPROTO_TCP 6 / TCP_NODELAY 1 (the board ports name their own).
     # Without it Nagle holds a response's second write for the peer's
     # delayed ACK: ~40 ms per request.
     try:
-        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+        sock.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
     except OSError:
         pass
 

@@ -1,12 +1,14 @@
 """Building HTTP responses: status lines, header helpers, simple statuses."""
 
 from ..codec.header_names import name_of
-from ..core.log import lwsl_info
+from ..core.log import lwsl_enabled, lwsl_info
 from ..core.output import hold, issue_raw
+from ..core.wsi import peer_str
 from ..core.write import write_queued
 from ..plat._port import const, micropython  # @micropython.native
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LLL_INFO = const(8)
 _LWS_WRITE_HTTP = const(3)
 _LWS_WRITE_HTTP_FINAL = const(7)
 _LWS_WRITE_HTTP_HEADERS = const(8)
@@ -142,7 +144,8 @@ def lws_return_http_status(wsi, code, html_body=None):
 def protocol_error(wsi, code, extra=b""):
     """Answer bad input with ``code`` and close once it is sent."""
     ctx = wsi.context
-    lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], code)
+    if lwsl_enabled(_LLL_INFO):
+        lwsl_info("%s: HTTP %d", peer_str(wsi), code)
     wsi.http_keepalive = False
     if wsi.headers_sent:
         # a response is already under way: a status line now would land in

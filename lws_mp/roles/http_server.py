@@ -6,6 +6,7 @@ from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import lws_role_ops, ops
+from ..core.wsi import peer, peer_str
 from ..plat import _port
 from . import part
 from .http_response import lws_return_http_status, protocol_error, write
@@ -187,7 +188,7 @@ def _route(wsi, ctx, ah, has_body):
         return
     if user_answers(wsi) and \
             ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
-        lwsl_notice("%s: request for %s refused by filter", wsi.addr[0], uri)
+        lwsl_notice("%s: request for %s refused by filter", peer(wsi)[0], uri)
         protocol_error(wsi, 403)
         return
     target = mount = None
@@ -413,7 +414,7 @@ def lws_http_transaction_completed(wsi):
         wsi.http_keepalive = False  # the rest of the body is still unread
     wsi.transaction_done = True
     if lwsl_enabled(_LLL_INFO):
-        lwsl_info("%s:%d: HTTP %d", wsi.addr[0], wsi.addr[1], wsi.http_status)
+        lwsl_info("%s: HTTP %d", peer_str(wsi), wsi.http_status)
     if not wsi.http_keepalive:
         return 1
     wsi.state = _LWSS_HTTP
@@ -436,13 +437,14 @@ def closed(wsi):
     if wsi.file is not None:
         wsi.file.fops.close(wsi, wsi.file.fd)
         wsi.file = None
-    ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
+    if user_answers(wsi):
+        ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
 
 
 def timeout(wsi, reason):
     """A pending timeout fired; True: just close."""
     if wsi.state == _LWSS_HTTP and wsi.ah is not None and wsi.ah.rxlen:
-        lwsl_info("%s:%d: request incomplete at timeout", wsi.addr[0], wsi.addr[1])
+        lwsl_info("%s: request incomplete at timeout", peer_str(wsi))
         protocol_error(wsi, 408)
         return False
     return True
@@ -467,8 +469,9 @@ def user_answers(wsi):
 
 def init_context(ctx):
     """A serving context: with this dummy as protocols[0] the poll reasons
-    would go to a callback that ignores them, so the core skips them."""
-    ctx.poll_quiet = ctx.protocols[0].callback is lws_callback_http_dummy
+    and a connection's coming and going would go to a callback that ignores
+    them, so the core skips them."""
+    ctx.protocol0_dummy = ctx.protocols[0].callback is lws_callback_http_dummy
     return True
 
 

@@ -19,6 +19,11 @@ _LWS_CALLBACK_FILTER_NETWORK_CONNECTION = const(17)
 _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = const(19)
 _LWS_CALLBACK_WSI_CREATE = const(29)
 
+# what _filter found
+_TAKEN = const(0)
+_REFUSED = const(1)
+_NO_HEAP = const(2)
+
 
 @micropython.native
 def _accept(lwsi, revents):
@@ -38,27 +43,40 @@ def _accept(lwsi, revents):
         if r is None:
             return
         sock, addr = r
-        try:
-            # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
-            ctx.accepting = (sock, addr)
-            refused = ctx.callback(lwsi, ctx.protocols[0],
-                                   _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
-                                   _port.sock_fd(sock), 0)
-        except MemoryError:
-            # no heap to take it on: closed at once (its client sees the end
-            # instead of waiting), and the next poll tries the next one
-            ctx.accepting = None
-            sock.close()
-            ctx.stats_refused += 1
-            lwsl_err("out of memory accepting a connection: closed")
-            return
-        ctx.accepting = None
-        if refused:
-            lwsl_notice("connection from %s refused by filter", addr[0])
-            sock.close()
-            continue
+        if not ctx.protocol0_dummy:
+            # (the dummy callback lets every connection in)
+            f = _filter(ctx, lwsi, sock, addr)
+            if f == _REFUSED:
+                continue
+            if f == _NO_HEAP:
+                return  # the next poll tries the next one
         if adopt(ctx, sock, addr, None) is None:
             return  # not taken on (out of heap, TLS refused): the next poll goes on
+
+
+def _filter(ctx, lwsi, sock, addr):
+    """FILTER_NETWORK_CONNECTION: _TAKEN, or _REFUSED / _NO_HEAP (no heap
+    to ask) with the new socket closed."""
+    try:
+        # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
+        ctx.accepting = (sock, addr)
+        refused = ctx.callback(lwsi, ctx.protocols[0],
+                               _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
+                               _port.sock_fd(sock), 0)
+    except MemoryError:
+        # no heap to take it on: closed at once (its client sees the end
+        # instead of waiting), and the next poll tries the next one
+        ctx.accepting = None
+        sock.close()
+        ctx.stats_refused += 1
+        lwsl_err("out of memory accepting a connection: closed")
+        return _NO_HEAP
+    ctx.accepting = None
+    if refused:
+        lwsl_notice("connection from %s refused by filter", _port.addr_tuple(addr)[0])
+        sock.close()
+        return _REFUSED
+    return _TAKEN
 
 
 @micropython.native
@@ -95,8 +113,9 @@ def adopt(ctx, sock, addr, readbuf):
         if tls is not None and wsi.fd < 0:
             wsi.fd = tls.fd  # MicroPython: poll watches the TLS socket, which has no fd
         created = True
-        ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
-        ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
+        if not ctx.protocol0_dummy:
+            ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
+            ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
         ops(role).adopt(wsi, readbuf)
     except MemoryError:
         _adopt_failed(ctx, sock if tls is None else tls, wsi, created)

@@ -9,6 +9,7 @@ TLS modules themselves are behind lws_mp.plat.tls.
 
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
 from ..core.role_ops import ROLE_HTTP, lws_role_ops, ops
+from ..core.wsi import peer
 from ..plat import _port, tls
 from ..plat._port import POLLIN, POLLOUT, const
 
@@ -136,7 +137,7 @@ def _step(wsi):
     try:
         r = tls.handshake_step(t, ctx.serv_mv)
     except OSError as e:
-        lwsl_err("TLS accept from %s failed: %s", wsi.addr[0], e)
+        lwsl_err("TLS accept from %s failed: %s", peer(wsi)[0], e)
         ctx.fatal(wsi, "TLS accept failed")
         return
     if r == tls.WANT_READ:
@@ -147,10 +148,10 @@ def _step(wsi):
         return
     if ctx.tls.verify_hook is False and not _client_cert_ok(ctx, t):
         lwsl_err("TLS accept from %s: client certificate refused by the callback",
-                 wsi.addr[0])
+                 peer(wsi)[0])
         ctx.fatal(wsi, "client certificate refused")
         return
-    lwsl_info("TLS accepted from %s", wsi.addr[0])
+    lwsl_info("TLS accepted from %s", peer(wsi)[0])
     data = None
     if r:
         data = ctx.serv_mv[:r]
@@ -179,7 +180,7 @@ def _client_cert_ok(ctx, t):
 
 def _timeout(wsi, reason):
     if reason == _PENDING_TIMEOUT_SSL_ACCEPT:
-        lwsl_notice("TLS accept from %s: nothing after %d s", wsi.addr[0],
+        lwsl_notice("TLS accept from %s: nothing after %d s", peer(wsi)[0],
                     wsi.context.timeout_secs)
     return True
 

@@ -14,15 +14,16 @@ when it fits ``rx_buffer_size`` (lws' rule), else pieces that size.
 """
 
 from ..plat import _port
-from ..core.log import lwsl_info
+from ..core.log import lwsl_enabled, lwsl_info
 from ..core.output import drain_stored
 from ..codec.ws_frame import FrameHeader, close_payload_status
 from ..core.wsi import (LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_RETURNED_CLOSE_ALREADY,
-                        ROLE_WS)
+                        ROLE_WS, peer_str)
 from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
 from .ws_send import send_frame as _send_frame
 
 # module-private (no RAM, no global look-up on MicroPython): lws', core/wsi's, RFC 6455's
+_LLL_INFO = const(8)
 _LWSS_ESTABLISHED = const(3)
 _LWS_CALLBACK_CLOSED = const(4)
 _LWS_CALLBACK_RECEIVE = const(6)
@@ -358,10 +359,8 @@ def _peer_close(wsi, ws, payload, n):
 def _answer_bad_close(wsi, err):
     """The peer started closing, badly: answer with the error and close
     the connection ourselves, without waiting for anything more."""
-    lwsl_info("%s:%d: bad close frame: closing with %d", wsi.addr[0], wsi.addr[1], err)
-    p = bytearray(2)
-    p[0] = err >> 8
-    p[1] = err & 0xFF
+    lwsl_info("%s: bad close frame: closing with %d", peer_str(wsi), err)
+    p = bytearray((err >> 8, err & 0xFF))
     _send_frame(wsi, _OP_CLOSE, True, p, 2)
     wsi.state = LWSS_RETURNED_CLOSE_ALREADY
     _close_now(wsi)
@@ -376,7 +375,8 @@ def _close_now(wsi):
 
 def _fail(wsi, status, why):
     """Fail the connection: send a close with ``status``, await the ack."""
-    lwsl_info("%s:%d: websocket %s: closing with %d", wsi.addr[0], wsi.addr[1], why, status)
+    if lwsl_enabled(_LLL_INFO):
+        lwsl_info("%s: websocket %s: closing with %d", peer_str(wsi), why, status)
     ws = wsi.ws
     if ws.close_sent:
         _close_now(wsi)

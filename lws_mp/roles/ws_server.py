@@ -2,10 +2,10 @@
 connection that asked to upgrade; the connection then runs in ws_conn."""
 
 from ..codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
-from ..core.log import lwsl_info, lwsl_notice
+from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import issue_raw
 from ..core.role_ops import lws_role_ops
-from ..core.wsi import LWSS_ESTABLISHED, ROLE_WS
+from ..core.wsi import LWSS_ESTABLISHED, ROLE_WS, peer, peer_str
 from ..plat._port import POLLIN, const
 from . import ws_conn
 from .http_response import protocol_error
@@ -13,6 +13,7 @@ from .ws_conn import DEFAULT_RX_BUFFER, WsConn
 from .ws_send import write
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
+_LLL_INFO = const(8)
 _LWS_CALLBACK_ESTABLISHED = const(0)
 _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = const(20)
 _WSI_TOKEN_KEY = const(32)
@@ -35,13 +36,13 @@ def upgrade(wsi, data):
     offered = ah.value(_WSI_TOKEN_PROTOCOL)
     proto, name = choose_protocol(ctx.protocols, offered)
     if proto is None:
-        lwsl_notice("%s: no protocol of %r is served", wsi.addr[0], bytes(offered))
+        lwsl_notice("%s: no protocol of %r is served", peer(wsi)[0], bytes(offered))
         protocol_error(wsi, 400)
         return
     ctx.bind_protocol(wsi, proto)
     if ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
                          proto.name, len(proto.name)):
-        lwsl_notice("%s: %s refused by filter", wsi.addr[0], proto.name)
+        lwsl_notice("%s: %s refused by filter", peer(wsi)[0], proto.name)
         protocol_error(wsi, 403)
         return
     if ctx.ws_tx is None:
@@ -56,7 +57,8 @@ def upgrade(wsi, data):
     ctx.set_timeout(wsi, 0, 0)
     if not wsi.rxflow_disabled:
         ctx.change_events(wsi, POLLIN, 0)
-    lwsl_info("%s:%d: websocket %s established", wsi.addr[0], wsi.addr[1], proto.name)
+    if lwsl_enabled(_LLL_INFO):
+        lwsl_info("%s: websocket %s established", peer_str(wsi), proto.name)
     if ctx.user_callback(wsi, _LWS_CALLBACK_ESTABLISHED):
         ctx.close(wsi)
         return
