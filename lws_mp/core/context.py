@@ -155,37 +155,13 @@ class lws_context:
 
     # ---------------------------------------------------------- callbacks
 
-    @micropython.native
-    def callback(self, wsi, protocol, reason, in_=None, len_=0):
-        """Call a user callback; a raise is logged and becomes -1 (close)."""
-        try:
-            return protocol.callback(wsi, reason, wsi.user_space if wsi else None,
-                                     in_, len_) or 0
-        except Exception as e:  # contain it to this connection
-            lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
-            lwsl_exception(e)
-            return -1
-
-    @micropython.native
-    def user_callback(self, wsi, reason, in_=None, len_=0):
-        """callback() for the connection's protocol, in one call: every
-        received message and HTTP event comes through here, and each
-        Python call with a try costs a heap-allocated frame."""
-        p = wsi.protocol or self.protocols[0]
-        try:
-            return p.callback(wsi, reason, wsi.user_space, in_, len_) or 0
-        except Exception as e:  # contain it to this connection
-            lwsl_err("callback %s reason %d raised %r", p.name, reason, e)
-            lwsl_exception(e)
-            return -1
-
     def _poll_callback(self, wsi, reason, prev):
         pa = self.pollargs
         pa.fd = wsi.fd
         pa.sock = wsi.sock
         pa.events = wsi.events
         pa.prev_events = prev
-        self.callback(wsi, self.protocols[0], reason, pa, 0)
+        protocol_callback(wsi, self.protocols[0], reason, pa, 0)
 
     # ---------------------------------------------------------- fd table
 
@@ -199,7 +175,7 @@ class lws_context:
                 break
         quiet = self.protocol0_dummy
         if not quiet:
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         wsi.slot = i  # first: a MemoryError part-way leaves what remove_wsi undoes
         self.slots[i] = wsi
         self.fd_count += 1
@@ -210,7 +186,7 @@ class lws_context:
         self.poll.register(wsi.sock, events)
         if not quiet:
             self._poll_callback(wsi, _LWS_CALLBACK_ADD_POLL_FD, 0)
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
         return True
 
     @micropython.native
@@ -219,7 +195,7 @@ class lws_context:
             return
         quiet = self.protocol0_dummy
         if not quiet:
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
         try:
             self.poll.unregister(wsi.sock)
         except (OSError, KeyError, ValueError):
@@ -232,7 +208,7 @@ class lws_context:
         if self.lookup.get(wsi.key) is wsi:
             del self.lookup[wsi.key]
         if not quiet:
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
         if self.listen_paused:
             self.listen_resume()
 
@@ -274,12 +250,12 @@ class lws_context:
         quiet = self.protocol0_dummy
         prev = wsi.events
         if not quiet:
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
         wsi.events = ev
         self.poll.modify(wsi.sock, ev)
         if not quiet:
             self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
         if ev & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():
             self.tls_rx_pending(wsi)
 
@@ -358,7 +334,7 @@ class lws_context:
         except OSError:
             pass
         if wsi.role != _ROLE_LISTEN and not self.protocol0_dummy:
-            self.callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
+            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
         if wsi.user_space is not None:  # a new attribute could need heap
             wsi.user_space = None
         if wsi.trunc is not None:
@@ -461,6 +437,43 @@ class lws_context:
         if wsi.trunc_len:
             wsi.trunc_len = 0
         self.close(wsi)
+
+
+# The callbacks are module functions, not methods: a method is first looked
+# for among the context's own fields (a MicroPython instance table is kept
+# at least ~80 % full, so a miss probes far) before its class is searched,
+# ~1,300 instructions a call more, and every message and request makes a
+# few of them.
+
+@micropython.native
+def protocol_callback(wsi, protocol, reason, in_=None, len_=0):
+    """Call a protocol's callback; a raise is logged and becomes -1 (close)."""
+    # (``is not None``, here and in the hot paths: an instance's truth is a
+    # search of its class for __bool__ and __len__, ~850 instructions on
+    # MicroPython, against ~0)
+    try:
+        return protocol.callback(wsi, reason, wsi.user_space if wsi is not None else None,
+                                 in_, len_) or 0
+    except Exception as e:  # contain it to this connection
+        lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
+        lwsl_exception(e)
+        return -1
+
+
+@micropython.native
+def user_callback(wsi, reason, in_=None, len_=0):
+    """protocol_callback() for the connection's protocol, in one call:
+    every received message and HTTP event comes through here, and each
+    Python call with a try costs a heap-allocated frame."""
+    p = wsi.protocol
+    if p is None:
+        p = wsi.context.protocols[0]
+    try:
+        return p.callback(wsi, reason, wsi.user_space, in_, len_) or 0
+    except Exception as e:  # contain it to this connection
+        lwsl_err("callback %s reason %d raised %r", p.name, reason, e)
+        lwsl_exception(e)
+        return -1
 
 
 def lws_context_user(ctx):

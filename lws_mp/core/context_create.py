@@ -1,6 +1,7 @@
 """Creating and destroying a context: what the creation info may ask for,
 lws_create_context and lws_context_destroy."""
 
+from .context import protocol_callback
 from ..plat import _port
 from ..plat._port import const
 from .context import lws_context
@@ -83,7 +84,7 @@ def lws_create_context(info):
         lwsl_info("gc threshold set: a collection every %d bytes allocated", every)
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
-        if ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_INIT):
+        if protocol_callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_INIT):
             lwsl_err("protocol %s init failed", p.name)
             lws_context_destroy(ctx)
             return None
@@ -104,6 +105,6 @@ def lws_context_destroy(ctx):
         ctx.close(wsi)
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
-        ctx.callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_DESTROY)
+        protocol_callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_DESTROY)
     ctx.remove_wsi(ctx.waker_wsi)
     ctx.waker.close()

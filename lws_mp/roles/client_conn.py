@@ -8,6 +8,7 @@ str, its length in ``len_``), or CLOSED_CLIENT_HTTP once established.
 """
 
 from ..codec.uri import lws_parse_uri
+from ..core.context import protocol_callback, user_callback
 from ..core.log import lwsl_info
 from ..core.wsi import LWSS_DEAD_SOCKET
 from ..plat._port import const
@@ -119,7 +120,7 @@ def fail(wsi, why):
             ctx.pending.remove(wsi)
         closed(wsi)
         if cl.created:
-            ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
+            protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
         wsi.user_space = None
         return
     wsi.state = LWSS_DEAD_SOCKET
@@ -149,7 +150,7 @@ def closed(wsi):
     ctx = wsi.context
     if cl.established:
         why = cl.why
-        ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_CLIENT_HTTP, why, len(why) if why else 0)
+        user_callback(wsi, _LWS_CALLBACK_CLOSED_CLIENT_HTTP, why, len(why) if why else 0)
         return
     if cl.cce_done:
         return
@@ -162,7 +163,7 @@ def closed(wsi):
             why = _PHASE_FAILURE[cl.phase] if cl.phase < len(_PHASE_FAILURE) else "closed"
         cl.why = why
     lwsl_info("client %s:%d%s: %s", cl.address, cl.port, cl.path, why)
-    ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_CONNECTION_ERROR, why, len(why))
+    user_callback(wsi, _LWS_CALLBACK_CLIENT_CONNECTION_ERROR, why, len(why))
 
 
 def parse_location(wsi, loc):

@@ -18,6 +18,7 @@ connected socket is wrapped (below).  Without a TLS implementation the
 connection fails with "TLS not available" -- it never goes plain text.
 """
 
+from ..core.context import protocol_callback
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice
 from ..core.output import issue_raw
 from ..core.role_ops import ROLE_HTTP_CLIENT, ops
@@ -259,7 +260,7 @@ def _start(wsi):
         return
     if not cl.created:
         cl.created = True
-        ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
     cl.phase = P_CONNECTING
     ctx.set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE, ctx.timeout_secs)
     r = net.connect_start(wsi.sock, sa)

@@ -16,6 +16,7 @@ whole: it passes through the caller's buffer piece by piece.
 from ..codec.chunked import ChunkedDecoder
 from ..codec.header_names import token_list_has
 from ..codec.http_response_parser import COMPLETE, NEED_MORE, parse_response, response_status
+from ..core.context import protocol_callback, user_callback
 from ..core.hdr import lws_hdr_str
 from ..core.log import lwsl_info
 from ..core.output import drain_stored, issue_raw
@@ -69,7 +70,7 @@ def issue(wsi, unused=None):
     # it), ``len_`` the room left; more than that fails the connection
     room = len(ctx.serv_buf) - len(head) - 12
     extra = bytearray()
-    ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER,
+    protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER,
                  extra, room if room > 0 else 0)
     if wsi.closed:
         return
@@ -232,11 +233,11 @@ def _established(wsi, status):
         cl.keepalive = token_list_has(conn, b"keep-alive")
     if cl.remain < 0:
         cl.keepalive = False
-    if ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
+    if user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
         cc.fail(wsi, "HS: disallowed by client filter")
         return
     ctx.set_timeout(wsi, 0, 0)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP):
+    if user_callback(wsi, _LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP):
         cc.fail(wsi, "HS: disallowed at ESTABLISHED")
         return
     if wsi.closed:
@@ -312,7 +313,7 @@ def writable(wsi):
             reason = _LWS_CALLBACK_CLIENT_HTTP_WRITEABLE
         else:
             reason = _LWS_CALLBACK_HTTP_WRITEABLE
-        if ctx.user_callback(wsi, reason):
+        if user_callback(wsi, reason):
             ctx.close(wsi)
         elif cl.close_pending:
             ctx.close(wsi)

@@ -10,6 +10,7 @@ neither).  The body passes through the caller's buffer piece by piece and is
 never held whole.
 """
 
+from ..core.context import user_callback
 from ..codec.chunked import ERROR, S_DONE
 from ..plat._port import POLLIN, const
 from . import client_conn as cc
@@ -26,7 +27,7 @@ def rx_waiting(wsi):
     """Body bytes wait: POLLIN goes off until lws_http_client_read."""
     ctx = wsi.context
     ctx.change_events(wsi, 0, POLLIN)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP, None, 0):
+    if user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP, None, 0):
         ctx.close(wsi)
     elif wsi.client.close_pending:
         ctx.close(wsi)
@@ -93,7 +94,6 @@ def lws_http_client_read(wsi, buf, len_):
 
 
 def _body(wsi, mv, n):
-    ctx = wsi.context
     cl = wsi.client
     dec = cl.chunked
     if dec is not None:
@@ -103,7 +103,7 @@ def _body(wsi, mv, n):
             if used == ERROR:
                 cl.why = "bad chunked framing in the response body"
                 return -1
-            if dlen and ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ,
+            if dlen and user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ,
                                           mv[pos + doff:pos + doff + dlen], dlen):
                 return -1
             pos += used
@@ -113,7 +113,7 @@ def _body(wsi, mv, n):
     take = n
     if 0 < cl.remain < take:
         take = cl.remain
-    if ctx.user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ, mv[:take], take):
+    if user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ, mv[:take], take):
         return -1
     if cl.remain > 0:
         cl.remain -= take
@@ -123,9 +123,8 @@ def _body(wsi, mv, n):
 
 
 def complete(wsi):
-    ctx = wsi.context
     wsi.client.chunked = None
-    if ctx.user_callback(wsi, _LWS_CALLBACK_COMPLETED_CLIENT_HTTP):
+    if user_callback(wsi, _LWS_CALLBACK_COMPLETED_CLIENT_HTTP):
         return -1
     if wsi.closed:
         return -1

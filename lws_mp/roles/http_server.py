@@ -3,6 +3,7 @@
 from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
 from ..codec.header_names import token_list_has
 from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
+from ..core.context import user_callback
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import lws_role_ops, ops
@@ -187,7 +188,7 @@ def _route(wsi, ctx, ah, has_body):
         protocol_error(wsi, 400)
         return
     if user_answers(wsi) and \
-            ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
+            user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
         lwsl_notice("%s: request for %s refused by filter", peer(wsi)[0], uri)
         protocol_error(wsi, 403)
         return
@@ -223,13 +224,14 @@ def _route(wsi, ctx, ah, has_body):
         wsi.state = _LWSS_HTTP_SERVING
         hm.serve(wsi, mount, target)
         return
-    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
+    if user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
         ctx.close(wsi)
         return
     if wsi.closed:
         return
     if mount is not None and not wsi.transaction_done and wsi.state == _LWSS_HTTP_SERVING \
-            and not (wsi.headers_sent or wsi.trunc_len or wsi.want_writable or wsi.file):
+            and not (wsi.headers_sent or wsi.trunc_len or wsi.want_writable
+                     or wsi.file is not None):
         # a URL under a mount that neither the mount nor protocols[0] answered
         lws_return_http_status(wsi, 404, None)
         if lws_http_transaction_completed(wsi):
@@ -339,7 +341,7 @@ def _deliver(wsi, chunk):
         if wsi.body_seen > ctx.max_http_body_size:
             protocol_error(wsi, 413)
             return False
-    if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY, chunk, len(chunk)):
+    if user_callback(wsi, _LWS_CALLBACK_HTTP_BODY, chunk, len(chunk)):
         ctx.close(wsi)
         return False
     return not wsi.closed
@@ -352,7 +354,7 @@ def _body_complete(wsi, mv, pos, end):
         _keep_pipelined(wsi, mv, pos, end)
     wsi.state = _LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
     wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
-    if wsi.context.user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
+    if user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
         wsi.context.close(wsi)
         return
     if not wsi.closed and not wsi.transaction_done and not wsi.pending_timeout:
@@ -391,7 +393,7 @@ def writable(wsi):
     if wsi.want_writable:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
-        if ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_WRITEABLE):
+        if user_callback(wsi, _LWS_CALLBACK_HTTP_WRITEABLE):
             ctx.close(wsi)
         return
     ctx.change_events(wsi, 0, POLLOUT)
@@ -433,12 +435,11 @@ def lws_http_transaction_completed(wsi):
 
 
 def closed(wsi):
-    ctx = wsi.context
     if wsi.file is not None:
         wsi.file.fops.close(wsi, wsi.file.fd)
         wsi.file = None
     if user_answers(wsi):
-        ctx.user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
+        user_callback(wsi, _LWS_CALLBACK_CLOSED_HTTP)
 
 
 def timeout(wsi, reason):
@@ -464,7 +465,10 @@ def user_answers(wsi):
     """False when the connection's callback is lws_callback_http_dummy
     itself: it answers 0 to every reason but HTTP, so the request path
     does not call it for them (FILTER_HTTP_CONNECTION, FILE_COMPLETION)."""
-    return (wsi.protocol or wsi.context.protocols[0]).callback is not lws_callback_http_dummy
+    p = wsi.protocol
+    if p is None:
+        p = wsi.context.protocols[0]
+    return p.callback is not lws_callback_http_dummy
 
 
 def init_context(ctx):

@@ -1,6 +1,7 @@
 """The listen role (accepting, lws_adopt_socket) and the raw role (the
 cancel waker): the two sockets of a context that carry no protocol."""
 
+from ..core.context import protocol_callback
 from ..core.log import lwsl_err, lwsl_exception, lwsl_notice, lwsl_warn
 from ..core.service import drop
 from ..core.role_ops import lws_role_ops, ops
@@ -60,7 +61,7 @@ def _filter(ctx, lwsi, sock, addr):
     try:
         # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
         ctx.accepting = (sock, addr)
-        refused = ctx.callback(lwsi, ctx.protocols[0],
+        refused = protocol_callback(lwsi, ctx.protocols[0],
                                _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
                                _port.sock_fd(sock), 0)
     except MemoryError:
@@ -114,8 +115,8 @@ def adopt(ctx, sock, addr, readbuf):
             wsi.fd = tls.fd  # MicroPython: poll watches the TLS socket, which has no fd
         created = True
         if not ctx.protocol0_dummy:
-            ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
-            ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
+            protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
+            protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED)
         ops(role).adopt(wsi, readbuf)
     except MemoryError:
         _adopt_failed(ctx, sock if tls is None else tls, wsi, created)

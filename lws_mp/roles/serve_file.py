@@ -6,6 +6,7 @@ against an ETag made of the file's mtime and size.
 """
 
 from ..codec.file_headers import accepts_gzip, etag_matches, parse_range
+from ..core.context import user_callback
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
 from ..plat._port import POLLOUT, const, copy_into, micropython  # @micropython.native
@@ -462,7 +463,7 @@ def finish(wsi):
     fs.fops.close(wsi, fs.fd)
     if not _spare:
         _spare.append(fs)  # the next file's, as it is done with
-    if user_answers(wsi) and ctx.user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
+    if user_answers(wsi) and user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
         ctx.close(wsi)
         return
     if wsi.closed:

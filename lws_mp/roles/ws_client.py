@@ -11,6 +11,7 @@ lws_hdr_copy) and CLIENT_ESTABLISHED.
 
 from ..codec.header_names import token_list_has
 from ..codec.ws_handshake import accept_key
+from ..core.context import protocol_callback, user_callback
 from ..core.log import lwsl_info
 from ..core.role_ops import lws_role_ops
 from ..core.role_ops import ROLE_WS_CLIENT
@@ -61,7 +62,7 @@ def request_headers(wsi):
     for ext in cl.client_exts or ():
         if ext is None or ext.callback is None:
             break
-        ctx.callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED,
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED,
                      ext.name, 0)
     return h + b"Sec-WebSocket-Version: %d\r\n" % cl.version
 
@@ -124,7 +125,7 @@ def upgrade(wsi, unused=None):
         wsi.user_space = cl.userdata
     else:
         ctx.bind_protocol(wsi, proto)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
+    if user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
         cc.fail(wsi, "HS: Rejected by filter cb")
         return
     ctx.set_timeout(wsi, 0, 0)
@@ -140,7 +141,7 @@ def upgrade(wsi, unused=None):
         ctx.change_events(wsi, POLLIN, 0)
     lwsl_info("client %s:%d%s: websocket %s established", cl.address, cl.port, cl.path,
               proto.name)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_CLIENT_ESTABLISHED):
+    if user_callback(wsi, _LWS_CALLBACK_CLIENT_ESTABLISHED):
         ctx.close(wsi)
         return
     if wsi.closed:

@@ -14,6 +14,7 @@ when it fits ``rx_buffer_size`` (lws' rule), else pieces that size.
 """
 
 from ..plat import _port
+from ..core.context import user_callback
 from ..core.log import lwsl_enabled, lwsl_info
 from ..core.output import drain_stored
 from ..codec.ws_frame import FrameHeader, close_payload_status
@@ -179,7 +180,7 @@ def _small_message(wsi, ws, mv, pos, end):
     ws.cb_remaining = 0
     ws.cb_final = True
     ws.binary = op == _OP_BINARY
-    if wsi.context.user_callback(wsi, ws.RX, chunk, n):
+    if user_callback(wsi, ws.RX, chunk, n):
         wsi.context.close(wsi)
     return pos
 
@@ -294,7 +295,7 @@ def _deliver(wsi, ws, mv, n, left):
     ws.cb_remaining = left
     ws.cb_final = not left and ws.hdr.fin
     ws.binary = ws.msg_opcode == _OP_BINARY
-    if wsi.context.user_callback(wsi, ws.RX, mv, n):
+    if user_callback(wsi, ws.RX, mv, n):
         wsi.context.close(wsi)
         return False
     return not wsi.closed
@@ -323,14 +324,13 @@ def _control(wsi, ws, chunk, n):
             ws.ping_pending = False
             if wsi.pending_timeout == _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
                 ctx.set_timeout(wsi, 0, 0)
-        if ctx.user_callback(wsi, ws.PONG, payload, n):
+        if user_callback(wsi, ws.PONG, payload, n):
             ctx.close(wsi)
     elif op == _OP_CLOSE:
         _peer_close(wsi, ws, payload, n)
 
 
 def _peer_close(wsi, ws, payload, n):
-    ctx = wsi.context
     code, err = close_payload_status(payload, n)
     if not err and n > 2:
         ws.utf8.reset()
@@ -343,7 +343,7 @@ def _peer_close(wsi, ws, payload, n):
     if err:
         _answer_bad_close(wsi, err)
         return
-    if ctx.user_callback(wsi, _LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, payload, n):
+    if user_callback(wsi, _LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, payload, n):
         _close_now(wsi)
         return
     # echo the peer's close, then close the connection once it is sent
@@ -432,7 +432,7 @@ def writable(wsi):
     if wsi.want_writable and wsi.state == _LWSS_ESTABLISHED:
         wsi.want_writable = False
         ctx.change_events(wsi, 0, POLLOUT)
-        if ctx.user_callback(wsi, wsi.ws.WRITEABLE):
+        if user_callback(wsi, wsi.ws.WRITEABLE):
             ctx.close(wsi)
         return
     ctx.change_events(wsi, 0, POLLOUT)
@@ -444,7 +444,7 @@ def closed(wsi):
     ws = wsi.ws
     wsi.ws = None
     if ws is not None:
-        wsi.context.user_callback(wsi, _LWS_CALLBACK_CLOSED)
+        user_callback(wsi, _LWS_CALLBACK_CLOSED)
 
 
 def periodic(ctx, now):

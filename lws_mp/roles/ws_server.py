@@ -2,6 +2,7 @@
 connection that asked to upgrade; the connection then runs in ws_conn."""
 
 from ..codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
+from ..core.context import user_callback
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import issue_raw
 from ..core.role_ops import lws_role_ops
@@ -40,7 +41,7 @@ def upgrade(wsi, data):
         protocol_error(wsi, 400)
         return
     ctx.bind_protocol(wsi, proto)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
+    if user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
                          proto.name, len(proto.name)):
         lwsl_notice("%s: %s refused by filter", peer(wsi)[0], proto.name)
         protocol_error(wsi, 403)
@@ -59,7 +60,7 @@ def upgrade(wsi, data):
         ctx.change_events(wsi, POLLIN, 0)
     if lwsl_enabled(_LLL_INFO):
         lwsl_info("%s: websocket %s established", peer_str(wsi), proto.name)
-    if ctx.user_callback(wsi, _LWS_CALLBACK_ESTABLISHED):
+    if user_callback(wsi, _LWS_CALLBACK_ESTABLISHED):
         ctx.close(wsi)
         return
     if wsi.closed:
