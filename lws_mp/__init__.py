@@ -64,9 +64,9 @@ _WHERE = (
     ("codec.token_names",
      " HEADER_TOKEN_NAMES "),
     ("core.structs",
-     " lws_client_connect_info lws_context_creation_info lws_extension lws_http_mount "
-     "lws_pollargs "
-     "lws_pollfd lws_protocols lws_token_limits lws_tokens "),
+     " lws_context_creation_info lws_http_mount lws_pollargs lws_protocols "),
+    ("core.structs_extra",
+     " lws_client_connect_info lws_extension lws_pollfd lws_token_limits lws_tokens "),
     ("codec.uri",
      " lws_parse_uri "),
     ("core.write",

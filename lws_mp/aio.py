@@ -60,7 +60,7 @@ import asyncio
 from .plat import _port, io_watch
 from .core.log import lwsl_err
 from .core.service import lws_service_adjust_timeout, lws_service_fd
-from .core.structs import lws_pollfd
+from .core.structs_extra import lws_pollfd
 from .plat._port import const
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)

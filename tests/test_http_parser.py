@@ -3,7 +3,7 @@
 from lws_mp import consts as C
 from lws_mp.core.header_table import HeaderTable
 from lws_mp.codec.http_parser import COMPLETE, NEED_MORE, parse_request
-from lws_mp.core.structs import lws_token_limits
+from lws_mp.core.structs_extra import lws_token_limits
 from lws_mp.plat import _port
 
 # token -> the name the tests use for it in a snapshot

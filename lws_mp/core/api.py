@@ -1,5 +1,6 @@
 """Per-connection lws functions that belong to no single role."""
 
+from .conn import change_events
 from ..plat import _port
 from .log import lwsl_err
 from .role_ops import ROLE_WS_CLIENT, ops_of
@@ -56,7 +57,7 @@ def lws_callback_on_writable(wsi):
     if wsi.closed or role == ROLE_LISTEN or role == ROLE_RAW:
         return 0
     wsi.want_writable = True
-    wsi.context.change_events(wsi, POLLOUT, 0)
+    change_events(wsi, POLLOUT, 0)
     return 1
 
 
@@ -104,13 +105,12 @@ def lws_rx_flow_control(wsi, enable):
     wsi.rxflow_disabled = not enable
     role = wsi.role
     if (role == ROLE_HTTP or role == ROLE_WS or role == ROLE_WS_CLIENT) and not wsi.closed:
-        ctx = wsi.context
         if not enable:
-            ctx.change_events(wsi, 0, POLLIN)
+            change_events(wsi, 0, POLLIN)
         elif ops_of(wsi).rx_resume(wsi):
             pass  # what was held back goes first; reading resumes after it
         elif role != ROLE_HTTP or wsi.ah is not None:
-            ctx.change_events(wsi, POLLIN, 0)
+            change_events(wsi, POLLIN, 0)
     return 0
 
 

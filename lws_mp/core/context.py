@@ -1,8 +1,9 @@
 """The context: fixed tables allocated once, callbacks, closing, timeouts."""
 
 from ..plat import _port
+from .conn import change_events, protocol_callback, release_ah, set_timeout
 from .header_table import HeaderPool
-from .log import lwsl_err, lwsl_exception, lwsl_info, lwsl_notice, lwsl_warn
+from .log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
 from .output import flush_held, held_by
 from .role_ops import ops_of
 from .structs import lws_pollargs
@@ -20,13 +21,11 @@ _ROLE_RAW = const(3)
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _CONTEXT_PORT_NO_LISTEN = const(-1)
 _LWS_CALLBACK_ADD_POLL_FD = const(32)
-_LWS_CALLBACK_CHANGE_MODE_POLL_FD = const(34)
 _LWS_CALLBACK_DEL_POLL_FD = const(33)
 _LWS_CALLBACK_LOCK_POLL = const(35)
 _LWS_CALLBACK_UNLOCK_POLL = const(36)
 _LWS_CALLBACK_WSI_DESTROY = const(30)
 _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = const(12)
-_PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = const(15)
 
 LWS_LIBRARY_VERSION = "2.1.0 lws_mp-0.1.0"
 
@@ -227,7 +226,7 @@ class lws_context:
             self.full_logged = True
             lwsl_notice("fd table full (%d): accepting paused (%d times, %d ms in all)",
                         self.fd_limit, self.stats_full, self.stats_full_ms)
-        self.change_events(self.listen_wsi, 0, _port.POLLIN)
+        change_events(self.listen_wsi, 0, _port.POLLIN)
 
     def listen_resume(self):
         self.listen_paused = False
@@ -238,26 +237,7 @@ class lws_context:
             lwsl_notice("fd table has room again after %d ms: accepting", ms)
         lw = self.listen_wsi
         if lw is not None and not lw.closed:
-            self.change_events(lw, _port.POLLIN, 0)
-
-    def change_events(self, wsi, set_bits, clear_bits):
-        ev = (wsi.events | set_bits) & ~clear_bits
-        if ev != wsi.events and wsi.slot >= 0:
-            self._events_changed(wsi, ev)
-
-    @micropython.native
-    def _events_changed(self, wsi, ev):
-        quiet = self.protocol0_dummy
-        prev = wsi.events
-        if not quiet:
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 0)
-        wsi.events = ev
-        self.poll.modify(wsi.sock, ev)
-        if not quiet:
-            self._poll_callback(wsi, _LWS_CALLBACK_CHANGE_MODE_POLL_FD, prev)
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 0)
-        if ev & _port.POLLIN and wsi.tls is not None and wsi.tls.pending():
-            self.tls_rx_pending(wsi)
+            change_events(lw, _port.POLLIN, 0)
 
     def tls_rx_pending(self, wsi):  # TLS holds input poll cannot see: served as POLLIN
         if wsi not in self.tls_pending:
@@ -316,8 +296,8 @@ class lws_context:
         ):
             wsi.state = _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
             wsi.close_after_flush = True
-            self.set_timeout(wsi, _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
-            self.change_events(wsi, _port.POLLOUT, _port.POLLIN)
+            set_timeout(wsi, _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
+            change_events(wsi, _port.POLLOUT, _port.POLLIN)
             return
         wsi.closed = True
         try:
@@ -325,7 +305,7 @@ class lws_context:
         except Exception as e:
             lwsl_err("close handler raised %r", e)
         if wsi.ah is not None or wsi in self.header_pool.waiting:
-            self.release_ah(wsi)
+            release_ah(wsi)
         if wsi in self.pending:
             self.pending.remove(wsi)
         self.remove_wsi(wsi)
@@ -340,32 +320,7 @@ class lws_context:
         if wsi.trunc is not None:
             wsi.trunc = None
 
-    def release_ah(self, wsi):
-        """Give the header table back; the next waiter (if any) gets it."""
-        nxt = self.header_pool.detach(wsi)
-        if nxt is not None and not nxt.closed:
-            lwsl_info("header table handed to waiting connection %d", nxt.fd)
-            if not nxt.rxflow_disabled:
-                self.change_events(nxt, _port.POLLIN, 0)
-            self.set_timeout(nxt, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, self.timeout_secs)
-
-    def attach_ah(self, wsi):
-        """Get a header table, or wait for one with POLLIN off."""
-        if self.header_pool.attach(wsi):
-            return True
-        lwsl_info("no free header table: connection %d waits", wsi.fd)
-        self.change_events(wsi, 0, _port.POLLIN)
-        self.set_timeout(wsi, 0, 0)
-        return False
-
     # ---------------------------------------------------------- timeouts
-
-    def set_timeout(self, wsi, reason, secs):
-        # as v2.1: reason 0 clears; a reason with secs 0 is due at once
-        # (the next 1 Hz sweep)
-        wsi.pending_timeout = reason
-        if reason:
-            wsi.timeout_at = _port.ticks_add(_port.ticks_ms(), secs * 1000)
 
     def sweep_timeouts(self, now):
         for wsi in self.slots:
@@ -393,43 +348,6 @@ class lws_context:
             wsi.trunc_len = 0
             self.close(wsi)
 
-    def recv(self, wsi, mv):
-        """recv_into on the connection, through its TLS if it has one: the
-        byte count, None when nothing is there yet, 0 at its end; OSError on
-        an error."""
-        t = wsi.tls
-        if t is None:
-            return _port.recv_into(wsi.sock, mv)
-        n = t.recv_into(mv)
-        if n and n == len(mv) and t.pending():
-            self.tls_rx_pending(wsi)
-        return n
-
-    @micropython.native
-    def read(self, wsi, mv):
-        """Read what the socket has into ``mv``: the byte count, or 0 when
-        nothing is there yet or the connection just ended (then closed)."""
-        try:
-            n = self.recv(wsi, mv)
-        except OSError as e:
-            self.fatal(wsi, "recv failed %r" % (e,))
-            return 0
-        if n is None:
-            return 0
-        if n == 0:
-            self.fatal(wsi, "peer closed")
-        return n
-
-    def read_ah(self, wsi):
-        """Read into the free rest of ``wsi``'s header table: the bytes it
-        gained, 0 as read() (nothing yet, or the connection ended)."""
-        ah = wsi.ah
-        # into the whole table when it is empty (the usual case): no view
-        n = self.read(wsi, ah.mv[ah.rxlen:ah.size] if ah.rxlen else ah.mv)
-        if n:
-            ah.rxlen += n
-        return n
-
     def fatal(self, wsi, why):
         """A socket error: close at once, nothing more can be sent."""
         lwsl_info("connection %d: %s", wsi.fd, why)
@@ -437,43 +355,6 @@ class lws_context:
         if wsi.trunc_len:
             wsi.trunc_len = 0
         self.close(wsi)
-
-
-# The callbacks are module functions, not methods: a method is first looked
-# for among the context's own fields (a MicroPython instance table is kept
-# at least ~80 % full, so a miss probes far) before its class is searched,
-# ~1,300 instructions a call more, and every message and request makes a
-# few of them.
-
-@micropython.native
-def protocol_callback(wsi, protocol, reason, in_=None, len_=0):
-    """Call a protocol's callback; a raise is logged and becomes -1 (close)."""
-    # (``is not None``, here and in the hot paths: an instance's truth is a
-    # search of its class for __bool__ and __len__, ~850 instructions on
-    # MicroPython, against ~0)
-    try:
-        return protocol.callback(wsi, reason, wsi.user_space if wsi is not None else None,
-                                 in_, len_) or 0
-    except Exception as e:  # contain it to this connection
-        lwsl_err("callback %s reason %d raised %r", protocol.name, reason, e)
-        lwsl_exception(e)
-        return -1
-
-
-@micropython.native
-def user_callback(wsi, reason, in_=None, len_=0):
-    """protocol_callback() for the connection's protocol, in one call:
-    every received message and HTTP event comes through here, and each
-    Python call with a try costs a heap-allocated frame."""
-    p = wsi.protocol
-    if p is None:
-        p = wsi.context.protocols[0]
-    try:
-        return p.callback(wsi, reason, wsi.user_space, in_, len_) or 0
-    except Exception as e:  # contain it to this connection
-        lwsl_err("callback %s reason %d raised %r", p.name, reason, e)
-        lwsl_exception(e)
-        return -1
 
 
 def lws_context_user(ctx):
@@ -494,4 +375,4 @@ def lws_set_timeout(wsi, reason, secs):
     """Close ``wsi`` (or let its role answer) ``secs`` from now.  Reason 0
     (NO_PENDING_TIMEOUT) clears it; a reason with ``secs`` 0 is due at the
     next 1 Hz sweep, as in v2.1."""
-    wsi.context.set_timeout(wsi, reason, secs)
+    set_timeout(wsi, reason, secs)

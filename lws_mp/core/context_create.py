@@ -1,7 +1,7 @@
 """Creating and destroying a context: what the creation info may ask for,
 lws_create_context and lws_context_destroy."""
 
-from .context import protocol_callback
+from .conn import protocol_callback
 from ..plat import _port
 from ..plat._port import const
 from .context import lws_context

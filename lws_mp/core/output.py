@@ -5,6 +5,7 @@ lws_partial_buffered() says a write is pending, and the connection asks for
 POLLOUT until it drains.
 """
 
+from .conn import change_events
 from ..plat import _port
 from .log import lwsl_warn
 from ..plat._port import POLLOUT, const
@@ -171,7 +172,7 @@ def _store(wsi, src, off, n):
         wsi.trunc_off = 0
     _port.copy_into(buf, have, src, off, n)
     wsi.trunc_len = need
-    wsi.context.change_events(wsi, POLLOUT, 0)
+    change_events(wsi, POLLOUT, 0)
 
 
 def flush(wsi):

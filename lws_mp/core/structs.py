@@ -1,4 +1,5 @@
-"""The lws structs a firmware fills in: creation info, protocols, limits.
+"""The lws structs a server fills in: creation info, protocols, mounts, and
+the poll args it is told about (the rarer ones: core/structs_extra).
 
 Every field has the lws name and the lws default; unset means 0 / None as a
 zeroed C struct would.  Keyword arguments set fields at construction.
@@ -69,12 +70,6 @@ class lws_protocols(_Struct):
     user = None
 
 
-class lws_token_limits(_TextStruct):
-    """Per-token length limits: token_len[WSI_TOKEN_*] = max bytes."""
-
-    _fields = "token_len"
-
-
 class lws_http_mount(_Struct):
     """Serve files below ``origin`` (a directory) at URL ``mountpoint``.
 
@@ -89,10 +84,6 @@ class lws_http_mount(_Struct):
     def_ = "index.html"
     extra_mimetypes = None
     cache_max_age = 0
-
-
-class lws_extension(_TextStruct):
-    _fields = "name callback client_offer"
 
 
 class lws_context_creation_info(_TextStruct):
@@ -117,26 +108,6 @@ class lws_context_creation_info(_TextStruct):
     )
 
 
-class lws_client_connect_info(_TextStruct):
-    """What lws_client_connect_via_info connects to (the seed's fields).
-
-    ``ssl_connection``: 0 plain, 1 TLS, 2 TLS allowing a self-signed
-    certificate.  ``path`` is the URI path ("/" if unset), ``host`` the
-    Host: header (``address`` if unset), ``origin`` the Origin: header,
-    ``protocol`` the comma-separated WebSocket protocols to offer.
-    ``userdata``: used as the connection's ``user`` instead of one made from
-    the protocol's per_session_data_size.  ``client_exts``: the extensions
-    to ask protocols[0] about (CLIENT_CONFIRM_EXTENSION_SUPPORTED).
-    ``method`` ("GET", "POST", ...): an HTTP client connection instead of a
-    WebSocket.  See docs/CLIENT.md.
-    """
-
-    _fields = (
-        "context address port=0 ssl_connection=0 path host origin protocol "
-        "ietf_version_or_minus_one=0 userdata client_exts method"
-    )
-
-
 class lws_pollargs(_Struct):
     """What ADD/DEL/CHANGE_MODE_POLL_FD get in ``in_``.
 
@@ -149,17 +120,3 @@ class lws_pollargs(_Struct):
     events = 0
     prev_events = 0
     sock = None
-
-
-class lws_pollfd(_Struct):
-    """The pollfd handed to lws_service_fd: fd (number or socket object),
-    events, revents."""
-
-    _fields = "fd events revents"
-    fd = -1
-    events = 0
-    revents = 0
-
-
-class lws_tokens(_TextStruct):
-    _fields = "token token_len=0"

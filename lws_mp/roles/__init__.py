@@ -2,8 +2,8 @@
 
 ``load(n)`` is the loader behind the core's role-ops table: a role's module
 is imported the first time a connection takes that role.  ``part(name)``
-loads an optional part (file serving, mounts, file ops, mime types, TLS)
-the first time a connection needs it.  Below the package's own table of
+loads an optional part (file serving, mounts, file ops, mime types, TLS,
+the chunked body decoder) the first time a connection needs it.  Below the package's own table of
 public names (lws_mp/__init__), nothing else in lws_mp imports lazily.
 """
 

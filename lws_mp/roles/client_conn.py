@@ -7,8 +7,8 @@ LWS_CALLBACK_CLIENT_CONNECTION_ERROR with a readable reason in ``in_`` (a
 str, its length in ``len_``), or CLOSED_CLIENT_HTTP once established.
 """
 
+from ..core.conn import protocol_callback, user_callback
 from ..codec.uri import lws_parse_uri
-from ..core.context import protocol_callback, user_callback
 from ..core.log import lwsl_info
 from ..core.wsi import LWSS_DEAD_SOCKET
 from ..plat._port import const

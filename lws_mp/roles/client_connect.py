@@ -18,11 +18,11 @@ connected socket is wrapped (below).  Without a TLS implementation the
 connection fails with "TLS not available" -- it never goes plain text.
 """
 
-from ..core.context import protocol_callback
+from ..core.conn import change_events, conn_read, protocol_callback, release_ah, set_timeout
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice
 from ..core.output import issue_raw
 from ..core.role_ops import ROLE_HTTP_CLIENT, ops
-from ..core.structs import lws_client_connect_info
+from ..core.structs_extra import lws_client_connect_info
 from ..core.wsi import LWSS_HTTP, lws
 from ..plat import _port
 from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT, const
@@ -135,8 +135,8 @@ def reset(wsi, ssl, address, port, path, host):
     cl.body_pending = False
     ctx = wsi.context
     if wsi.ah is not None:
-        ctx.release_ah(wsi)
-    ctx.set_timeout(wsi, 0, 0)
+        release_ah(wsi)
+    set_timeout(wsi, 0, 0)
     wsi.addr = (address, port)
     if idle_same:
         cl.reuse = True
@@ -262,10 +262,10 @@ def _start(wsi):
         cl.created = True
         protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_CREATE)
     cl.phase = P_CONNECTING
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE, ctx.timeout_secs)
+    set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE, ctx.timeout_secs)
     r = net.connect_start(wsi.sock, sa)
     if r == 1:
-        ctx.change_events(wsi, POLLOUT, 0)
+        change_events(wsi, POLLOUT, 0)
     elif r == 0:
         _connected(wsi)
     else:
@@ -299,7 +299,7 @@ def _connected(wsi):
     ctx = wsi.context
     cl = wsi.client
     lwsl_info("client: connected to %s:%d", wsi.addr[0], wsi.addr[1])
-    ctx.change_events(wsi, POLLIN, POLLOUT)
+    change_events(wsi, POLLIN, POLLOUT)
     if cl.proxy is None:
         _tunnel_up(wsi)
         return
@@ -310,7 +310,7 @@ def _connected(wsi):
     req += b"\r\n"
     cl.phase = P_PROXY
     cl.proxy_buf = bytearray()
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, ctx.timeout_secs)
+    set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, ctx.timeout_secs)
     issue_raw(wsi, memoryview(req))
 
 
@@ -322,7 +322,7 @@ def proxy_reply(wsi):
     buf = cl.proxy_buf
     mv = ctx.serv_mv
     want = _PROXY_REPLY_MAX - len(buf)
-    n = ctx.read(wsi, mv[:want if want < len(mv) else len(mv)])
+    n = conn_read(wsi, mv[:want if want < len(mv) else len(mv)])
     if not n:
         return
     buf.extend(mv[:n])
@@ -341,7 +341,7 @@ def proxy_reply(wsi):
         fail(wsi, "proxy sent data before the tunnel was used")
         return
     lwsl_info("client: proxy tunnel to %s:%d open", cl.address, cl.port)
-    ctx.set_timeout(wsi, 0, 0)
+    set_timeout(wsi, 0, 0)
     _tunnel_up(wsi)
 
 
@@ -384,7 +384,7 @@ def _start_tls(wsi):
         return
     cl = wsi.client
     cl.phase = P_TLS
-    wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
+    set_timeout(wsi, _PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
                             wsi.context.timeout_secs)
     why = t.client_start(wsi, cl.host.split(":")[0], cl.ssl)
     if why is not None:
@@ -398,9 +398,9 @@ def tls_step(wsi):
     if isinstance(r, str):
         fail(wsi, "TLS: %s" % r)
     elif r:
-        wsi.context.change_events(wsi, r, (POLLIN | POLLOUT) & ~r)
+        change_events(wsi, r, (POLLIN | POLLOUT) & ~r)
     else:
-        wsi.context.change_events(wsi, POLLIN, POLLOUT)
+        change_events(wsi, POLLIN, POLLOUT)
         ops(ROLE_HTTP_CLIENT).adopt(wsi, None)
 
 

@@ -13,10 +13,11 @@ framing taken off), then COMPLETED_CLIENT_HTTP.  The body is never held
 whole: it passes through the caller's buffer piece by piece.
 """
 
+from ..core.conn import (attach_ah, change_events, conn_read, protocol_callback, read_ah,
+                         release_ah, set_timeout, user_callback)
 from ..codec.chunked import ChunkedDecoder
 from ..codec.header_names import token_list_has
 from ..codec.http_response_parser import COMPLETE, NEED_MORE, parse_response, response_status
-from ..core.context import protocol_callback, user_callback
 from ..core.hdr import lws_hdr_str
 from ..core.log import lwsl_info
 from ..core.output import drain_stored, issue_raw
@@ -85,15 +86,15 @@ def issue(wsi, unused=None):
     if issue_raw(wsi, memoryview(req)) < 0:
         return
     lwsl_info("client %s:%d: %s %s sent", cl.address, cl.port, method, cl.path)
-    if wsi.ah is None and not ctx.attach_ah(wsi):
+    if wsi.ah is None and not attach_ah(wsi):
         cl.phase = P_BODY if cl.body_pending else P_REPLY
         return  # queued for a header table: POLLIN comes back with it
-    ctx.change_events(wsi, POLLIN, 0)
+    change_events(wsi, POLLIN, 0)
     if cl.body_pending:
         cl.phase = P_BODY
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD, ctx.timeout_secs)
         if wsi.want_writable:
-            ctx.change_events(wsi, POLLOUT, 0)
+            change_events(wsi, POLLOUT, 0)
     else:
         _await_reply(wsi)
 
@@ -102,7 +103,7 @@ def _await_reply(wsi):
     ctx = wsi.context
     wsi.client.phase = P_REPLY
     if wsi.ah is not None:
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE, ctx.timeout_secs)
         if wsi.ah.rxlen:
             cc.queue(wsi)  # the server answered while the body went out
 
@@ -143,7 +144,7 @@ def _read_reply(wsi, revents):
     if ah.rxlen >= ah.size:
         cc.fail(wsi, "HS: response headers larger than the header table (%d bytes)" % ah.size)
         return
-    if ctx.read_ah(wsi):
+    if read_ah(wsi):
         _process_reply(wsi)
 
 
@@ -236,7 +237,7 @@ def _established(wsi, status):
     if user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
         cc.fail(wsi, "HS: disallowed by client filter")
         return
-    ctx.set_timeout(wsi, 0, 0)
+    set_timeout(wsi, 0, 0)
     if user_callback(wsi, _LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP):
         cc.fail(wsi, "HS: disallowed at ESTABLISHED")
         return
@@ -245,18 +246,18 @@ def _established(wsi, status):
     cl.phase = P_HTTP
     cl.established = True
     if wsi.want_writable:
-        ctx.change_events(wsi, POLLOUT, 0)
+        change_events(wsi, POLLOUT, 0)
     lwsl_info("client %s:%d%s: HTTP %d", cl.address, cl.port, cl.path, status)
     if not cl.remain and cl.chunked is None:
         if complete(wsi) < 0:
             close_soon(wsi)
         return
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if ah.rxlen > ah.body_pos:
         cc.queue(wsi)  # body bytes came with the head: RECEIVE_CLIENT_HTTP next
     else:
-        ctx.release_ah(wsi)
-        ctx.change_events(wsi, POLLIN, 0)
+        release_ah(wsi)
+        change_events(wsi, POLLIN, 0)
 
 
 def lws_http_client_http_response(wsi):
@@ -287,10 +288,10 @@ def readable(wsi, revents):
     elif ph == P_IDLE:
         # nothing may come now: a close (the usual end) or a protocol error
         ctx = wsi.context
-        if ctx.read(wsi, ctx.serv_mv) and not wsi.closed:
+        if conn_read(wsi, ctx.serv_mv) and not wsi.closed:
             ctx.fatal(wsi, "data on an idle client connection")
     else:
-        wsi.context.change_events(wsi, 0, POLLIN)
+        change_events(wsi, 0, POLLIN)
 
 
 def writable(wsi):
@@ -307,9 +308,9 @@ def writable(wsi):
         return
     if wsi.want_writable and (ph == P_BODY or ph == P_HTTP or ph == P_IDLE):
         wsi.want_writable = False
-        ctx.change_events(wsi, 0, POLLOUT)
+        change_events(wsi, 0, POLLOUT)
         if ph == P_BODY:
-            ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD, ctx.timeout_secs)
+            set_timeout(wsi, _PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD, ctx.timeout_secs)
             reason = _LWS_CALLBACK_CLIENT_HTTP_WRITEABLE
         else:
             reason = _LWS_CALLBACK_HTTP_WRITEABLE
@@ -318,7 +319,7 @@ def writable(wsi):
         elif cl.close_pending:
             ctx.close(wsi)
         return
-    ctx.change_events(wsi, 0, POLLOUT)
+    change_events(wsi, 0, POLLOUT)
 
 
 def buffered(wsi):

@@ -10,7 +10,7 @@ neither).  The body passes through the caller's buffer piece by piece and is
 never held whole.
 """
 
-from ..core.context import user_callback
+from ..core.conn import change_events, conn_recv, release_ah, set_timeout, user_callback
 from ..codec.chunked import ERROR, S_DONE
 from ..plat._port import POLLIN, const
 from . import client_conn as cc
@@ -26,7 +26,7 @@ _PENDING_TIMEOUT_HTTP_CONTENT = const(10)
 def rx_waiting(wsi):
     """Body bytes wait: POLLIN goes off until lws_http_client_read."""
     ctx = wsi.context
-    ctx.change_events(wsi, 0, POLLIN)
+    change_events(wsi, 0, POLLIN)
     if user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP, None, 0):
         ctx.close(wsi)
     elif wsi.client.close_pending:
@@ -61,21 +61,21 @@ def lws_http_client_read(wsi, buf, len_):
         mv[0:n] = ah.mv[pos:pos + n]
         ah.body_pos = pos + n
         if ah.body_pos >= ah.rxlen:
-            ctx.release_ah(wsi)
-            ctx.change_events(wsi, POLLIN, 0)
+            release_ah(wsi)
+            change_events(wsi, POLLIN, 0)
         else:
             cc.queue(wsi)
     else:
         if cl.chunked is None and 0 < cl.remain < len_:
             len_ = cl.remain
         try:
-            n = ctx.recv(wsi, mv[:len_])
+            n = conn_recv(wsi, mv[:len_])
         except OSError as e:
             cl.why = "receive failed: %r" % (e,)
             close_soon(wsi)
             return -1
         if n is None:
-            ctx.change_events(wsi, POLLIN, 0)
+            change_events(wsi, POLLIN, 0)
             return 0
         if not n:
             if cl.remain < 0:
@@ -85,8 +85,8 @@ def lws_http_client_read(wsi, buf, len_):
                 cl.why += " (%d bytes missing)" % cl.remain
             close_soon(wsi)
             return -1
-        ctx.change_events(wsi, POLLIN, 0)
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        change_events(wsi, POLLIN, 0)
+    set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     r = _body(wsi, mv, n)
     if r < 0:
         close_soon(wsi)
@@ -142,14 +142,13 @@ def lws_http_transaction_completed_client(wsi):
         return 0
     if not cl.keepalive:
         return 1
-    ctx = wsi.context
     cl.phase = P_IDLE
     cl.remain = 0
     cl.chunked = None
-    ctx.set_timeout(wsi, 0, 0)
+    set_timeout(wsi, 0, 0)
     if wsi.ah is not None:
-        ctx.release_ah(wsi)
-    ctx.change_events(wsi, POLLIN, 0)  # to see the server close it
+        release_ah(wsi)
+    change_events(wsi, POLLIN, 0)  # to see the server close it
     return 0
 
 

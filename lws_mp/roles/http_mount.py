@@ -3,6 +3,7 @@
 Loaded with the first request of a context that has mounts.
 """
 
+from ..core.conn import release_ah
 from ..plat import _port
 from ..plat._port import micropython  # @micropython.native
 from ..plat.file_ops import lws_plat_file_ops
@@ -121,7 +122,7 @@ def serve(wsi, mount, target):
     elif r == 0 and wsi.ah is not None and not wsi.ah.pending():
         # the headers are answered: the table can serve someone else while
         # the file streams (nothing of ours reads it any more)
-        wsi.context.release_ah(wsi)
+        release_ah(wsi)
 
 
 def _redirect(wsi, location):

@@ -1,5 +1,6 @@
 """Building HTTP responses: status lines, header helpers, simple statuses."""
 
+from ..core.conn import set_timeout
 from ..codec.header_names import name_of
 from ..core.log import lwsl_enabled, lwsl_info
 from ..core.output import hold, issue_raw
@@ -248,7 +249,7 @@ def write(wsi, buf, len_, wp, pre):
     mv = buf if not pre and len_ == len(buf) else memoryview(buf)[pre:pre + len_]
     if wsi.pending_timeout == _PENDING_TIMEOUT_HTTP_CONTENT:
         # an answer in progress: renew its timeout
-        wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
     base = wp & 0x3F
     if base == _LWS_WRITE_HTTP_HEADERS:
         wsi.headers_sent = True

@@ -1,9 +1,9 @@
 """The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
 
-from ..codec.chunked import ERROR, S_DONE, ChunkedDecoder
+from ..core.conn import (attach_ah, change_events, conn_read, read_ah, release_ah, set_timeout,
+                         user_callback)
 from ..codec.header_names import token_list_has
 from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
-from ..core.context import user_callback
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import lws_role_ops, ops
@@ -46,8 +46,8 @@ def adopt(wsi, readbuf):
     wsi.state = _LWSS_HTTP
     if readbuf is not None and len(readbuf):
         wsi.preload = bytes(readbuf)
-    if ctx.attach_ah(wsi):
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+    if attach_ah(wsi):
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
         if wsi.preload:
             _take_preload(wsi)
             _queue(wsi)
@@ -85,12 +85,12 @@ def readable(wsi, revents):
         if revents & (_port.POLLHUP | _port.POLLERR):
             wsi.context.fatal(wsi, "peer hung up")
         else:
-            wsi.context.change_events(wsi, 0, POLLIN)
+            change_events(wsi, 0, POLLIN)
 
 
 def buffered(wsi):
     if wsi.state == _LWSS_HTTP:
-        if wsi.ah is None and not wsi.context.attach_ah(wsi):
+        if wsi.ah is None and not attach_ah(wsi):
             return
         _take_preload(wsi)
         _process_headers(wsi)
@@ -103,13 +103,13 @@ def buffered(wsi):
 def _read_headers(wsi):
     ctx = wsi.context
     if wsi.ah is None:
-        if not ctx.attach_ah(wsi):
+        if not attach_ah(wsi):
             return
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
     if wsi.preload:
         _take_preload(wsi)
     ah = wsi.ah
-    if ah.rxlen < ah.size and not ctx.read_ah(wsi):
+    if ah.rxlen < ah.size and not read_ah(wsi):
         return
     _process_headers(wsi)
 
@@ -157,7 +157,8 @@ def _handle_request(wsi):
             # "chunked" is understood here
             protocol_error(wsi, 501)
             return
-        wsi.chunked = ChunkedDecoder()
+        # (loaded with the first chunked body: most devices never see one)
+        wsi.chunked = part("codec.chunked").ChunkedDecoder()
     elif fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
         length = _content_length(ah)
         if length < 0:
@@ -211,7 +212,7 @@ def _route(wsi, ctx, ah, has_body):
                 bytes(ah.value(_WSI_TOKEN_HTTP_EXPECT)).lower() == b"100-continue":
             issue_raw(wsi, memoryview(b"HTTP/1.1 100 Continue\r\n\r\n"))
         wsi.state = _LWSS_HTTP_BODY
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     else:
         # POLLIN stays on while the answer is made: most answers are done
         # before anything more arrives, and readable() turns it off if
@@ -240,7 +241,7 @@ def _route(wsi, ctx, ah, has_body):
     if wsi.state == _LWSS_HTTP_SERVING and not wsi.transaction_done and not wsi.pending_timeout:
         # the answer is still to come: bounded like every other wait (each
         # write renews it; lws_set_timeout can give more)
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if wsi.state == _LWSS_HTTP_BODY and ah.pending():
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
 
@@ -277,10 +278,10 @@ def _read_body(wsi):
     want = len(buf)
     if wsi.chunked is None and wsi.body_remaining < want:
         want = wsi.body_remaining
-    n = ctx.read(wsi, buf[:want])
+    n = conn_read(wsi, buf[:want])
     if not n:
         return
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     _body_from(wsi, buf, 0, n)
 
 
@@ -317,10 +318,11 @@ def _body_from(wsi, mv, pos, end):
 
 def _chunked_from(wsi, mv, pos, end):
     dec = wsi.chunked
+    ck = part("codec.chunked")
     in_ah = _in_ah(wsi, mv)
     while pos < end and wsi.state == _LWSS_HTTP_BODY and not wsi.closed:
         used, doff, dlen = dec.step(mv[pos:end])
-        if used == ERROR:
+        if used == ck.ERROR:
             protocol_error(wsi, 400)
             return
         if dlen:
@@ -329,7 +331,7 @@ def _chunked_from(wsi, mv, pos, end):
         pos += used
         if in_ah:
             wsi.ah.body_pos = pos
-        if dec.state == S_DONE:
+        if dec.state == ck.S_DONE:
             _body_complete(wsi, mv, pos, pos if in_ah else end)
             return
 
@@ -359,7 +361,7 @@ def _body_complete(wsi, mv, pos, end):
         return
     if not wsi.closed and not wsi.transaction_done and not wsi.pending_timeout:
         # the answer is still to come: bounded as after LWS_CALLBACK_HTTP
-        wsi.context.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, wsi.context.timeout_secs)
 
 
 def _keep_pipelined(wsi, mv, pos, end):
@@ -387,16 +389,16 @@ def writable(wsi):
         sf = part("roles.serve_file")
         if sf.stream_some(wsi) and not wsi.closed:
             if not wsi.want_writable:
-                ctx.change_events(wsi, 0, POLLOUT)
+                change_events(wsi, 0, POLLOUT)
             sf.finish(wsi)
         return
     if wsi.want_writable:
         wsi.want_writable = False
-        ctx.change_events(wsi, 0, POLLOUT)
+        change_events(wsi, 0, POLLOUT)
         if user_callback(wsi, _LWS_CALLBACK_HTTP_WRITEABLE):
             ctx.close(wsi)
         return
-    ctx.change_events(wsi, 0, POLLOUT)
+    change_events(wsi, 0, POLLOUT)
 
 
 def lws_http_transaction_completed(wsi):
@@ -427,10 +429,10 @@ def lws_http_transaction_completed(wsi):
         ah.reset(ah.body_pos)
         _queue(wsi)  # pipelined: parse it without waiting for poll
     elif ah is not None:
-        ctx.release_ah(wsi)
+        release_ah(wsi)
     if not wsi.rxflow_disabled:
-        ctx.change_events(wsi, POLLIN, 0)
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
+        change_events(wsi, POLLIN, 0)
+    set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
     return 0
 
 

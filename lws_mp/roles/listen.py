@@ -1,7 +1,7 @@
 """The listen role (accepting, lws_adopt_socket) and the raw role (the
 cancel waker): the two sockets of a context that carry no protocol."""
 
-from ..core.context import protocol_callback
+from ..core.conn import protocol_callback
 from ..core.log import lwsl_err, lwsl_exception, lwsl_notice, lwsl_warn
 from ..core.service import drop
 from ..core.role_ops import lws_role_ops, ops

@@ -5,8 +5,8 @@ accept it, honours a single byte Range (206 / 416) and If-None-Match (304)
 against an ETag made of the file's mtime and size.
 """
 
+from ..core.conn import change_events, set_timeout, user_callback
 from ..codec.file_headers import accepts_gzip, etag_matches, parse_range
-from ..core.context import user_callback
 from ..core.log import lwsl_info
 from ..core.output import flush_held, issue_raw, sock_send_part
 from ..plat._port import POLLOUT, const, copy_into, micropython  # @micropython.native
@@ -252,8 +252,8 @@ def _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra, start, l
         return ALL_SENT
     # a peer that stops reading must not hold the file, slot and header
     # table for ever: the transfer has to progress within timeout_secs
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
-    ctx.change_events(wsi, POLLOUT, 0)
+    set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+    change_events(wsi, POLLOUT, 0)
     return 0
 
 
@@ -416,7 +416,7 @@ def _stream(wsi, ctx, fs):
             return False
     if moved and fs.remaining:
         # the peer is taking data: it gets another timeout_secs
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     return not fs.remaining
 
 

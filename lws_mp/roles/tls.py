@@ -7,6 +7,7 @@ ssl-client.c.  Loaded only by a context or a client that asks for TLS; the
 TLS modules themselves are behind lws_mp.plat.tls.
 """
 
+from ..core.conn import change_events, set_timeout
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
 from ..core.role_ops import ROLE_HTTP, lws_role_ops, ops
 from ..core.wsi import peer
@@ -124,7 +125,7 @@ def _adopt(wsi, readbuf):
     ctx = wsi.context
     if readbuf is not None and len(readbuf):
         wsi.preload = bytes(readbuf)  # plain text for the HTTP role, once accepted
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_SSL_ACCEPT, ctx.timeout_secs)
+    set_timeout(wsi, _PENDING_TIMEOUT_SSL_ACCEPT, ctx.timeout_secs)
 
 
 def _readable(wsi, revents):
@@ -141,10 +142,10 @@ def _step(wsi):
         ctx.fatal(wsi, "TLS accept failed")
         return
     if r == tls.WANT_READ:
-        ctx.change_events(wsi, POLLIN, POLLOUT)
+        change_events(wsi, POLLIN, POLLOUT)
         return
     if r == tls.WANT_WRITE:
-        ctx.change_events(wsi, POLLOUT, POLLIN)
+        change_events(wsi, POLLOUT, POLLIN)
         return
     if ctx.tls.verify_hook is False and not _client_cert_ok(ctx, t):
         lwsl_err("TLS accept from %s: client certificate refused by the callback",
@@ -158,8 +159,8 @@ def _step(wsi):
     if wsi.preload:
         data = wsi.preload + bytes(data or b"")
         wsi.preload = None
-    ctx.set_timeout(wsi, 0, 0)
-    ctx.change_events(wsi, POLLIN, POLLOUT)
+    set_timeout(wsi, 0, 0)
+    change_events(wsi, POLLIN, POLLOUT)
     wsi.role = ROLE_HTTP
     ops(ROLE_HTTP).adopt(wsi, data)
     if t.pending() and not wsi.closed:

@@ -9,9 +9,9 @@ CLIENT_FILTER_PRE_ESTABLISH (the response headers readable with
 lws_hdr_copy) and CLIENT_ESTABLISHED.
 """
 
+from ..core.conn import change_events, protocol_callback, release_ah, set_timeout, user_callback
 from ..codec.header_names import token_list_has
 from ..codec.ws_handshake import accept_key
-from ..core.context import protocol_callback, user_callback
 from ..core.log import lwsl_info
 from ..core.role_ops import lws_role_ops
 from ..core.role_ops import ROLE_WS_CLIENT
@@ -128,7 +128,7 @@ def upgrade(wsi, unused=None):
     if user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
         cc.fail(wsi, "HS: Rejected by filter cb")
         return
-    ctx.set_timeout(wsi, 0, 0)
+    set_timeout(wsi, 0, 0)
     if ctx.ws_tx is None:
         ctx.ws_tx = bytearray(len(ctx.serv_buf))
         ctx.ws_tx_mv = memoryview(ctx.ws_tx)
@@ -138,7 +138,7 @@ def upgrade(wsi, unused=None):
     cl.established = True
     ah = wsi.ah
     if not wsi.rxflow_disabled:
-        ctx.change_events(wsi, POLLIN, 0)
+        change_events(wsi, POLLIN, 0)
     lwsl_info("client %s:%d%s: websocket %s established", cl.address, cl.port, cl.path,
               proto.name)
     if user_callback(wsi, _LWS_CALLBACK_CLIENT_ESTABLISHED):
@@ -147,12 +147,12 @@ def upgrade(wsi, unused=None):
     if wsi.closed:
         return
     if wsi.want_writable:
-        ctx.change_events(wsi, POLLOUT, 0)
+        change_events(wsi, POLLOUT, 0)
     # frames the server sent right behind its answer
     if ah.rxlen > ah.hdr_end:
         ws_conn.process(wsi, ah.mv, ah.hdr_end, ah.rxlen)
     if wsi.ah is not None:
-        ctx.release_ah(wsi)
+        release_ah(wsi)
 
 
 def periodic(ctx, now):

@@ -13,8 +13,8 @@ RECEIVE from there; only a frame that straddles reads is gathered (in an
 when it fits ``rx_buffer_size`` (lws' rule), else pieces that size.
 """
 
+from ..core.conn import change_events, conn_read, set_timeout, user_callback
 from ..plat import _port
-from ..core.context import user_callback
 from ..core.log import lwsl_enabled, lwsl_info
 from ..core.output import drain_stored
 from ..codec.ws_frame import FrameHeader, close_payload_status
@@ -84,7 +84,7 @@ class WsConn:
 def readable(wsi, revents):
     ctx = wsi.context
     mv = ctx.serv_mv
-    n = ctx.read(wsi, mv)
+    n = conn_read(wsi, mv)
     if not n:
         return
     wsi.ws.last_rx = _port.ticks_ms()
@@ -104,7 +104,7 @@ def buffered(wsi):
     if wsi.ws is not None and not ws.stash_len and ws.stash is stash:
         ws.stash = None  # drained: give the memory back
         if not wsi.rxflow_disabled and not wsi.closed:
-            wsi.context.change_events(wsi, POLLIN, 0)
+            change_events(wsi, POLLIN, 0)
 
 
 def _hold(wsi, ws, mv, pos, end):
@@ -323,7 +323,7 @@ def _control(wsi, ws, chunk, n):
         if ws.ping_pending:
             ws.ping_pending = False
             if wsi.pending_timeout == _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG:
-                ctx.set_timeout(wsi, 0, 0)
+                set_timeout(wsi, 0, 0)
         if user_callback(wsi, ws.PONG, payload, n):
             ctx.close(wsi)
     elif op == _OP_CLOSE:
@@ -402,9 +402,8 @@ def _start_close(wsi):
     if wsi.closed:
         return  # the peer was gone already
     wsi.state = LWSS_AWAITING_CLOSE_ACK
-    ctx = wsi.context
-    ctx.set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, 5)  # seconds, as lws
-    ctx.change_events(wsi, POLLIN, 0)
+    set_timeout(wsi, _PENDING_TIMEOUT_CLOSE_ACK, 5)  # seconds, as lws
+    change_events(wsi, POLLIN, 0)
 
 
 def before_close(wsi):
@@ -431,11 +430,11 @@ def writable(wsi):
         return
     if wsi.want_writable and wsi.state == _LWSS_ESTABLISHED:
         wsi.want_writable = False
-        ctx.change_events(wsi, 0, POLLOUT)
+        change_events(wsi, 0, POLLOUT)
         if user_callback(wsi, wsi.ws.WRITEABLE):
             ctx.close(wsi)
         return
-    ctx.change_events(wsi, 0, POLLOUT)
+    change_events(wsi, 0, POLLOUT)
 
 
 # ------------------------------------------------------------ lifecycle
@@ -470,7 +469,7 @@ def ping_idle(ctx, now, role):
             wsi.state = LWSS_DEAD_SOCKET
             ctx.close(wsi)
             continue
-        ctx.set_timeout(wsi, _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, ctx.timeout_secs)
+        set_timeout(wsi, _PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG, ctx.timeout_secs)
 
 
 # ------------------------------------------------------------ queries

@@ -1,8 +1,8 @@
 """The WebSocket server role: the RFC 6455 opening handshake on an HTTP
 connection that asked to upgrade; the connection then runs in ws_conn."""
 
+from ..core.conn import change_events, release_ah, set_timeout, user_callback
 from ..codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
-from ..core.context import user_callback
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import issue_raw
 from ..core.role_ops import lws_role_ops
@@ -55,9 +55,9 @@ def upgrade(wsi, data):
     wsi.role = ROLE_WS
     wsi.state = LWSS_ESTABLISHED
     wsi.ws = WsConn(proto.rx_buffer_size or DEFAULT_RX_BUFFER)
-    ctx.set_timeout(wsi, 0, 0)
+    set_timeout(wsi, 0, 0)
     if not wsi.rxflow_disabled:
-        ctx.change_events(wsi, POLLIN, 0)
+        change_events(wsi, POLLIN, 0)
     if lwsl_enabled(_LLL_INFO):
         lwsl_info("%s: websocket %s established", peer_str(wsi), proto.name)
     if user_callback(wsi, _LWS_CALLBACK_ESTABLISHED):
@@ -69,7 +69,7 @@ def upgrade(wsi, data):
     if ah.rxlen > ah.hdr_end:
         ws_conn.process(wsi, ah.mv, ah.hdr_end, ah.rxlen)
     if wsi.ah is not None:
-        ctx.release_ah(wsi)
+        release_ah(wsi)
 
 
 OPS = lws_role_ops("ws", adopt=upgrade, readable=ws_conn.readable, writable=ws_conn.writable,
