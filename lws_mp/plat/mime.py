@@ -35,7 +35,11 @@ def mime_type(path, extra=None):
     dot = path.rfind(".")
     if dot < 0 or dot < path.rfind("/"):
         return "application/octet-stream"
-    ext = path[dot + 1:].lower()
+    ext = path[dot + 1:]
+    if not ext.islower():
+        # (only then: each new string is a look-up among the interned ones
+        # on MicroPython, ~3,000 instructions on the board interpreter)
+        ext = ext.lower()
     if extra:
         t = extra.get(ext)
         if t:
