@@ -1,4 +1,5 @@
-"""The context: fixed tables allocated once, callbacks, closing, timeouts."""
+"""The context: fixed tables allocated once, the fd table, closing, timeouts
+(what it does for one connection on every event is in core/conn)."""
 
 from ..plat import _port
 from .conn import change_events, protocol_callback, release_ah, set_timeout
