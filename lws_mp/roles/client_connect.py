@@ -384,8 +384,7 @@ def _start_tls(wsi):
         return
     cl = wsi.client
     cl.phase = P_TLS
-    set_timeout(wsi, _PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE,
-                            wsi.context.timeout_secs)
+    set_timeout(wsi, _PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE, wsi.context.timeout_secs)
     why = t.client_start(wsi, cl.host.split(":")[0], cl.ssl)
     if why is not None:
         fail(wsi, "TLS: %s" % why)

@@ -72,7 +72,7 @@ def issue(wsi, unused=None):
     room = len(ctx.serv_buf) - len(head) - 12
     extra = bytearray()
     protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER,
-                 extra, room if room > 0 else 0)
+                      extra, room if room > 0 else 0)
     if wsi.closed:
         return
     if len(extra) > room:

@@ -104,7 +104,7 @@ def _body(wsi, mv, n):
                 cl.why = "bad chunked framing in the response body"
                 return -1
             if dlen and user_callback(wsi, _LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ,
-                                          mv[pos + doff:pos + doff + dlen], dlen):
+                                      mv[pos + doff:pos + doff + dlen], dlen):
                 return -1
             pos += used
             if dec.state == S_DONE:

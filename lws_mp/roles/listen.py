@@ -55,6 +55,7 @@ def _accept(lwsi, revents):
             return  # not taken on (out of heap, TLS refused): the next poll goes on
 
 
+@micropython.native  # a try and four arguments: a bytecode frame would be a heap block
 def _filter(ctx, lwsi, sock, addr):
     """FILTER_NETWORK_CONNECTION: _TAKEN, or _REFUSED / _NO_HEAP (no heap
     to ask) with the new socket closed."""
@@ -62,8 +63,8 @@ def _filter(ctx, lwsi, sock, addr):
         # lws_get_peer_addresses(wsi, fd) from the filter finds the address here
         ctx.accepting = (sock, addr)
         refused = protocol_callback(lwsi, ctx.protocols[0],
-                               _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
-                               _port.sock_fd(sock), 0)
+                                    _LWS_CALLBACK_FILTER_NETWORK_CONNECTION,
+                                    _port.sock_fd(sock), 0)
     except MemoryError:
         # no heap to take it on: closed at once (its client sees the end
         # instead of waiting), and the next poll tries the next one

@@ -63,7 +63,7 @@ def request_headers(wsi):
         if ext is None or ext.callback is None:
             break
         protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED,
-                     ext.name, 0)
+                          ext.name, 0)
     return h + b"Sec-WebSocket-Version: %d\r\n" % cl.version
 
 

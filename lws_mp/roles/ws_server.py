@@ -42,7 +42,7 @@ def upgrade(wsi, data):
         return
     ctx.bind_protocol(wsi, proto)
     if user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
-                         proto.name, len(proto.name)):
+                     proto.name, len(proto.name)):
         lwsl_notice("%s: %s refused by filter", peer(wsi)[0], proto.name)
         protocol_error(wsi, 403)
         return
