@@ -52,12 +52,21 @@ def check_built():
         sys.exit("not built: %s (run benchmarks/run.sh)" % ", ".join(missing))
 
 
+# The benchmarks' servers take their ports from a block of the tests' port
+# allocator (lws_mp_pytest/ports.py) that no test worker uses, below the
+# kernel's ephemeral range: a port from a bind to port 0 can be handed to
+# another process (a test run beside the benchmark, a client's connect)
+# before a server slow to start (one under valgrind takes seconds) binds it,
+# and then wait_listening is answered by that other process.
+_PORT_BLOCK = 40
+
+
 def free_port():
-    s = socket.socket()
-    s.bind((HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    if ROOT not in sys.path:
+        sys.path.append(ROOT)  # lws_mp_pytest, from the checkout
+    from lws_mp_pytest.ports import free_port as block_port
+
+    return block_port(worker=_PORT_BLOCK)
 
 
 def mp_cmd(heap=None):
