@@ -22,6 +22,10 @@ MICROPYTHON = os.path.join(ROOT, ".venv", "bin", "micropython")
 LWS_LIB = os.path.join(ROOT, "build", "mpy", "host")
 MICRODOT_LIB = os.path.join(ROOT, "build", "bench", "mpy")
 
+if ROOT not in sys.path:
+    sys.path.append(ROOT)  # lws_mp_pytest, from the checkout
+from lws_mp_pytest.ports import free_port as block_port  # noqa: E402
+
 
 def _microdot_version():
     with open(os.path.join(ROOT, "benchmarks", "requirements.txt")) as f:
@@ -62,10 +66,6 @@ _PORT_BLOCK = 40
 
 
 def free_port():
-    if ROOT not in sys.path:
-        sys.path.append(ROOT)  # lws_mp_pytest, from the checkout
-    from lws_mp_pytest.ports import free_port as block_port
-
     return block_port(worker=_PORT_BLOCK)
 
 
