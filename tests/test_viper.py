@@ -1,6 +1,7 @@
 """The byte loops every WebSocket payload passes through -- unmasking and
 the UTF-8 check --, the copy small frames and heads are built with, and the
-HTTP parser's header-name and control-byte scans, against plain references
+HTTP parser's scans (the head's end, a header line's bounds, the header
+name, a control byte), against plain references
 (written here, or the parser's own plain loops).
 
 On MicroPython these are the viper machine-code helpers (x64 or i386 on
@@ -9,7 +10,7 @@ the unix ports, Thumb on the emulated Cortex-M); on CPython, its fallbacks.
 
 from lws_mp import _port
 from lws_mp.codec.header_names import LOWER_TCHAR, NAMES, token_of
-from lws_mp.codec.plain_scan import ctl_at, header_token
+from lws_mp.codec.plain_scan import ctl_at, head_end, header_line, header_token
 
 from support import skip, unmask_at
 
@@ -223,3 +224,73 @@ def test_ctl_at_agrees_with_the_plain_scan():
     assert scan.ctl_at(bytearray(b"abc"), 0, 40) == -1
     for high in (128, 200, 255):  # not control bytes (UTF-8 in a path)
         assert scan.ctl_at(bytearray((high,)), 0, 1) == -1
+
+
+def test_head_end_agrees_with_the_plain_scan():
+    scan = _scan()
+    heads = [b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", b"GET / HTTP/1.1\r\n\r\nbody\r\n\r\n",
+             b"\r\n\r\n", b"\r\n\r", b"a\r\n\r\n", b"\r\r\n\r\n\n", b"x\n\r\n\r\n",
+             b"GET / HTTP/1.1\r\nX: \x00\r\n\r\n", b"\x00\r\n\r\n", b"\r\n\r\n\x00",
+             b"GET / HTTP/1.1\r\nHost: a\r\n", b"", b"\r\n\r\n\r\n\r\n"]
+    checked = 0
+    for h in heads:
+        data = bytearray(h + b"\xee" * 4)  # bytes past n are not looked at
+        for start in range(-1, len(h) + 2):
+            for n in range(0, len(h) + 1):
+                want = head_end(data, start, n)
+                assert scan.head_end(data, start, n) == want, (h, start, n, want)
+                checked += 1
+    assert checked > 1000
+    assert scan.head_end(bytearray(b"a\r\n\r\n"), 0, 99) == 1  # n past the end: the end
+
+
+def _lines():
+    """Header lines with every kind of byte at every place that matters."""
+    out = [b"Host: a", b"Host:a", b"Host:", b"Host: \t", b" Host: a", b"\tHost: a", b":a",
+           b"Host", b"", b"a:b:c", b"X: a b ", b"X:\t a\t ", b"Host: a\rb", b"Host: a\nb",
+           b"Ho\rst: a", b"Ho\nst: a", b"Host: a\r", b"Host\r\n: a", b"A: \x00"]
+    for at in range(6):
+        for c in b" \t:\r\nz":
+            line = bytearray(b"Xy: ab")
+            line[at] = c
+            out.append(bytes(line))
+    return out
+
+
+def test_header_line_agrees_with_the_plain_scan():
+    scan = _scan()
+    checked = 0
+    for line in _lines():
+        for tail in (b"\r\n", b"\r\nNext: v\r\n", b"", b"\r", b"\n"):
+            for lead in (b"", b"GET / HTTP/1.1\r\n"):
+                data = bytearray(lead + line + tail)
+                for end in range(len(lead), len(data) + 1):
+                    want_out = _port.u16_array(3)
+                    got_out = _port.u16_array(3)
+                    want = header_line(data, len(lead), end, want_out)
+                    got = scan.header_line(data, len(lead), end, got_out)
+                    assert got == want, (data, end, got, want)
+                    if want >= 0:
+                        assert list(got_out) == list(want_out), (data, end)
+                    checked += 1
+    assert checked > 2000
+    # out of bounds: refused, nothing written
+    out = _port.u16_array(3)
+    for pos, end in ((0, 99), (-1, 4), (3, 3), (4, 2)):
+        assert scan.header_line(bytearray(b"a: b"), pos, end, out) == -1, (pos, end)
+    assert list(out) == [0, 0, 0]
+
+
+def test_header_line_finds_the_value_and_refuses_the_bad():
+    """The plain contract itself (which CPython runs): what a line gives."""
+    out = _port.u16_array(3)
+    data = bytearray(b"Host: \t example.org \t\r\nX: y\r\n")
+    le = header_line(data, 0, len(data), out)
+    assert le == 21 and data[le:le + 2] == b"\r\n"
+    assert data[out[0]] == 58 and bytes(data[out[1]:out[2]]) == b"example.org"
+    assert header_line(data, le + 2, len(data), out) == 27 and bytes(data[out[1]:out[2]]) == b"y"
+    empty = bytearray(b"X:  \r\n")
+    assert header_line(empty, 0, len(empty), out) == 4 and out[1] == out[2]
+    for bad in (b" X: folded\r\n", b"\tX: folded\r\n", b": no name\r\n", b"no colon\r\n",
+                b"X: a\rb\r\n", b"X: a\nb\r\n", b"X\n: a\r\n", b"X: a\r"):
+        assert header_line(bytearray(bad), 0, len(bad), out) == -1, bad

@@ -18,12 +18,14 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 from .uri import normalise_path, plain_path, urldecode_inplace
 from .header_names import LOWER_TCHAR, NAMES
 from . import const, micropython  # @micropython.native
+from builtins import len  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_GET_URI = const(0)
 _WSI_TOKEN_HOST = const(3)
 _WSI_TOKEN_HTTP_URI_ARGS = const(76)
 _WSI_TOKEN_OPTIONS_URI = const(2)
+_WSI_TOKEN_POST_URI = const(1)
 
 NEED_MORE = const(0)
 COMPLETE = const(1)
@@ -91,7 +93,12 @@ def parse_request(ah, token_limits=None, scan=None):
             return NEED_MORE
     if n and data[0] not in _TCHAR:
         return 400
-    end = data.find(b"\r\n\r\n", ah.scan, n)
+    if scan is None:
+        # the plain loops, loaded only where they are used
+        from . import plain_scan as scan
+    end = scan.head_end(data, ah.scan, n)
+    if end == -2:
+        return 400  # a NUL in the head
     if end < 0:
         # a bad request line is answered without waiting for the headers
         eol = data.find(b"\r\n", 0, n)
@@ -104,26 +111,18 @@ def parse_request(ah, token_limits=None, scan=None):
         ah.scan = n - 3 if n > 3 else 0
         return NEED_MORE
     ah.hdr_end = end + 4
-    if data.find(b"\x00", 0, end) >= 0:
-        return 400
     eol = data.find(b"\r\n", 0, end + 2)
     st = _check_request_line(ah, eol)
     if st >= 400:
         return st
-    sp1 = data.find(b" ", 0, eol)
-    sp2 = data.find(b" ", sp1 + 1, eol)
-    token = ah.method  # _check_request_line found it
+    token = ah.method  # _check_request_line found it, and the spaces
     ah.http_version = st
-    if scan is None:
-        # the plain loops, loaded only where they are used
-        from . import plain_scan as scan
-    name_token, ctl = scan.header_token, scan.ctl_at
-    st = _parse_uri(ah, token, sp1 + 1, sp2, token_limits, ctl)
+    st = _parse_uri(ah, token, ah.line[0] + 1, ah.line[1], token_limits, scan.ctl_at)
     if st:
         return st
     # an absolute-form target stored its authority as the Host already
     return _parse_headers(ah, eol + 2, end + 2, token_limits,
-                          ah.frag_index[_WSI_TOKEN_HOST] != 0, name_token)
+                          ah.frag_index[_WSI_TOKEN_HOST] != 0, scan)
 
 
 def _limit(token_limits, token):
@@ -159,12 +158,18 @@ def _check_request_line(ah, eol):
         return 400
     if major != 1:
         return 505
-    # GET, the most of them, without the table's walk
-    token = _WSI_TOKEN_GET_URI if sp1 == 3 and data[0] == 71 and data[1] == 69 and data[2] == 84 \
-        else _method_token(data, sp1)
+    # GET and POST, the most of them, without the table's walk
+    if sp1 == 3 and data[0] == 71 and data[1] == 69 and data[2] == 84:
+        token = _WSI_TOKEN_GET_URI
+    elif sp1 == 4 and data[0] == 80 and data[1] == 79 and data[2] == 83 and data[3] == 84:
+        token = _WSI_TOKEN_POST_URI
+    else:
+        token = _method_token(data, sp1)
     if token < 0:
         return 501 if _is_token(bytes(ah.mv[0:sp1])) else 400
     ah.method = token  # for parse_request, which would look it up again
+    ah.line[0] = sp1  # and where the target lies
+    ah.line[1] = sp2
     ah.head = sp1 == 4 and data[0] == 72  # HEAD: the only 4-letter GET
     # request-target: origin-form, absolute-form, or '*' for OPTIONS
     c = data[sp1 + 1]
@@ -263,32 +268,24 @@ def _parse_args(ah, a, ue, token_limits, ctl):
 
 
 @micropython.native
-def _parse_headers(ah, pos, end, token_limits, host_from_target, name_token):
+def _parse_headers(ah, pos, end, token_limits, host_from_target, scan):
     data = ah.data
+    line = ah.line
+    bounds, name_token = scan.header_line, scan.header_token
     hosts = 0
     while pos < end:
-        le = data.find(b"\r\n", pos, end)
+        # the line's end, colon and value (without its OWS, RFC 9112), or
+        # -1: folded (obsolete), no name, a bare CR or LF
+        le = bounds(data, pos, end, line)
         if le < 0:
-            le = end
-        c0 = data[pos]
-        if c0 == 32 or c0 == 9:  # obsolete line folding
             return 400
-        colon = data.find(b":", pos, le)
-        if colon <= pos:
-            return 400
-        token = name_token(data, pos, colon, NAMES, LOWER_TCHAR)
+        token = name_token(data, pos, line[0], NAMES, LOWER_TCHAR)
         if token < 0:
             if token == -1:
                 return 400
             token = None  # a name lws does not know: dropped
-        vs = colon + 1  # the value without its OWS (RFC 9112)
-        ve = le
-        while vs < ve and (data[vs] == 32 or data[vs] == 9):
-            vs += 1
-        while ve > vs and (data[ve - 1] == 32 or data[ve - 1] == 9):
-            ve -= 1
-        if data.find(b"\r", vs, ve) >= 0 or data.find(b"\n", vs, ve) >= 0:
-            return 400
+        vs = line[1]
+        ve = line[2]
         if token == _WSI_TOKEN_HOST:
             hosts += 1
             if hosts > 1:

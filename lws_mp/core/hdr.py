@@ -22,15 +22,20 @@ def _lead(h):
     return 0 if h == _WSI_TOKEN_HTTP_URI_ARGS else 1
 
 
+@micropython.native
 def lws_hdr_total_length(wsi, h):
     """Length of header ``h`` as lws_hdr_copy gives it, 0 if absent."""
     ah = wsi.ah
     if ah is None or h < 0 or h >= _WSI_TOKEN_COUNT:
         return 0
     n = ah.frag_index[h]
+    if not n:
+        return 0
+    f = ah.frags
+    if not f[3 * n + 2]:
+        return f[3 * n + 1]  # one fragment, the most of them
     total = 0
     count = 0
-    f = ah.frags
     while n:
         total += f[3 * n + 1]
         count += 1

@@ -25,6 +25,9 @@ class HeaderTable:
         self.frag_cap = max(16, min(_WSI_TOKEN_COUNT * 2, size // 16))
         self.frags = _port.u16_array(3 * self.frag_cap)
         self.frag_index = bytearray(_WSI_TOKEN_COUNT)
+        # the parser's scratch: a request line's spaces, a header line's
+        # colon and value (filled by machine code, read with no tuple made)
+        self.line = _port.u16_array(3)
         self.wsi = None
         self.reset(0)
 

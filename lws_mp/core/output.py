@@ -10,6 +10,7 @@ from ..plat import _port
 from .log import lwsl_warn
 from ..plat._port import POLLOUT, const
 from ..plat._port import micropython  # @micropython.native
+from builtins import len, memoryview  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
 # consts: an imported name would be a global, looked up at each use

@@ -84,6 +84,9 @@ class lws_http_mount(_Struct):
     def_ = "index.html"
     extra_mimetypes = None
     cache_max_age = 0
+    # the library's: the origin as bytes, and the str it was made from
+    origin_bytes = None
+    origin_src = None
 
 
 class lws_context_creation_info(_TextStruct):

@@ -4,6 +4,7 @@ Imported by _port on MicroPython only; CPython uses its own fallbacks there.
 """
 
 import micropython
+from builtins import len  # one look-up, not two (docs/ARCHITECTURE.md)
 
 
 @micropython.viper
@@ -154,6 +155,64 @@ def header_token(data, pos: int, end: int, names, table) -> int:
         p += ln + 3
         ln = nm[p]
     return -2
+
+
+@micropython.viper
+def head_end(data, start: int, n: int) -> int:
+    """Where the CRLF CRLF that ends a request head lies in data[start:n],
+    -1 if it is not in yet, -2 if a NUL comes first
+    (codec/plain_scan.head_end is the contract and the plain version)."""
+    if n > int(len(data)):
+        n = int(len(data))
+    d = ptr8(data)  # noqa: F821
+    i = start if start > 0 else 0
+    while i < n:
+        c = d[i]
+        if c == 0:
+            return -2
+        if c == 13 and i + 3 < n and d[i + 1] == 10 and d[i + 2] == 13 and d[i + 3] == 10:
+            return i
+        i += 1
+    return -1
+
+
+@micropython.viper
+def header_line(data, pos: int, end: int, out) -> int:
+    """One header line from data[pos] within data[pos:end]: the index of
+    its CRLF (or end), with out[0] its colon and out[1]:out[2] its value
+    without the whitespace around it; -1 if it is bad: folded, no name, a
+    bare CR or LF (codec/plain_scan.header_line is the contract and the
+    plain version).  ``out``: three unsigned 16-bit words."""
+    if pos < 0 or pos >= end or end > int(len(data)):
+        return -1
+    d = ptr8(data)  # noqa: F821
+    o = ptr16(out)  # noqa: F821
+    c = d[pos]
+    if c == 32 or c == 9:
+        return -1  # obsolete line folding
+    colon = -1
+    i = pos
+    while i < end:
+        c = d[i]
+        if c == 13 or c == 10:
+            break
+        if c == 58 and colon < 0:
+            colon = i
+        i += 1
+    if i < end and (d[i] != 13 or i + 1 >= end or d[i + 1] != 10):
+        return -1  # a CR or LF that does not end the line
+    if colon <= pos:
+        return -1
+    vs = colon + 1
+    ve = i
+    while vs < ve and (d[vs] == 32 or d[vs] == 9):
+        vs += 1
+    while ve > vs and (d[ve - 1] == 32 or d[ve - 1] == 9):
+        ve -= 1
+    o[0] = colon
+    o[1] = vs
+    o[2] = ve
+    return i
 
 
 @micropython.viper

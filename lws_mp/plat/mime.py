@@ -1,47 +1,49 @@
-"""Content-Type by file extension."""
+"""Content-Type by file extension (bytes: served paths are bytes)."""
 
 MIME_TYPES = {
-    "html": "text/html; charset=utf-8",
-    "htm": "text/html; charset=utf-8",
-    "css": "text/css",
-    "js": "application/javascript",
-    "mjs": "application/javascript",
-    "json": "application/json",
-    "txt": "text/plain; charset=utf-8",
-    "xml": "application/xml",
-    "svg": "image/svg+xml",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "ico": "image/x-icon",
-    "webp": "image/webp",
-    "woff": "font/woff",
-    "woff2": "font/woff2",
-    "ttf": "font/ttf",
-    "wasm": "application/wasm",
-    "pdf": "application/pdf",
-    "bin": "application/octet-stream",
-    "gz": "application/gzip",
-    "map": "application/json",
-    "csv": "text/csv",
-    "mp3": "audio/mpeg",
-    "wav": "audio/wav",
-    "mp4": "video/mp4",
+    b"html": "text/html; charset=utf-8",
+    b"htm": "text/html; charset=utf-8",
+    b"css": "text/css",
+    b"js": "application/javascript",
+    b"mjs": "application/javascript",
+    b"json": "application/json",
+    b"txt": "text/plain; charset=utf-8",
+    b"xml": "application/xml",
+    b"svg": "image/svg+xml",
+    b"png": "image/png",
+    b"jpg": "image/jpeg",
+    b"jpeg": "image/jpeg",
+    b"gif": "image/gif",
+    b"ico": "image/x-icon",
+    b"webp": "image/webp",
+    b"woff": "font/woff",
+    b"woff2": "font/woff2",
+    b"ttf": "font/ttf",
+    b"wasm": "application/wasm",
+    b"pdf": "application/pdf",
+    b"bin": "application/octet-stream",
+    b"gz": "application/gzip",
+    b"map": "application/json",
+    b"csv": "text/csv",
+    b"mp3": "audio/mpeg",
+    b"wav": "audio/wav",
+    b"mp4": "video/mp4",
 }
 
 
 def mime_type(path, extra=None):
-    dot = path.rfind(".")
-    if dot < 0 or dot < path.rfind("/"):
+    """The Content-Type of ``path`` (bytes, or a str) by its extension;
+    ``extra`` (a mount's extra_mimetypes) maps extensions as str."""
+    if isinstance(path, str):
+        path = path.encode()
+    dot = path.rfind(b".")
+    if dot < 0 or dot < path.rfind(b"/"):
         return "application/octet-stream"
     ext = path[dot + 1:]
     if not ext.islower():
-        # (only then: each new string is a look-up among the interned ones
-        # on MicroPython, ~3,000 instructions on the board interpreter)
-        ext = ext.lower()
+        ext = ext.lower()  # (only then: it is a copy)
     if extra:
-        t = extra.get(ext)
+        t = extra.get(ext.decode())
         if t:
             return t
     return MIME_TYPES.get(ext, "application/octet-stream")

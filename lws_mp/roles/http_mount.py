@@ -11,6 +11,7 @@ from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
 from .http_server import lws_http_transaction_completed
 from .serve_file import ALL_SENT, client_accepts_gzip, file_ops, finish, hint_stat, start_file
+from builtins import len, type  # one look-up, not two (docs/ARCHITECTURE.md)
 
 
 def match(ctx, uri):
@@ -30,9 +31,9 @@ def match(ctx, uri):
 
 
 def _file_exists(wsi, fops, path):
-    """1 if ``path`` is a file (and its stat is hinted), 0 if nothing is
-    there, 2 if it is a directory -- or not a file, for file ops that
-    cannot tell."""
+    """1 if ``path`` (bytes) is a file (and its stat is hinted), 0 if
+    nothing is there, 2 if it is a directory -- or not a file, for file ops
+    that cannot tell."""
     if type(fops) is lws_plat_file_ops:
         st = _port.path_stat(path)  # one stat, and no bound method made
         if st is None:
@@ -55,6 +56,7 @@ def _ops_stat(wsi, fops, path):
     case's frame stays on the C stack.)"""
     # stat is an extra of lws_mp's file ops: without it, try an open
     stat = getattr(fops, "stat", None)
+    path = path.decode()  # a firmware's file ops are given names as str
     if stat is None:
         fd, _ = fops.open(wsi, path, 0)
         if fd is None:
@@ -66,9 +68,14 @@ def _ops_stat(wsi, fops, path):
 
 
 def lookup(wsi, mount, uri):
-    """What ``mount`` has for ``uri``: the file's path (a str), ("redirect",
-    url), or None when it has nothing.  (In small functions: a frame past
-    11 words is put on the heap at every call.)"""
+    """What ``mount`` has for ``uri``: the file's path, ("redirect", url),
+    or None when it has nothing.  (In small functions: a frame past 11
+    words is put on the heap at every call.)
+
+    Paths are bytes from here to the filesystem: on MicroPython every new
+    str is first looked for among the interned ones (~3,000 instructions on
+    the board interpreter), and the VFS makes its own copy of a path, of
+    the path's type, for each stat and open; bytes are only copied."""
     # the URI past the mountpoint, from its "/" (a normalised URI has one):
     # the path is made in one piece, and for "/" with no slice of the URI
     t = mount.mountpoint
@@ -76,19 +83,28 @@ def lookup(wsi, mount, uri):
     tail = uri if t <= 0 else uri[t:]
     if len(tail) <= 1 or tail.endswith("/"):
         return _lookup_index(wsi, mount, uri, tail)
-    path = mount.origin.rstrip("/") + tail
-    return _found(wsi, mount, uri, path)
+    return _found(wsi, mount, uri, _base(mount) + tail.encode())
+
+
+def _base(mount):
+    """The mount's origin without its trailing "/", as bytes: made once,
+    kept with the origin it was made from (a changed origin is seen)."""
+    if mount.origin_src is not mount.origin:
+        mount.origin_bytes = mount.origin.rstrip("/").encode()
+        mount.origin_src = mount.origin
+    return mount.origin_bytes
 
 
 def _lookup_index(wsi, mount, uri, tail):
     """lookup of a directory's URI: its index file."""
-    base = mount.origin.rstrip("/")
-    index = mount.def_ or "index.html"
+    base = _base(mount)
+    index = (mount.def_ or "index.html").encode()
     if not tail:
         # the mountpoint itself ("/ui"): its index lives at "/ui/"
         return ("redirect", uri + "/") \
-            if _file_exists(wsi, file_ops(wsi.context), base + "//" + index) == 1 else None
-    return _found(wsi, mount, uri, (base + "/" if len(tail) <= 1 else base + tail) + index)
+            if _file_exists(wsi, file_ops(wsi.context), base + b"//" + index) == 1 else None
+    return _found(wsi, mount, uri,
+                  (base + b"/" if len(tail) <= 1 else base + tail.encode()) + index)
 
 
 def _found(wsi, mount, uri, path):
@@ -96,10 +112,10 @@ def _found(wsi, mount, uri, path):
     directory's "/", or None."""
     fops = wsi.context.fops or file_ops(wsi.context)
     found = _file_exists(wsi, fops, path)
-    if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + ".gz") == 1):
+    if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + b".gz") == 1):
         return path
     if found == 2 and not uri.endswith("/") and \
-            _file_exists(wsi, fops, path + "/" + (mount.def_ or "index.html")) == 1:
+            _file_exists(wsi, fops, path + b"/" + (mount.def_ or "index.html").encode()) == 1:
         return ("redirect", uri + "/")
     return None
 

@@ -7,6 +7,7 @@ from ..core.output import hold, issue_raw
 from ..core.wsi import peer_str
 from ..core.write import write_queued
 from ..plat._port import const, micropython  # @micropython.native
+from builtins import isinstance, len  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LLL_INFO = const(8)

@@ -12,6 +12,7 @@ from ..plat import _port
 from . import part
 from .http_response import lws_return_http_status, protocol_error, write
 from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
+from builtins import bytes, len, str  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
 # consts: an imported name would be a global, looked up at each use

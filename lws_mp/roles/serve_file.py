@@ -13,6 +13,7 @@ from ..plat._port import POLLOUT, const, copy_into, micropython  # @micropython.
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops, send_file_pieces
 from .http_response import connection_header, put_int, send_headers, server_header, status_line
 from .http_server import _queue, lws_http_transaction_completed, user_answers
+from builtins import hasattr, isinstance, len, range, type  # one look-up (docs/ARCHITECTURE.md)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_HTTP_FILE_COMPLETION = const(15)
@@ -59,9 +60,15 @@ def _open(wsi, fops, name):
             _open_len = st[0]
             _open_stat = st
             return fops.open_known(wsi, name)
-    fd, _open_len = fops.open(wsi, name, LWS_O_RDONLY)
+    fd, _open_len = fops.open(wsi, _name_for(fops, name), LWS_O_RDONLY)
     _open_stat = st
     return fd
+
+
+def _name_for(fops, name):
+    """The file name (bytes here) as ``fops`` takes it: the platform's as
+    it is, a firmware's as a str (lws' file ops are given a C string)."""
+    return name if type(fops) is lws_plat_file_ops else name.decode()
 
 
 class FileStream:
@@ -117,8 +124,8 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
     mounts do it at once: no user callback is running)."""
     ctx = wsi.context
     fops = ctx.fops or file_ops(ctx)
-    if isinstance(file, bytes):
-        file = file.decode()
+    if isinstance(file, str):
+        file = file.encode()  # names are bytes within (roles/http_mount.lookup)
     global _hint_path, _hint_stat
     gzip = False
     fd = None
@@ -126,7 +133,7 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
     # it did not send costs no look-up
     fi = wsi.ah.frag_index if wsi.ah is not None else None
     if fi is not None and fi[_WSI_TOKEN_HTTP_ACCEPT_ENCODING] and client_accepts_gzip(wsi):
-        stat_name = file + ".gz"
+        stat_name = file + b".gz"
         fd = _open(wsi, fops, stat_name)
         if fd is not None:
             gzip = True
@@ -137,11 +144,11 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
     _hint_path = _hint_stat = None
     if fd is None:
         # as lws v2.1: nothing is sent, the caller answers or closes
-        lwsl_info("serve %s: not found", file)
+        lwsl_info("serve %s: not found", file.decode())
         return -1
     if st is None:
         # no look-up stat'ed this same file a moment ago
-        st = fops.stat(wsi, stat_name) if hasattr(fops, "stat") else None
+        st = fops.stat(wsi, _name_for(fops, stat_name)) if hasattr(fops, "stat") else None
     extra = _extra(other_headers, other_headers_len) if other_headers else b""
     if fi is not None and (fi[_WSI_TOKEN_HTTP_IF_NONE_MATCH] or fi[_WSI_TOKEN_HTTP_RANGE]):
         return _conditional(wsi, fops, fd, st, stat_name, gzip, content_type, extra)
@@ -272,7 +279,7 @@ def _whole_head(wsi, st, gzip, content_type, extra, length, code, crange):
 # Server header gets its head in one copy.  A changed file has another stat.
 _HEADS = const(4)
 _heads = [b""] * _HEADS
-_head_names = [""] * _HEADS
+_head_names = [b""] * _HEADS
 _head_sizes = [-1] * _HEADS
 _head_mtimes = [-1] * _HEADS
 _head_types = [None] * _HEADS
