@@ -11,6 +11,7 @@ from ..plat import _port
 from .log import lwsl_err, lwsl_exception, lwsl_info
 from ..plat._port import const
 from ..plat._port import micropython  # @micropython.native
+from builtins import len  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _LWS_CALLBACK_CHANGE_MODE_POLL_FD = const(34)

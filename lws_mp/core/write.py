@@ -11,6 +11,7 @@ once into the service buffer (or sent in two writes when it is larger).
 from .log import lwsl_err
 from .role_ops import ops_of
 from ..plat._port import micropython  # @micropython.native
+from builtins import isinstance, len  # one look-up, not two (docs/ARCHITECTURE.md)
 
 _LWS_WRITE_HTTP = 3
 

@@ -22,6 +22,7 @@ from ..core.wsi import (LWSS_AWAITING_CLOSE_ACK, LWSS_DEAD_SOCKET, LWSS_RETURNED
                         ROLE_WS, peer_str)
 from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
 from .ws_send import send_frame as _send_frame
+from builtins import len, memoryview  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # module-private (no RAM, no global look-up on MicroPython): lws', core/wsi's, RFC 6455's
 _LLL_INFO = const(8)

@@ -12,6 +12,7 @@ from ..core.output import hold_room, issue
 from ..plat import _port
 from ..plat._port import const
 from ..plat._port import micropython  # @micropython.native
+from builtins import isinstance, len, memoryview  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
 # consts: an imported name would be a global, looked up at each use
