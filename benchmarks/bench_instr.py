@@ -147,8 +147,12 @@ def _http_cost(argv, raw, close, tag):
 
 def _ws_cost(argv, tag):
     def drive(port, secs):
-        r = subprocess.run([bench.WSLOAD, str(port), "/", "1", "16", str(secs), "16"],
-                           capture_output=True, text=True, timeout=secs + 120)
+        for _ in range(20):  # a refusal is tried again, as _connect does
+            r = subprocess.run([bench.WSLOAD, str(port), "/", "1", "16", str(secs), "16"],
+                               capture_output=True, text=True, timeout=secs + 120)
+            if "Connection refused" not in r.stdout + r.stderr:
+                break
+            time.sleep(0.25)
         m = re.search(r"msgs=(\d+)", r.stdout)
         if r.returncode or not m:
             raise RuntimeError("wsload: %s" % (r.stdout + r.stderr)[-200:])
