@@ -66,16 +66,20 @@ def _total(p, out):
     raise RuntimeError("no total in " + out)
 
 
+# A connection refused by the server under valgrind is tried again, for
+# a few seconds: seen right after it was listening (at the warm-up, and at
+# wsload's start), in a few runs in ten.  Only answered requests and echoed
+# messages are counted, so a retry changes no figure.
+_REFUSED_TRIES = 40
+_REFUSED_WAIT = 0.15
+
+
 def _connect(port):
-    """A connection to the server under valgrind: a refusal is tried again
-    for a few seconds (seen at the warm-up, right after the server started
-    listening, in a few runs in ten; the requests counted are only the
-    answered ones, so a retry changes no figure)."""
-    for _ in range(50):
+    for _ in range(_REFUSED_TRIES):
         try:
             return socket.create_connection((bench.HOST, port), timeout=60)
         except ConnectionRefusedError:
-            time.sleep(0.1)
+            time.sleep(_REFUSED_WAIT)
     return socket.create_connection((bench.HOST, port), timeout=60)
 
 
@@ -147,12 +151,12 @@ def _http_cost(argv, raw, close, tag):
 
 def _ws_cost(argv, tag):
     def drive(port, secs):
-        for _ in range(20):  # a refusal is tried again, as _connect does
+        for _ in range(_REFUSED_TRIES):
             r = subprocess.run([bench.WSLOAD, str(port), "/", "1", "16", str(secs), "16"],
                                capture_output=True, text=True, timeout=secs + 120)
             if "Connection refused" not in r.stdout + r.stderr:
                 break
-            time.sleep(0.25)
+            time.sleep(_REFUSED_WAIT)
         m = re.search(r"msgs=(\d+)", r.stdout)
         if r.returncode or not m:
             raise RuntimeError("wsload: %s" % (r.stdout + r.stderr)[-200:])

@@ -10,7 +10,8 @@ from ..plat.file_ops import lws_plat_file_ops
 from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
 from .http_server import lws_http_transaction_completed
-from .serve_file import ALL_SENT, client_accepts_gzip, file_ops, finish, hint_stat, start_file
+from .serve_file import (ALL_SENT, client_accepts_gzip, file_ops, finish, hint_stat, name_for,
+                         start_file)
 from builtins import len, type  # one look-up, not two (docs/ARCHITECTURE.md)
 
 
@@ -56,7 +57,7 @@ def _ops_stat(wsi, fops, path):
     case's frame stays on the C stack.)"""
     # stat is an extra of lws_mp's file ops: without it, try an open
     stat = getattr(fops, "stat", None)
-    path = path.decode()  # a firmware's file ops are given names as str
+    path = name_for(fops, path)
     if stat is None:
         fd, _ = fops.open(wsi, path, 0)
         if fd is None:
@@ -67,10 +68,10 @@ def _ops_stat(wsi, fops, path):
     return 2 if st is None else st
 
 
-def lookup(wsi, mount, uri):
-    """What ``mount`` has for ``uri``: the file's path, ("redirect", url),
-    or None when it has nothing.  (In small functions: a frame past 11
-    words is put on the heap at every call.)
+def lookup(wsi, mount, uri, raw):
+    """What ``mount`` has for ``uri`` (``raw``: its bytes): the file's
+    path, ("redirect", url), or None when it has nothing.  (In small
+    functions: a frame past 11 words is put on the heap at every call.)
 
     Paths are bytes from here to the filesystem: on MicroPython every new
     str is first looked for among the interned ones (~3,000 instructions on
@@ -83,7 +84,8 @@ def lookup(wsi, mount, uri):
     tail = uri if t <= 0 else uri[t:]
     if len(tail) <= 1 or tail.endswith("/"):
         return _lookup_index(wsi, mount, uri, tail)
-    return _found(wsi, mount, uri, _base(mount) + tail.encode())
+    # under "/" the path is the origin and the URI's own bytes, one copy
+    return _found(wsi, mount, uri, _base(mount) + (raw if t <= 0 else tail.encode()))
 
 
 def _base(mount):
@@ -95,10 +97,15 @@ def _base(mount):
     return mount.origin_bytes
 
 
+def _index(mount):
+    """The name of a directory's index file, as bytes."""
+    return (mount.def_ or "index.html").encode()
+
+
 def _lookup_index(wsi, mount, uri, tail):
     """lookup of a directory's URI: its index file."""
     base = _base(mount)
-    index = (mount.def_ or "index.html").encode()
+    index = _index(mount)
     if not tail:
         # the mountpoint itself ("/ui"): its index lives at "/ui/"
         return ("redirect", uri + "/") \
@@ -115,7 +122,7 @@ def _found(wsi, mount, uri, path):
     if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + b".gz") == 1):
         return path
     if found == 2 and not uri.endswith("/") and \
-            _file_exists(wsi, fops, path + b"/" + (mount.def_ or "index.html").encode()) == 1:
+            _file_exists(wsi, fops, path + b"/" + _index(mount)) == 1:
         return ("redirect", uri + "/")
     return None
 

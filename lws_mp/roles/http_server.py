@@ -182,10 +182,11 @@ def _handle_request(wsi):
 @micropython.native
 def _route(wsi, ctx, ah, has_body):
     """The request's answer: the filter, a mount, or protocols[0]."""
+    raw = ah.value(ah.method)  # the table's bytes of the path (a mount's path is made of them)
     try:
         # straight from the table's view (no bytes copy first); a path the
         # interpreter knows already as a string costs no new one
-        uri = str(ah.value(ah.method), "utf-8")
+        uri = str(raw, "utf-8")
     except (UnicodeError, TypeError):
         protocol_error(wsi, 400)
         return
@@ -201,7 +202,7 @@ def _route(wsi, ctx, ah, has_body):
     if mount is not None:
         # as in lws, a mount answers for what it has; a URL it has nothing
         # for goes on to protocols[0] (dynamic routes, POST handlers)
-        target = hm.lookup(wsi, mount, uri)
+        target = hm.lookup(wsi, mount, uri, raw)
         if target is None or ah.method != _WSI_TOKEN_GET_URI:
             hm.hint_stat(None, None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:

@@ -60,12 +60,12 @@ def _open(wsi, fops, name):
             _open_len = st[0]
             _open_stat = st
             return fops.open_known(wsi, name)
-    fd, _open_len = fops.open(wsi, _name_for(fops, name), LWS_O_RDONLY)
+    fd, _open_len = fops.open(wsi, name_for(fops, name), LWS_O_RDONLY)
     _open_stat = st
     return fd
 
 
-def _name_for(fops, name):
+def name_for(fops, name):
     """The file name (bytes here) as ``fops`` takes it: the platform's as
     it is, a firmware's as a str (lws' file ops are given a C string)."""
     return name if type(fops) is lws_plat_file_ops else name.decode()
@@ -148,7 +148,7 @@ def start_file(wsi, file, content_type, other_headers, other_headers_len):
         return -1
     if st is None:
         # no look-up stat'ed this same file a moment ago
-        st = fops.stat(wsi, _name_for(fops, stat_name)) if hasattr(fops, "stat") else None
+        st = fops.stat(wsi, name_for(fops, stat_name)) if hasattr(fops, "stat") else None
     extra = _extra(other_headers, other_headers_len) if other_headers else b""
     if fi is not None and (fi[_WSI_TOKEN_HTTP_IF_NONE_MATCH] or fi[_WSI_TOKEN_HTTP_RANGE]):
         return _conditional(wsi, fops, fd, st, stat_name, gzip, content_type, extra)
