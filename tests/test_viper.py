@@ -1,7 +1,8 @@
 """The byte loops every WebSocket payload passes through -- unmasking and
 the UTF-8 check --, the copy small frames and heads are built with, and the
-HTTP parser's scans (the head's end, a header line's bounds, the header
-name, a control byte), against plain references
+HTTP parser's scans (the head's end, the request line, the header lines
+into the fragment index, a header line's bounds, the header name, a
+control byte), against plain references
 (written here, or the parser's own plain loops).
 
 On MicroPython these are the viper machine-code helpers (x64 or i386 on
@@ -10,7 +11,7 @@ the unix ports, Thumb on the emulated Cortex-M); on CPython, its fallbacks.
 
 from lws_mp import _port
 from lws_mp.codec.header_names import LOWER_TCHAR, NAMES, token_of
-from lws_mp.codec.plain_scan import ctl_at, head_end, header_line, header_token
+from lws_mp.codec.plain_scan import (ctl_at, head_end, header_block, header_line, request_line)
 
 from support import skip, unmask_at
 
@@ -157,6 +158,13 @@ def _scan():
     return _port.parse_scan
 
 
+def _frag_table(cap):
+    frags = _port.u16_array(3 * cap)
+    frags[0] = 1
+    frags[1] = cap
+    return frags, bytearray(86)
+
+
 def _names():
     """Every name lws knows, walked from the table itself."""
     out = []
@@ -168,7 +176,7 @@ def _names():
     return out
 
 
-def test_header_token_agrees_with_the_plain_lookup():
+def test_header_names_agree_with_the_plain_lookup():
     scan = _scan()
     names = _names()
     assert len(names) == 64
@@ -184,28 +192,24 @@ def test_header_token_agrees_with_the_plain_lookup():
               b"!#$%&'*+-.^_`|~09", b"CoNtEnT-TyPe", b"(bad)", b"a/b", b"a@b", b"key{"]
     checked = 0
     for name in cases:
-        for off in (0, 3):  # the name anywhere in the head
-            raw = b"GET"[:off] + name + b": v"
-            a = bytearray(raw)
-            b = bytearray(raw)
-            want = header_token(a, off, off + len(name))
-            got = scan.header_token(b, off, off + len(name), NAMES, LOWER_TCHAR)
-            assert got == want, (name, off, got, want)
-            assert a == b, name  # lowercased alike, and nothing else touched
+        for value in (b"v", b""):
+            d1 = bytearray(name + b": " + value + b"\r\n")
+            d2 = bytearray(d1)
+            f1, x1 = _frag_table(16)
+            f2, x2 = _frag_table(16)
+            want = header_block(d1, 0, len(d1), f1, x1, NAMES, LOWER_TCHAR, b"", 0)
+            got = scan.header_block(d2, 0, len(d2), f2, x2, NAMES, LOWER_TCHAR, b"", 0)
+            assert got == want, (name, got, want)
+            assert d1 == d2, name  # lowercased alike, and nothing else touched
+            assert list(f1) == list(f2) and x1 == x2, name
             checked += 1
     assert checked == len(cases) * 2
     # every known name is found, in any case, as the token the table gives
     for name in names:
-        a = bytearray(name.upper())
-        assert scan.header_token(a, 0, len(a), NAMES, LOWER_TCHAR) == token_of(name)
-
-
-def test_header_token_refuses_what_is_out_of_bounds():
-    scan = _scan()
-    a = bytearray(b"host")
-    for pos, end in ((0, 5), (-1, 4), (2, 2), (3, 1)):
-        assert scan.header_token(a, pos, end, NAMES, LOWER_TCHAR) == -1, (pos, end)
-    assert a == bytearray(b"host")
+        d = bytearray(name.upper() + b": v\r\n")
+        f, x = _frag_table(16)
+        assert scan.header_block(d, 0, len(d), f, x, NAMES, LOWER_TCHAR, b"", 0) >= 0
+        assert x[token_of(name)] == 1, name
 
 
 def test_ctl_at_agrees_with_the_plain_scan():
@@ -257,28 +261,32 @@ def _lines():
     return out
 
 
-def test_header_line_agrees_with_the_plain_scan():
+def test_header_lines_agree_with_the_plain_scan():
     scan = _scan()
     checked = 0
     for line in _lines():
         for tail in (b"\r\n", b"\r\nNext: v\r\n", b"", b"\r", b"\n"):
             for lead in (b"", b"GET / HTTP/1.1\r\n"):
-                data = bytearray(lead + line + tail)
-                for end in range(len(lead), len(data) + 1):
-                    want_out = _port.u16_array(3)
-                    got_out = _port.u16_array(3)
-                    want = header_line(data, len(lead), end, want_out)
-                    got = scan.header_line(data, len(lead), end, got_out)
-                    assert got == want, (data, end, got, want)
-                    if want >= 0:
-                        assert list(got_out) == list(want_out), (data, end)
+                base = lead + line + tail
+                for end in range(len(lead), len(base) + 1):
+                    d1 = bytearray(base)
+                    d2 = bytearray(base)
+                    f1, x1 = _frag_table(16)
+                    f2, x2 = _frag_table(16)
+                    want = header_block(d1, len(lead), end, f1, x1, NAMES, LOWER_TCHAR, b"", 0)
+                    got = scan.header_block(d2, len(lead), end, f2, x2, NAMES, LOWER_TCHAR,
+                                            b"", 0)
+                    assert got == want, (base, end, got, want)
+                    assert list(f1) == list(f2) and x1 == x2 and d1 == d2, (base, end)
                     checked += 1
     assert checked > 2000
     # out of bounds: refused, nothing written
-    out = _port.u16_array(3)
-    for pos, end in ((0, 99), (-1, 4), (3, 3), (4, 2)):
-        assert scan.header_line(bytearray(b"a: b"), pos, end, out) == -1, (pos, end)
-    assert list(out) == [0, 0, 0]
+    f, x = _frag_table(16)
+    assert scan.header_block(bytearray(b"a: b\r\n"), 0, 99, f, x, NAMES, LOWER_TCHAR, b"",
+                             0) == -400
+    assert scan.header_block(bytearray(b"a: b\r\n"), -1, 6, f, x, NAMES, LOWER_TCHAR, b"",
+                             0) == -400
+    assert f[0] == 1 and not any(x)
 
 
 def test_header_line_finds_the_value_and_refuses_the_bad():
@@ -294,3 +302,141 @@ def test_header_line_finds_the_value_and_refuses_the_bad():
     for bad in (b" X: folded\r\n", b"\tX: folded\r\n", b": no name\r\n", b"no colon\r\n",
                 b"X: a\rb\r\n", b"X: a\nb\r\n", b"X\n: a\r\n", b"X: a\r"):
         assert header_line(bytearray(bad), 0, len(bad), out) == -1, bad
+
+
+_METHODS = b" GET \x80 HEAD \x80 POST \x81 OPTIONS \x82 PUT \xca PATCH \xc9 DELETE \xcb"
+
+
+def _request_lines():
+    """Request lines, and each with one byte changed at every place, to
+    one of the bytes the line's checks turn on (made one at a time: a
+    board's heap does not hold them all)."""
+    bases = (b"GET /a/b.html?x=1 HTTP/1.1", b"HEAD / HTTP/1.0", b"OPTIONS * HTTP/1.1",
+             b"POST http://h:1/p?q HTTP/1.1", b"DELETE /x HTTP/1.9", b"BREW /pot HTTP/1.1",
+             b"PUT /a%20b HTTP/2.0", b"GET //x/./y HTTP/1.1")
+    yield from (b"", b" ", b"GET", b"GET /", b"GET / ", b"GET  / HTTP/1.1", b"GET / HTTP/1.1 ",
+                b"GET / HTTP/1.10", b"GET / http/1.1", b"G\x80T / HTTP/1.1")
+    for base in bases:
+        yield base
+        for at in range(len(base)):
+            for c in b" \t/.%?*:\\\x00\x7f\x80H1029G":
+                line = bytearray(base)
+                line[at] = c
+                yield line
+
+
+def test_request_line_agrees_with_the_plain_scan():
+    scan = _scan()
+    checked = accepted = 0
+    for line in _request_lines():
+        data = bytearray(line)
+        data += b"\r\nHost: a\r\n\r\n"
+        want_out = _port.u16_array(5)
+        got_out = _port.u16_array(5)
+        want = request_line(data, len(line), want_out, _METHODS, LOWER_TCHAR)
+        got = scan.request_line(data, len(line), got_out, _METHODS, LOWER_TCHAR)
+        assert got == want, (line, got, want)
+        if want >= 0:
+            assert list(got_out) == list(want_out), (line, list(got_out), list(want_out))
+            accepted += 1
+        checked += 1
+    assert checked > 2000 and accepted > 100
+    out = _port.u16_array(5)
+    for eol in (-1, 99):
+        assert scan.request_line(bytearray(b"GET / HTTP/1.1"), eol, out, _METHODS,
+                                 LOWER_TCHAR) == -400, eol
+
+
+def test_request_line_finds_what_the_parser_stores():
+    """The plain contract itself (which CPython runs)."""
+    out = _port.u16_array(5)
+    data = bytearray(b"GET /a/b.html?x=1 HTTP/1.1")
+    assert request_line(data, len(data), out, _METHODS, LOWER_TCHAR) == 11
+    assert list(out) == [3, 17, 0, 13, 1]  # spaces, GET, the '?', plain
+    data = bytearray(b"HEAD /a%20b HTTP/1.0")
+    assert request_line(data, len(data), out, _METHODS, LOWER_TCHAR) == 10
+    assert list(out) == [4, 11, 256, 11, 0]  # HEAD: GET's token + 256; a '%': not plain
+    for line, want in ((b"GET //x HTTP/1.1", 0), (b"GET /x/. HTTP/1.1", 0),
+                       (b"GET /a\\b HTTP/1.1", 0), (b"GET /a?//. HTTP/1.1", 1),
+                       (b"GET http://h/x HTTP/1.1", 0)):
+        assert request_line(bytearray(line), len(line), out, _METHODS, LOWER_TCHAR) == 11
+        assert out[4] == want, line
+    for line, want in ((b"GET / HTTP/2.0", -505), (b"BREW / HTTP/1.1", -501),
+                       (b"G(T / HTTP/1.1", -400), (b"GET * HTTP/1.1", -400),
+                       (b"OPTIONS *x HTTP/1.1", -400), (b"GET x HTTP/1.1", -400),
+                       (b"GET / HTTP/1.1 x", -400), (b"GET /  HTTP/1.1", -400)):
+        assert request_line(bytearray(line), len(line), out, _METHODS, LOWER_TCHAR) == want, line
+
+
+def test_header_block_agrees_with_the_plain_scan():
+    scan = _scan()
+    lines = _lines() + [b"Host: b", b"Content-Length: 12", b"X-Custom: 1", b"ACCEPT: */*",
+                        b"accept: text/html", b"Cookie: a=b", b"Cookie: c=d"]
+    limits = _port.u16_array(86)
+    for i in range(86):
+        limits[i] = 0xFFFF
+    limits[3] = 1  # Host: one byte at most
+    checked = complete = 0
+    for a in lines:
+        for b in (b"Host: a", b"Cookie: x", b"X: y", b"Ho\rst: a", b"Accept: q"):
+            block = a + b"\r\n" + b + b"\r\n"
+            for lim in (b"", limits):
+                for from_target in (0, 1):
+                    for cap in (16, 2):
+                        d1 = bytearray(b"GET / HTTP/1.1\r\n" + block + b"\r\n")
+                        d2 = bytearray(d1)
+                        f1, x1 = _frag_table(cap)
+                        f2, x2 = _frag_table(cap)
+                        end = 16 + len(block)
+                        want = header_block(d1, 16, end, f1, x1, NAMES, LOWER_TCHAR, lim,
+                                            from_target)
+                        got = scan.header_block(d2, 16, end, f2, x2, NAMES, LOWER_TCHAR, lim,
+                                                from_target)
+                        assert got == want, (block, lim, from_target, cap, got, want)
+                        if want >= 0:
+                            assert list(f1) == list(f2) and x1 == x2, block
+                            assert d1 == d2, block  # names lowercased alike
+                            complete += 1
+                        checked += 1
+    assert checked > 1000 and complete > 100
+
+
+def test_header_block_fills_the_index_and_refuses_the_bad():
+    """The plain contract itself (which CPython runs)."""
+    from lws_mp.core import header_table
+
+    ah = header_table.HeaderTable(256)
+    head = b"GET / HTTP/1.1\r\nHOST: h\r\nCookie: a\r\nX: 1\r\ncookie:  b \r\n\r\n"
+    ah.data[:len(head)] = head
+    end = len(head) - 2
+    assert header_block(ah.data, 16, end, ah.frags, ah.frag_index, NAMES, LOWER_TCHAR, b"",
+                        0) == 1
+    host, cookie = token_of(b"host"), token_of(b"cookie")
+    assert bytes(ah.value(host)) == b"h" and ah.count(cookie) == 2
+    assert ah.frag(cookie, 1) == (head.index(b" b ") + 1, 1)  # the value without its spaces
+    assert bytes(ah.data[16:20]) == b"host"  # the name lowercased in place
+    for bad, want in ((b"Host: a\r\nHost: b\r\n", -400), (b" X: fold\r\n", -400),
+                      (b"X(: a\r\n", -400), (b"X: a\rb\r\n", -400)):
+        f, x = _frag_table(16)
+        assert header_block(bytearray(bad), 0, len(bad), f, x, NAMES, LOWER_TCHAR, b"",
+                            0) == want, bad
+    # a second Host under an absolute-form target is still refused, a first is dropped
+    f, x = _frag_table(16)
+    one = b"Host: a\r\n"
+    assert header_block(bytearray(one), 0, len(one), f, x, NAMES, LOWER_TCHAR, b"", 1) == 1
+    assert not x[host] and f[0] == 1
+    # no fragment left, and a value past its limit: 431
+    f, x = _frag_table(2)
+    two = b"Cookie: a\r\nCookie: b\r\n"
+    assert header_block(bytearray(two), 0, len(two), f, x, NAMES, LOWER_TCHAR, b"", 0) == -431
+    lim = _port.u16_array(86)
+    for i in range(86):
+        lim[i] = 0xFFFF
+    lim[cookie] = 1
+    f, x = _frag_table(16)
+    assert header_block(bytearray(two), 0, len(two), f, x, NAMES, LOWER_TCHAR, lim, 0) == 0
+    assert f[0] == 3  # both at their limit: stored
+    longer = b"Cookie: ab\r\n"
+    f, x = _frag_table(16)
+    assert header_block(bytearray(longer), 0, len(longer), f, x, NAMES, LOWER_TCHAR, lim,
+                        0) == -431

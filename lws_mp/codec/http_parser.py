@@ -15,6 +15,7 @@ table indexes), 431 (header area full, a header past token_limits), 501
 line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
+from array import array
 from .uri import normalise_path, plain_path, urldecode_inplace
 from .header_names import LOWER_TCHAR, NAMES
 from . import const, micropython  # @micropython.native
@@ -39,44 +40,13 @@ _METHODS = (
 
 
 @micropython.native
-def _method_token(data, sp1):
-    """The URI token of the method data[0:sp1] (a known one), else -1."""
-    m = _METHODS
-    i = 0  # at the space before a name
-    n = len(m)
-    while i < n:
-        j = m.find(b" ", i + 1)
-        if j - i - 1 == sp1:
-            k = 0
-            while k < sp1 and m[i + 1 + k] == data[k]:
-                k += 1
-            if k == sp1:
-                return m[j + 1] - 0x80
-        i = j + 2
-    return -1
-
-
-
-# bytes allowed in a method (RFC 7230 tchar)
-_TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _is_token(b):
-    if not b:
-        return False
-    for c in b:
-        if c not in _TCHAR:
-            return False
-    return True
-
-
-@micropython.native
 def parse_request(ah, token_limits=None, scan=None):
     """Parse what ``ah`` holds: NEED_MORE, COMPLETE or an HTTP error status.
 
-    ``scan`` has the byte loops in machine code (header_token and ctl_at,
-    with the contracts of codec/plain_scan's: plat/_viper on MicroPython),
-    or is None for the plain ones."""
+    ``scan`` has the byte loops in machine code (request_line,
+    header_block, ctl_at, head_end, with the contracts of
+    codec/plain_scan's: plat/_viper on MicroPython), or is None for the
+    plain ones."""
     data = ah.data
     n = ah.rxlen
     if ah.scan == 0 and n and data[0] == 13:
@@ -91,7 +61,7 @@ def parse_request(ah, token_limits=None, scan=None):
             return NEED_MORE  # the LF of an empty line may follow
         if not n:
             return NEED_MORE
-    if n and data[0] not in _TCHAR:
+    if n and not LOWER_TCHAR[data[0]]:
         return 400
     if scan is None:
         # the plain loops, loaded only where they are used
@@ -103,26 +73,71 @@ def parse_request(ah, token_limits=None, scan=None):
         # a bad request line is answered without waiting for the headers
         eol = data.find(b"\r\n", 0, n)
         if eol >= 0:
-            st = _check_request_line(ah, eol)
-            if st >= 400:
-                return st
+            st = scan.request_line(data, eol, ah.line, _METHODS, LOWER_TCHAR)
+            if st < 0:
+                return -st
         if n >= ah.size:
             return 414 if eol < 0 else 431
         ah.scan = n - 3 if n > 3 else 0
         return NEED_MORE
     ah.hdr_end = end + 4
     eol = data.find(b"\r\n", 0, end + 2)
-    st = _check_request_line(ah, eol)
-    if st >= 400:
-        return st
-    token = ah.method  # _check_request_line found it, and the spaces
-    ah.http_version = st
-    st = _parse_uri(ah, token, ah.line[0] + 1, ah.line[1], token_limits, scan.ctl_at)
-    if st:
-        return st
+    line = ah.line
+    version = scan.request_line(data, eol, line, _METHODS, LOWER_TCHAR)
+    if version < 0:
+        return -version
+    ah.http_version = version
+    token = line[2]
+    ah.head = token > 255
+    token &= 255
+    ah.method = token
+    limits = _limits(token_limits)
+    if line[4]:
+        # an origin-form path with nothing to decode or normalise: stored as
+        # it lies
+        us = line[0] + 1
+        plen = line[3] - us
+        if token < len(limits) and plen > limits[token]:
+            return 414
+        ah.add_frag(token, us, plen)  # the table has room for the first two
+        if line[3] < line[1]:
+            st = _parse_args(ah, line[3] + 1, line[1], token_limits, scan.ctl_at)
+            if st:
+                return st
+    else:
+        st = _parse_uri(ah, token, line[0] + 1, line[1], token_limits, scan.ctl_at)
+        if st:
+            return st
     # an absolute-form target stored its authority as the Host already
-    return _parse_headers(ah, eol + 2, end + 2, token_limits,
-                          ah.frag_index[_WSI_TOKEN_HOST] != 0, scan)
+    host_from_target = ah.frag_index[_WSI_TOKEN_HOST] != 0
+    hosts = scan.header_block(data, eol + 2, end + 2, ah.frags, ah.frag_index, NAMES,
+                              LOWER_TCHAR, limits, host_from_target)
+    if hosts < 0:
+        return -hosts
+    if host_from_target and not hosts and version == 11:
+        return 400  # an HTTP/1.1 request carries Host even then
+    return COMPLETE
+
+
+# token_limits as header_block takes them (_limits): each token's longest
+# value in 16-bit words, 0xFFFF for none; made again only for other limits
+_lim_of = None
+_lim_list = None
+_lim_words = b""
+
+
+def _limits(token_limits):
+    global _lim_of, _lim_list, _lim_words
+    if token_limits is None:
+        return b""
+    lst = token_limits.token_len
+    if token_limits is not _lim_of or lst is not _lim_list:
+        w = array("H", bytes(2 * len(lst or ())))
+        for i in range(len(w)):
+            v = lst[i]
+            w[i] = v if 0 <= v < 0xFFFF else 0xFFFF
+        _lim_of, _lim_list, _lim_words = token_limits, lst, w
+    return _lim_words
 
 
 def _limit(token_limits, token):
@@ -133,53 +148,6 @@ def _limit(token_limits, token):
     if limits is None or token >= len(limits):
         return -1
     return limits[token]
-
-
-@micropython.native
-def _check_request_line(ah, eol):
-    """Validate 'METHOD SP request-target SP HTTP/x.y' without changing it.
-
-    Returns an error status, or the HTTP version (10 or 11) if it is good.
-    """
-    data = ah.data
-    sp1 = data.find(b" ", 0, eol)
-    if sp1 <= 0:
-        return 400
-    sp2 = data.find(b" ", sp1 + 1, eol)
-    if sp2 < 0 or sp2 == sp1 + 1 or data.find(b" ", sp2 + 1, eol) >= 0:
-        return 400
-    # HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 7230 2.6)
-    v = sp2 + 1
-    if eol - v != 8 or data.find(b"HTTP/", v, v + 5) != v or data[v + 6] != 46:
-        return 400
-    major = data[v + 5] - 48
-    minor = data[v + 7] - 48
-    if not (0 <= major <= 9 and 0 <= minor <= 9):
-        return 400
-    if major != 1:
-        return 505
-    # GET and POST, the most of them, without the table's walk
-    if sp1 == 3 and data[0] == 71 and data[1] == 69 and data[2] == 84:
-        token = _WSI_TOKEN_GET_URI
-    elif sp1 == 4 and data[0] == 80 and data[1] == 79 and data[2] == 83 and data[3] == 84:
-        token = _WSI_TOKEN_POST_URI
-    else:
-        token = _method_token(data, sp1)
-    if token < 0:
-        return 501 if _is_token(bytes(ah.mv[0:sp1])) else 400
-    ah.method = token  # for parse_request, which would look it up again
-    ah.line[0] = sp1  # and where the target lies
-    ah.line[1] = sp2
-    ah.head = sp1 == 4 and data[0] == 72  # HEAD: the only 4-letter GET
-    # request-target: origin-form, absolute-form, or '*' for OPTIONS
-    c = data[sp1 + 1]
-    if c == 42:
-        if sp2 != sp1 + 2 or token != _WSI_TOKEN_OPTIONS_URI:
-            return 400
-    elif c != 47 and data.find(b"://", sp1 + 1, sp2) < 0:
-        return 400
-    # a higher 1.x minor version is served as 1.1
-    return 10 if minor == 0 else 11
 
 
 _SCHEME_CHARS = b"+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -265,40 +233,3 @@ def _parse_args(ah, a, ue, token_limits, ctl):
                 return 414  # more arguments than the table has room for
         a = amp + 1
     return 0
-
-
-@micropython.native
-def _parse_headers(ah, pos, end, token_limits, host_from_target, scan):
-    data = ah.data
-    line = ah.line
-    bounds, name_token = scan.header_line, scan.header_token
-    hosts = 0
-    while pos < end:
-        # the line's end, colon and value (without its OWS, RFC 9112), or
-        # -1: folded (obsolete), no name, a bare CR or LF
-        le = bounds(data, pos, end, line)
-        if le < 0:
-            return 400
-        token = name_token(data, pos, line[0], NAMES, LOWER_TCHAR)
-        if token < 0:
-            if token == -1:
-                return 400
-            token = None  # a name lws does not know: dropped
-        vs = line[1]
-        ve = line[2]
-        if token == _WSI_TOKEN_HOST:
-            hosts += 1
-            if hosts > 1:
-                return 400  # RFC 7230 5.4: more than one Host
-            if host_from_target:
-                token = None  # the target's authority stands
-        if token is not None:
-            lim = _limit(token_limits, token)
-            if lim >= 0 and ve - vs > lim:
-                return 431
-            if not ah.add_frag(token, vs, ve - vs):
-                return 431
-        pos = le + 2
-    if host_from_target and not hosts and ah.http_version == 11:
-        return 400  # an HTTP/1.1 request carries Host even then
-    return COMPLETE

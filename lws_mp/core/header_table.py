@@ -21,13 +21,16 @@ class HeaderTable:
         self.data = bytearray(size)
         self.mv = memoryview(self.data)
         self.size = size
-        # fragments: [offset, length, next] triples; fragment 0 means "none"
+        # fragments: [offset, length, next] triples; fragment 0 means "none",
+        # and its words hold how many are in use and how many fit (the
+        # parser's machine code keeps them there: codec/plain_scan.header_block)
         self.frag_cap = max(16, min(_WSI_TOKEN_COUNT * 2, size // 16))
         self.frags = _port.u16_array(3 * self.frag_cap)
+        self.frags[1] = self.frag_cap
         self.frag_index = bytearray(_WSI_TOKEN_COUNT)
-        # the parser's scratch: a request line's spaces, a header line's
-        # colon and value (filled by machine code, read with no tuple made)
-        self.line = _port.u16_array(3)
+        # the parser's scratch: what request_line found of the request line
+        # (filled by machine code, read with no tuple made)
+        self.line = _port.u16_array(5)
         self.wsi = None
         self.reset(0)
 
@@ -45,7 +48,7 @@ class HeaderTable:
         self.scan = 0  # where the search for the end of headers resumes
         self.hdr_end = 0  # offset just past the blank line, once seen
         self.body_pos = 0  # first byte not yet consumed by the request
-        self.nfrags = 1
+        self.frags[0] = 1  # fragments in use
         _port.copy_into(self.frag_index, 0, _NO_FRAGS, 0, _WSI_TOKEN_COUNT)
         self.method = -1
         self.http_version = 11
@@ -56,10 +59,10 @@ class HeaderTable:
         return self.rxlen - self.body_pos
 
     def add_frag(self, token, off, length):
-        n = self.nfrags
-        if n >= self.frag_cap:
-            return False
         f = self.frags
+        n = f[0]
+        if n >= f[1]:
+            return False
         f[3 * n] = off
         f[3 * n + 1] = length
         f[3 * n + 2] = 0
@@ -70,7 +73,7 @@ class HeaderTable:
             while f[3 * first + 2]:
                 first = f[3 * first + 2]
             f[3 * first + 2] = n
-        self.nfrags = n + 1
+        f[0] = n + 1
         return True
 
     def frag(self, token, idx):

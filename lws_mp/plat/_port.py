@@ -469,7 +469,7 @@ if IS_MICROPYTHON:
     from . import _viper
 
     copy_into = _viper.copy_into
-    parse_scan = _viper  # the HTTP parser's byte loops: header_token, ctl_at
+    parse_scan = _viper  # the HTTP parser's byte loops: request_line, header_block, ...
 
     # unmask(mv, n, m0, m1, m2, m3): XOR mv[:n] in place with the mask
     # bytes m0, m1, m2, m3 (from a frame's start, or rotated by the caller
