@@ -440,3 +440,28 @@ def test_header_block_fills_the_index_and_refuses_the_bad():
     f, x = _frag_table(16)
     assert header_block(bytearray(longer), 0, len(longer), f, x, NAMES, LOWER_TCHAR, lim,
                         0) == -431
+
+
+def test_ext_index_agrees_with_the_plain_lookup():
+    from lws_mp.plat.mime import EXTS, TYPES, ext_index_plain
+
+    if _port.ext_index is None:
+        skip("the extension look-up is machine code on MicroPython only; CPython runs "
+             "the plain one, which test_serve_file's MIME test checks")
+    exts = []
+    p = 0
+    while EXTS[p]:
+        exts.append(bytes(EXTS[p + 1:p + 1 + EXTS[p]]))
+        p += EXTS[p] + 1
+    assert len(exts) + 1 == len(TYPES)
+    names = [b"", b".", b"/", b"a", b"a.", b"/a.b/c", b"/a.b/", b"/.html", b"x.HTML", b"x.HtMl",
+             b"x.htmlx", b"x.tml", b"/d.d/x.js", b"x.js/", b"a.b.c.css", b"\xc3\xa9.png",
+             b"x.\xc3\xa9", b"x.JS\x00", b"x." + b"a" * 40]
+    for e in exts:
+        names += [b"/f." + e, b"/f." + e.upper(), b"/f." + e[:-1], b"/f." + e + b"x",
+                  b"f" + e, b"/dir." + e + b"/f"]
+    for name in names:
+        want = ext_index_plain(name, EXTS)
+        assert _port.ext_index(name, EXTS) == want, (name, want)
+    assert _port.ext_index(b"/s/index.html", EXTS) == 1
+    assert TYPES[_port.ext_index(b"/x.WOFF2", EXTS)] == "font/woff2"

@@ -84,9 +84,12 @@ class lws_http_mount(_Struct):
     def_ = "index.html"
     extra_mimetypes = None
     cache_max_age = 0
-    # the library's: the origin as bytes, and the str it was made from
+    # the library's: the origin and the mountpoint as bytes, and the strs
+    # they were made from
     origin_bytes = None
     origin_src = None
+    mountpoint_bytes = None
+    mountpoint_src = None
 
 
 class lws_context_creation_info(_TextStruct):

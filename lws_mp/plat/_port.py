@@ -20,9 +20,8 @@ try:
 except ImportError:  # nor a clock
     time = None
 
-# @micropython.native makes a hot function machine code, its frame on the C
-# stack (a bytecode frame over 11 words is a heap block at every call):
-# MicroPython's compiler takes the decorator itself; on CPython it is a no-op
+# @micropython.native: machine code, its frame on the C stack (a bytecode
+# frame over 11 words is a heap block a call); a no-op on CPython
 try:
     import micropython
     from micropython import const
@@ -460,10 +459,9 @@ def hostname():
 
 
 # ---------------------------------------------------------------- byte loops
-# Unmasking and UTF-8 checking touch every payload byte, the HTTP parser's
-# header-name and control-byte scans every head byte: MicroPython runs them
-# as viper machine code, in place; CPython uses its C big-int and codec
-# machinery, and the parser's plain loops.
+# Unmasking and UTF-8 checking touch every payload byte, the HTTP parser
+# every head byte: viper machine code on MicroPython; on CPython its C
+# big-int and codec machinery, and the parser's and plat/mime's plain loops.
 
 if IS_MICROPYTHON:
     from . import _viper
@@ -471,10 +469,10 @@ if IS_MICROPYTHON:
     copy_into = _viper.copy_into
     parse_scan = _viper  # the HTTP parser's byte loops: request_line, header_block, ...
 
-    # unmask(mv, n, m0, m1, m2, m3): XOR mv[:n] in place with the mask
-    # bytes m0, m1, m2, m3 (from a frame's start, or rotated by the caller
-    # to where a piece starts), in one machine-code call
+    # unmask(mv, n, m0, m1, m2, m3): mv[:n] XORed in place with the mask
+    # bytes (rotated by the caller to where a piece starts)
     unmask = _viper.unmask
+    ext_index = _viper.ext_index  # a path's extension in plat/mime's table
 
     class Utf8Validator:
         """Incremental UTF-8 check that fails at the first bad byte."""
@@ -482,8 +480,7 @@ if IS_MICROPYTHON:
         def __init__(self):
             self.state = 0
 
-        def reset(self):
-            self.state = 0
+        reset = __init__
 
         def feed(self, mv, n):
             if self.state < 0:
@@ -494,6 +491,10 @@ if IS_MICROPYTHON:
         def complete(self):
             return self.state == 0
 
+    def utf8_valid(buf):  # whole, valid UTF-8
+        return _viper.utf8_check(buf, len(buf), 0) == 0
+
 else:
-    from ._port_cpython import Utf8Validator, copy_into, unmask  # noqa: F401
+    from ._port_cpython import Utf8Validator, copy_into, unmask, utf8_valid  # noqa: F401
+    ext_index = None  # plat/mime's plain one
     parse_scan = None  # the parser's own plain loops

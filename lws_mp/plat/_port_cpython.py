@@ -120,6 +120,15 @@ def _utf8_prefix_ok(b):
             return False
     return True
 
+def utf8_valid(buf):
+    """Whether ``buf`` is whole, valid UTF-8."""
+    try:
+        str(buf, "utf-8")
+    except UnicodeError:
+        return False
+    return True
+
+
 class Utf8Validator:
     def __init__(self):
         self.dec = _Utf8Dec()

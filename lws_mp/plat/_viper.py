@@ -369,3 +369,40 @@ def request_target(data, us: int, ue: int, out, token: int) -> int:
     o[3] = i
     o[4] = plain
     return 0
+
+
+@micropython.viper
+def ext_index(path, exts) -> int:
+    """1 + the index in ``exts`` of the extension of ``path``, or 0
+    (plat/mime.ext_index_plain is the contract and the plain version)."""
+    n = int(len(path))
+    d = ptr8(path)  # noqa: F821
+    e = ptr8(exts)  # noqa: F821
+    dot = n - 1
+    while dot >= 0 and d[dot] != 46:  # '.'
+        if d[dot] == 47:  # a '/' after the last '.': no extension
+            return 0
+        dot -= 1
+    if dot < 0:
+        return 0
+    s = dot + 1
+    k = n - s
+    p = 0
+    i = 1
+    ln = e[0]
+    while ln:
+        if ln == k:
+            j = 0
+            while j < k:
+                c = d[s + j]
+                if c >= 65 and c <= 90:  # ASCII upper case
+                    c += 32
+                if c != e[p + 1 + j]:
+                    break
+                j += 1
+            if j == k:
+                return i
+        p += ln + 1
+        i += 1
+        ln = e[p]
+    return 0

@@ -15,20 +15,36 @@ from .serve_file import (ALL_SENT, client_accepts_gzip, file_ops, finish, hint_s
 from builtins import len, type  # one look-up, not two (docs/ARCHITECTURE.md)
 
 
+@micropython.native
 def match(ctx, uri):
-    """The longest mount whose mountpoint holds ``uri``, or None."""
+    """The longest mount whose mountpoint holds ``uri`` (the request's
+    path: a view of the header table's bytes), or None."""
     # by index: a for loop's iterator takes four words of the frame, which
     # would put it on the heap at every request
     best = None
+    longest = -1
+    n = len(uri)
     ms = ctx.mounts
     i = 0
     while i < len(ms):
-        mp = ms[i].mountpoint
-        if uri == mp or (uri.startswith(mp) and (mp.endswith("/") or uri[len(mp)] == "/")):
-            if best is None or len(mp) > len(best.mountpoint):
-                best = ms[i]
+        mp = _mountpoint(ms[i])
+        k = len(mp)
+        # "/" holds every path: no view made to compare it
+        if longest < k <= n and (k == 1 or uri[:k] == mp) and \
+                (k == n or mp[k - 1] == 47 or uri[k] == 47):
+            best = ms[i]
+            longest = k
         i += 1
     return best
+
+
+def _mountpoint(mount):
+    """The mountpoint as bytes, made once and kept with the str it was
+    made of (a changed mountpoint is seen)."""
+    if mount.mountpoint_src is not mount.mountpoint:
+        mount.mountpoint_bytes = mount.mountpoint.encode()
+        mount.mountpoint_src = mount.mountpoint
+    return mount.mountpoint_bytes
 
 
 def _file_exists(wsi, fops, path):
@@ -68,24 +84,28 @@ def _ops_stat(wsi, fops, path):
     return 2 if st is None else st
 
 
-def lookup(wsi, mount, uri, raw):
-    """What ``mount`` has for ``uri`` (``raw``: its bytes): the file's
-    path, ("redirect", url), or None when it has nothing.  (In small
-    functions: a frame past 11 words is put on the heap at every call.)
+@micropython.native  # past 11 words of frame: as bytecode, a heap block a call
+def lookup(wsi, mount, uri):
+    """What ``mount`` has for ``uri`` (the path's bytes, a view of the
+    header table): the file's path, ("redirect", url), or None when it
+    has nothing.
 
-    Paths are bytes from here to the filesystem: on MicroPython every new
-    str is first looked for among the interned ones (~3,000 instructions on
-    the board interpreter), and the VFS makes its own copy of a path, of
-    the path's type, for each stat and open; bytes are only copied."""
+    Paths are bytes from the request to the filesystem: on MicroPython
+    every new str is first looked for among the interned ones (~3,000
+    instructions on the board interpreter), and the VFS makes its own copy
+    of a path, of the path's type, for each stat and open; bytes are only
+    copied."""
     # the URI past the mountpoint, from its "/" (a normalised URI has one):
-    # the path is made in one piece, and for "/" with no slice of the URI
-    t = mount.mountpoint
-    t = len(t) - 1 if t.endswith("/") else len(t)
+    # the path is made in one piece, and for "/" with no view of the URI
+    mp = _mountpoint(mount)
+    t = len(mp)
+    if t and mp[t - 1] == 47:
+        t -= 1
     tail = uri if t <= 0 else uri[t:]
-    if len(tail) <= 1 or tail.endswith("/"):
+    n = len(tail)
+    if n <= 1 or tail[n - 1] == 47:
         return _lookup_index(wsi, mount, uri, tail)
-    # under "/" the path is the origin and the URI's own bytes, one copy
-    return _found(wsi, mount, uri, _base(mount) + (raw if t <= 0 else tail.encode()))
+    return _found(wsi, mount, uri, _base(mount) + tail)
 
 
 def _base(mount):
@@ -106,14 +126,14 @@ def _lookup_index(wsi, mount, uri, tail):
     """lookup of a directory's URI: its index file."""
     base = _base(mount)
     index = _index(mount)
-    if not tail:
+    if not len(tail):
         # the mountpoint itself ("/ui"): its index lives at "/ui/"
-        return ("redirect", uri + "/") \
+        return ("redirect", bytes(uri) + b"/") \
             if _file_exists(wsi, file_ops(wsi.context), base + b"//" + index) == 1 else None
-    return _found(wsi, mount, uri,
-                  (base + b"/" if len(tail) <= 1 else base + tail.encode()) + index)
+    return _found(wsi, mount, uri, (base + b"/" if len(tail) <= 1 else base + tail) + index)
 
 
+@micropython.native  # past 11 words of frame: as bytecode, a heap block a call
 def _found(wsi, mount, uri, path):
     """lookup's answer for the file ``path``: it, its .gz, a redirect to a
     directory's "/", or None."""
@@ -121,9 +141,9 @@ def _found(wsi, mount, uri, path):
     found = _file_exists(wsi, fops, path)
     if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + b".gz") == 1):
         return path
-    if found == 2 and not uri.endswith("/") and \
+    if found == 2 and uri[len(uri) - 1] != 47 and \
             _file_exists(wsi, fops, path + b"/" + _index(mount)) == 1:
-        return ("redirect", uri + "/")
+        return ("redirect", bytes(uri) + b"/")
     return None
 
 
@@ -150,7 +170,7 @@ def serve(wsi, mount, target):
 
 def _redirect(wsi, location):
     wsi.http_status = 301
-    send_headers(wsi, status_line(301) + b"Location: " + location.encode()
+    send_headers(wsi, status_line(301) + b"Location: " + location
                  + b"\r\nContent-Length: 0\r\n" + connection_header(wsi) + b"\r\n")
     if lws_http_transaction_completed(wsi):
         wsi.context.close(wsi)

@@ -11,7 +11,7 @@ from ..core.wsi import peer, peer_str
 from ..plat import _port
 from . import part
 from .http_response import lws_return_http_status, protocol_error, write
-from ..plat._port import POLLIN, POLLOUT, const, micropython  # @micropython.native
+from ..plat._port import POLLIN, POLLOUT, const, micropython, utf8_valid  # @micropython.native
 from builtins import bytes, len, str  # one look-up, not two (docs/ARCHITECTURE.md)
 
 # lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
@@ -182,27 +182,31 @@ def _handle_request(wsi):
 @micropython.native
 def _route(wsi, ctx, ah, has_body):
     """The request's answer: the filter, a mount, or protocols[0]."""
-    raw = ah.value(ah.method)  # the table's bytes of the path (a mount's path is made of them)
-    try:
-        # straight from the table's view (no bytes copy first); a path the
-        # interpreter knows already as a string costs no new one
-        uri = str(raw, "utf-8")
-    except (UnicodeError, TypeError):
+    raw = ah.value(ah.method)  # the table's bytes of the path: mounts match them
+    # the path as a string, for a callback that is given it: made only then
+    # (a new string is a look-up among the interned ones on MicroPython)
+    uri = None
+    if user_answers(wsi):
+        try:
+            uri = str(raw, "utf-8")
+        except (UnicodeError, TypeError):
+            protocol_error(wsi, 400)
+            return
+        if user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
+            lwsl_notice("%s: request for %s refused by filter", peer(wsi)[0], uri)
+            protocol_error(wsi, 403)
+            return
+    elif not utf8_valid(raw):
         protocol_error(wsi, 400)
-        return
-    if user_answers(wsi) and \
-            user_callback(wsi, _LWS_CALLBACK_FILTER_HTTP_CONNECTION, uri, len(uri)):
-        lwsl_notice("%s: request for %s refused by filter", peer(wsi)[0], uri)
-        protocol_error(wsi, 403)
         return
     target = mount = None
     if ctx.mounts:
         hm = part("roles.http_mount")
-        mount = hm.match(ctx, uri)
+        mount = hm.match(ctx, raw)
     if mount is not None:
         # as in lws, a mount answers for what it has; a URL it has nothing
         # for goes on to protocols[0] (dynamic routes, POST handlers)
-        target = hm.lookup(wsi, mount, uri, raw)
+        target = hm.lookup(wsi, mount, raw)
         if target is None or ah.method != _WSI_TOKEN_GET_URI:
             hm.hint_stat(None, None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
@@ -227,7 +231,10 @@ def _route(wsi, ctx, ah, has_body):
         wsi.state = _LWSS_HTTP_SERVING
         hm.serve(wsi, mount, target)
         return
-    if user_callback(wsi, _LWS_CALLBACK_HTTP, uri, len(uri)):
+    # (lws_callback_http_dummy, the one callback given no string, reads
+    # neither in nor len)
+    if user_callback(wsi, _LWS_CALLBACK_HTTP, raw if uri is None else uri,
+                     len(raw) if uri is None else len(uri)):
         ctx.close(wsi)
         return
     if wsi.closed:
