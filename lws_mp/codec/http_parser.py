@@ -16,6 +16,7 @@ line is reported as soon as its CRLF is in, without waiting for the rest.
 """
 
 from array import array
+from .frag_index import add_frag
 from .uri import normalise_path, plain_path, urldecode_inplace
 from .header_names import LOWER_TCHAR, NAMES
 from . import const, micropython  # @micropython.native
@@ -99,7 +100,7 @@ def parse_request(ah, token_limits=None, scan=None):
         plen = line[3] - us
         if token < len(limits) and plen > limits[token]:
             return 414
-        ah.add_frag(token, us, plen)  # the table has room for the first two
+        add_frag(ah.frags, ah.frag_index, token, us, plen)  # room for the first two
         if line[3] < line[1]:
             st = _parse_args(ah, line[3] + 1, line[1], token_limits, scan.ctl_at)
             if st:

@@ -8,6 +8,7 @@ loaded only where the parser is given none (CPython, and a parser called on
 its own): a board does not keep these functions in RAM.
 """
 
+from .frag_index import add_frag
 from .header_names import LOWER_TCHAR, NAMES
 
 
@@ -153,12 +154,10 @@ def header_block(data, pos, end, frags, fidx, names, table, limits, host_from_ta
     header_line's and header_token's refusals, a second Host) or -431 (a
     value past its limit, or no fragment left).
 
-    ``frags``: the table's unsigned 16-bit fragment triples (offset,
-    length, next), frags[0] the fragments in use (fragment 0 is "none"),
-    frags[1] how many there are room for; ``fidx``: each token's first
-    fragment.  ``limits``: each token's longest value as unsigned 16-bit
-    words (0xFFFF: none), or empty for no limits.  Names lws does not know
-    are dropped; so is Host when ``host_from_target`` (the target's
+    ``frags`` and ``fidx``: the table's fragment index (codec/frag_index).
+    ``limits``: each token's longest value as unsigned 16-bit words
+    (0xFFFF: none), or empty for no limits.  Names lws does not know are
+    dropped; so is Host when ``host_from_target`` (the target's
     authority stands)."""
     line = [0, 0, 0]
     hosts = 0
@@ -186,22 +185,3 @@ def header_block(data, pos, end, frags, fidx, names, table, limits, host_from_ta
         pos = le + 2
     return hosts
 
-
-def add_frag(frags, fidx, token, off, length):
-    """A fragment for ``token`` (the format of header_block's ``frags``):
-    False when there is no room."""
-    n = frags[0]
-    if n >= frags[1]:
-        return False
-    frags[3 * n] = off
-    frags[3 * n + 1] = length
-    frags[3 * n + 2] = 0
-    first = fidx[token]
-    if not first:
-        fidx[token] = n
-    else:
-        while frags[3 * first + 2]:
-            first = frags[3 * first + 2]
-        frags[3 * first + 2] = n
-    frags[0] = n + 1
-    return True

@@ -119,7 +119,8 @@ def conn_read(wsi, mv):
     """Read what the socket has into ``mv``: the byte count, or 0 when
     nothing is there yet or the connection just ended (then closed)."""
     try:
-        n = conn_recv(wsi, mv)
+        # a TCP connection's read without conn_recv's call: every request's
+        n = _port.recv_into(wsi.sock, mv) if wsi.tls is None else conn_recv(wsi, mv)
     except OSError as e:
         wsi.context.fatal(wsi, "recv failed %r" % (e,))
         return 0

@@ -6,6 +6,7 @@ parsed header costs no copy.  The pool is allocated once, at context
 creation; a connection that finds no free table waits in arrival order.
 """
 
+from ..codec.frag_index import add_frag
 from ..plat import _port
 from ..plat._port import const
 
@@ -21,9 +22,7 @@ class HeaderTable:
         self.data = bytearray(size)
         self.mv = memoryview(self.data)
         self.size = size
-        # fragments: [offset, length, next] triples; fragment 0 means "none",
-        # and its words hold how many are in use and how many fit (the
-        # parser's machine code keeps them there: codec/plain_scan.header_block)
+        # the fragment index (codec/frag_index)
         self.frag_cap = max(16, min(_WSI_TOKEN_COUNT * 2, size // 16))
         self.frags = _port.u16_array(3 * self.frag_cap)
         self.frags[1] = self.frag_cap
@@ -59,22 +58,7 @@ class HeaderTable:
         return self.rxlen - self.body_pos
 
     def add_frag(self, token, off, length):
-        f = self.frags
-        n = f[0]
-        if n >= f[1]:
-            return False
-        f[3 * n] = off
-        f[3 * n + 1] = length
-        f[3 * n + 2] = 0
-        first = self.frag_index[token]
-        if not first:
-            self.frag_index[token] = n
-        else:
-            while f[3 * first + 2]:
-                first = f[3 * first + 2]
-            f[3 * first + 2] = n
-        f[0] = n + 1
-        return True
+        return add_frag(self.frags, self.frag_index, token, off, length)
 
     def frag(self, token, idx):
         """(offset, length) of fragment ``idx`` of ``token``, or None."""

@@ -2,7 +2,8 @@
 
 from ..plat import _port
 from .log import lwsl_err, lwsl_exception
-from .output import pass_begin, pass_end
+from . import output
+from .output import flush_held, pass_begin, pass_end
 from .role_ops import ROLE_OPS, ops_of
 from ..plat._port import POLLERR, POLLHUP, POLLIN, POLLOUT, const
 from ..plat._port import micropython  # @micropython.native
@@ -62,22 +63,37 @@ def _pending_guarded(ctx, n):
 @micropython.native
 def _ready_guarded(ctx, i, n):
     """The ready sockets i..n-1 of this poll: the index after one that
-    raised, else n."""
+    raised, else n.  One service pass for them all: what one connection's
+    pass held (a head waiting for its body) goes out before the next one's
+    turn, without a pass ended and begun again for each."""
     keys = ctx.ready_keys
+    revs = ctx.ready_revents
     lookup = ctx.lookup
     wsi = None
+    pass_begin()
     try:
         while i < n:
             wsi = lookup.get(keys[i])
             keys[i] = None  # no socket kept alive by this table
+            rev = revs[i]
             i += 1
-            if wsi is not None:
-                pass_begin()
-                _service_wsi(ctx, wsi, ctx.ready_revents[i - 1])
-                pass_end()
+            if wsi is None or wsi.closed:
+                continue
+            # _service_wsi, inline: the one dispatch every event takes
+            r = ROLE_OPS[wsi.role]
+            if r is None:
+                r = ops_of(wsi)
+            if rev & POLLOUT:
+                r.writable(wsi)
+            if rev & (POLLIN | POLLHUP | POLLERR) and not wsi.closed and \
+                    (wsi.events & POLLIN or rev & (POLLHUP | POLLERR)):
+                r.readable(wsi, rev)
+            if output._held_wsi is not None:
+                flush_held()
+        pass_end()
         return n
     except Exception as e:
-        _raised(ctx, wsi, e)
+        _raised(ctx, wsi, e)  # which ends the pass
     return i
 
 

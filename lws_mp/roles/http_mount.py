@@ -162,7 +162,7 @@ def serve(wsi, mount, target):
         finish(wsi)  # a small file: complete now, not in another pass
     elif r < 0:
         wsi.context.close(wsi)
-    elif r == 0 and wsi.ah is not None and not wsi.ah.pending():
+    elif r == 0 and wsi.ah is not None and wsi.ah.rxlen <= wsi.ah.body_pos:  # nothing pending
         # the headers are answered: the table can serve someone else while
         # the file streams (nothing of ours reads it any more)
         release_ah(wsi)

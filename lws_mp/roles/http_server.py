@@ -434,7 +434,7 @@ def lws_http_transaction_completed(wsi):
     wsi.head = False
     wsi.headers_sent = False
     ah = wsi.ah
-    if ah is not None and ah.pending() > 0:
+    if ah is not None and ah.rxlen > ah.body_pos:  # ah.pending(), without the call
         ah.reset(ah.body_pos)
         _queue(wsi)  # pipelined: parse it without waiting for poll
     elif ah is not None:

@@ -287,14 +287,17 @@ _head_servers = [None] * _HEADS
 _head_next = 0
 
 
+@micropython.native
 def _cached_head(name, st, ct, server):
     """The slot of the kept head for this file, or -1."""
     if st is None:
         return -1
-    for i in range(_HEADS):
+    i = 0
+    while i < _HEADS:
         if (_head_names[i] == name and _head_sizes[i] == st[0] and _head_mtimes[i] == st[1]
                 and _head_types[i] is ct and _head_servers[i] is server):
             return i
+        i += 1
     return -1
 
 
