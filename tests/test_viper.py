@@ -445,9 +445,10 @@ def test_header_block_fills_the_index_and_refuses_the_bad():
 def test_ext_index_agrees_with_the_plain_lookup():
     from lws_mp.plat.mime import EXTS, TYPES, ext_index_plain
 
-    if _port.ext_index is None:
+    if _port.parse_scan is None:
         skip("the extension look-up is machine code on MicroPython only; CPython runs "
              "the plain one, which test_serve_file's MIME test checks")
+    ext_index = _port.parse_scan.ext_index
     exts = []
     p = 0
     while EXTS[p]:
@@ -462,6 +463,29 @@ def test_ext_index_agrees_with_the_plain_lookup():
                   b"f" + e, b"/dir." + e + b"/f"]
     for name in names:
         want = ext_index_plain(name, EXTS)
-        assert _port.ext_index(name, EXTS) == want, (name, want)
-    assert _port.ext_index(b"/s/index.html", EXTS) == 1
-    assert TYPES[_port.ext_index(b"/x.WOFF2", EXTS)] == "font/woff2"
+        assert ext_index(name, EXTS) == want, (name, want)
+    assert ext_index(b"/s/index.html", EXTS) == 1
+    assert TYPES[ext_index(b"/x.WOFF2", EXTS)] == "font/woff2"
+
+
+def test_token_in_list_agrees_with_the_plain_lookup():
+    from lws_mp.codec.header_names import token_list_has
+
+    if _port.parse_scan is None:
+        skip("the header-list look-up is machine code on MicroPython only; CPython runs "
+             "the plain one, which the HTTP server tests check")
+    token_in_list = _port.parse_scan.token_in_list
+    values = [b"", b",", b" , ", b"close", b"Close", b"CLOSE", b" close ", b"\tclose\t",
+              b"keep-alive, close", b"close,keep-alive", b"closed", b"clos", b"xclose",
+              b"upgrade", b"Upgrade, HTTP2-Settings", b"keep-alive,Upgrade", b"a,,close",
+              b"cl ose", b"close\x0b", b"\x0cclose", b"k\xc3\xa9ep", b"CLOSE , UPGRADE"]
+    words = (b"close", b"keep-alive", b"upgrade", b"websocket", b"chunked")
+    checked = 0
+    for v in values:
+        table = bytearray(b"Connection: " + v + b"\r\n")
+        view = memoryview(table)[12:12 + len(v)]  # as the header table gives it
+        for w in words:
+            want = token_list_has(v, w)
+            assert bool(token_in_list(view, w)) == want, (v, w, want)
+            checked += 1
+    assert checked == len(values) * len(words)

@@ -25,6 +25,7 @@ from builtins import len  # one look-up, not two (docs/ARCHITECTURE.md)
 # lws v2.1 values used here (module-private: no RAM on MicroPython)
 _WSI_TOKEN_GET_URI = const(0)
 _WSI_TOKEN_HOST = const(3)
+_WSI_TOKEN_HTTP_CONTENT_LENGTH = const(27)
 _WSI_TOKEN_HTTP_URI_ARGS = const(76)
 _WSI_TOKEN_OPTIONS_URI = const(2)
 _WSI_TOKEN_POST_URI = const(1)
@@ -234,3 +235,30 @@ def _parse_args(ah, a, ue, token_limits, ctl):
                 return 414  # more arguments than the table has room for
         a = amp + 1
     return 0
+
+
+@micropython.native
+def content_length(ah):
+    """Every Content-Length line's value in the parsed table ``ah`` (1 to
+    15 digits), read where it lies: the length, or -1 when one is bad or
+    they differ."""
+    total = -1
+    data = ah.data
+    f = ah.frags
+    fr = ah.frag_index[_WSI_TOKEN_HTTP_CONTENT_LENGTH]
+    while fr:
+        off = f[3 * fr]
+        ln = f[3 * fr + 1]
+        if not ln or ln > 15:
+            return -1
+        n = 0
+        for i in range(off, off + ln):
+            c = data[i] - 48
+            if c < 0 or c > 9:
+                return -1
+            n = n * 10 + c
+        if total >= 0 and n != total:
+            return -1
+        total = n
+        fr = f[3 * fr + 2]
+    return total

@@ -266,7 +266,8 @@ class lws_context:
         wsi.protocol = protocol
         size = protocol.per_session_data_size
         if not size:
-            wsi.user_space = None
+            if wsi.user_space is not None:  # (a new wsi's is its class default)
+                wsi.user_space = None
         elif isinstance(size, int):
             wsi.user_space = bytearray(size)
         else:

@@ -467,12 +467,13 @@ if IS_MICROPYTHON:
     from . import _viper
 
     copy_into = _viper.copy_into
-    parse_scan = _viper  # the HTTP parser's byte loops: request_line, header_block, ...
+    # the HTTP layer's byte loops (request_line, header_block, token_in_list,
+    # ext_index, ...), for the codecs that take them as an argument
+    parse_scan = _viper
 
     # unmask(mv, n, m0, m1, m2, m3): mv[:n] XORed in place with the mask
     # bytes (rotated by the caller to where a piece starts)
     unmask = _viper.unmask
-    ext_index = _viper.ext_index  # a path's extension in plat/mime's table
 
     class Utf8Validator:
         """Incremental UTF-8 check that fails at the first bad byte."""
@@ -496,5 +497,4 @@ if IS_MICROPYTHON:
 
 else:
     from ._port_cpython import Utf8Validator, copy_into, unmask, utf8_valid  # noqa: F401
-    ext_index = None  # plat/mime's plain one
-    parse_scan = None  # the parser's own plain loops
+    parse_scan = None  # the codecs' own plain loops

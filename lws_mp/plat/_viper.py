@@ -406,3 +406,38 @@ def ext_index(path, exts) -> int:
         i += 1
         ln = e[p]
     return 0
+
+
+@micropython.viper
+def token_in_list(value, word) -> int:
+    """1 if the comma-separated header value holds ``word`` (lowercase),
+    whatever the case of its letters, else 0 (codec/header_names
+    .token_list_has is the contract and the plain version)."""
+    n = int(len(value))
+    k = int(len(word))
+    d = ptr8(value)  # noqa: F821
+    w = ptr8(word)  # noqa: F821
+    i = 0
+    while i <= n:
+        e = i
+        while e < n and d[e] != 44:  # ','
+            e += 1
+        s = i
+        i = e + 1
+        # without the whitespace around it (bytes.strip's: SP, HT..CR)
+        while s < e and (d[s] == 32 or (d[s] >= 9 and d[s] <= 13)):
+            s += 1
+        while e > s and (d[e - 1] == 32 or (d[e - 1] >= 9 and d[e - 1] <= 13)):
+            e -= 1
+        if e - s == k:
+            j = 0
+            while j < k:
+                c = d[s + j]
+                if c >= 65 and c <= 90:
+                    c += 32
+                if c != w[j]:
+                    break
+                j += 1
+            if j == k:
+                return 1
+    return 0

@@ -65,7 +65,7 @@ def ext_index_plain(path, exts):
     return 0
 
 
-_ext_index = _port.ext_index if _port.ext_index is not None else ext_index_plain
+_ext_index = _port.parse_scan.ext_index if _port.parse_scan else ext_index_plain
 
 
 def mime_type(path, extra=None):

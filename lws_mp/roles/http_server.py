@@ -2,8 +2,8 @@
 
 from ..core.conn import (attach_ah, change_events, conn_read, read_ah, release_ah, set_timeout,
                          user_callback)
-from ..codec.header_names import token_list_has
-from ..codec.http_parser import COMPLETE, NEED_MORE, parse_request
+from ..codec.header_names import token_list_has as _plain_token_list_has
+from ..codec.http_parser import COMPLETE, NEED_MORE, content_length, parse_request
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
 from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import lws_role_ops, ops
@@ -13,6 +13,8 @@ from . import part
 from .http_response import lws_return_http_status, protocol_error, write
 from ..plat._port import POLLIN, POLLOUT, const, micropython, utf8_valid  # @micropython.native
 from builtins import bytes, len, str  # one look-up, not two (docs/ARCHITECTURE.md)
+
+token_list_has = _port.parse_scan.token_in_list if _port.parse_scan else _plain_token_list_has
 
 # lws_mp's own state and role numbers (core/wsi, core/role_ops), module-private
 # consts: an imported name would be a global, looked up at each use
@@ -131,12 +133,12 @@ def _handle_request(wsi):
     ctx = wsi.context
     ah = wsi.ah
     ah.body_pos = ah.hdr_end
-    wsi.head = ah.head
-    wsi.headers_sent = False
+    # fields the last request left at their defaults are not written again
+    # (a new wsi's field table grows at each first write)
+    if ah.head:
+        wsi.head = True
     wsi.transaction_done = False
     wsi.http_status = 0
-    wsi.body_remaining = 0
-    wsi.chunked = None
     fi = ah.frag_index
     conn = ah.value(_WSI_TOKEN_CONNECTION) if fi[_WSI_TOKEN_CONNECTION] else None
     if ah.http_version == 11:
@@ -148,6 +150,7 @@ def _handle_request(wsi):
         wsi.http_keepalive = conn is not None and token_list_has(conn, b"keep-alive")
     # request body framing (what is there is asked of the fragment index:
     # a value's view is made only when it is read)
+    has_body = False
     if fi[_WSI_TOKEN_HTTP_TRANSFER_ENCODING]:
         if fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
             protocol_error(wsi, 400)  # both: a smuggling attempt
@@ -160,8 +163,9 @@ def _handle_request(wsi):
             return
         # (loaded with the first chunked body: most devices never see one)
         wsi.chunked = part("codec.chunked").ChunkedDecoder()
+        has_body = True
     elif fi[_WSI_TOKEN_HTTP_CONTENT_LENGTH]:
-        length = _content_length(ah)
+        length = content_length(ah)
         if length < 0:
             protocol_error(wsi, 400)
             return
@@ -169,13 +173,14 @@ def _handle_request(wsi):
             protocol_error(wsi, 413)
             return
         wsi.body_remaining = length
+        has_body = length > 0
     # websocket upgrade
     if conn is not None and fi[_WSI_TOKEN_UPGRADE] and token_list_has(conn, b"upgrade"):
         up = bytes(ah.value(_WSI_TOKEN_UPGRADE)).strip().lower()
         if up == b"websocket" and ah.method == _WSI_TOKEN_GET_URI:
             ops(_ROLE_WS).adopt(wsi, None)
             return
-    _route(wsi, ctx, ah, wsi.chunked is not None or wsi.body_remaining > 0)
+    _route(wsi, ctx, ah, has_body)
 
 
 # in two halves: each is small enough to be machine code on every board
@@ -253,32 +258,6 @@ def _route(wsi, ctx, ah, has_body):
         set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if wsi.state == _LWSS_HTTP_BODY and ah.pending():
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
-
-
-@micropython.native
-def _content_length(ah):
-    """Every Content-Length line's value (1 to 15 digits), read where it
-    lies: the length, or -1 when one is bad or they differ."""
-    total = -1
-    data = ah.data
-    f = ah.frags
-    fr = ah.frag_index[_WSI_TOKEN_HTTP_CONTENT_LENGTH]
-    while fr:
-        off = f[3 * fr]
-        ln = f[3 * fr + 1]
-        if not ln or ln > 15:
-            return -1
-        n = 0
-        for i in range(off, off + ln):
-            c = data[i] - 48
-            if c < 0 or c > 9:
-                return -1
-            n = n * 10 + c
-        if total >= 0 and n != total:
-            return -1
-        total = n
-        fr = f[3 * fr + 2]
-    return total
 
 
 def _read_body(wsi):
@@ -360,7 +339,10 @@ def _deliver(wsi, chunk):
 
 def _body_complete(wsi, mv, pos, end):
     """The body is in; mv[pos:end] is input read past it."""
-    wsi.body_seen = 0
+    if wsi.context.max_http_body_size:
+        wsi.body_seen = 0  # (counted only under a limit: _deliver)
+    if wsi.chunked is not None:
+        wsi.chunked = None  # the next request's starts at its default
     if pos < end:
         _keep_pipelined(wsi, mv, pos, end)
     wsi.state = _LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request

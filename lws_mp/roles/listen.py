@@ -28,31 +28,31 @@ _NO_HEAP = const(2)
 
 @micropython.native
 def _accept(lwsi, revents):
-    """Accept what is pending on the listen socket, while the fd table has
-    room: past that, the listen socket's POLLIN goes off and new clients
-    wait in the kernel's backlog until a slot frees."""
+    """Accept one pending connection, while the fd table has room: past
+    that, the listen socket's POLLIN goes off and new clients wait in the
+    kernel's backlog until a slot frees.  One a wake-up: another pending
+    one wakes the next poll at once, where trying again here would mostly
+    raise EAGAIN (an exception, a heap object, on MicroPython); lws v2.1
+    polls the listen socket for the same reason."""
     ctx = lwsi.context
-    while True:
-        if ctx.fd_count >= ctx.fd_limit:
-            ctx.listen_pause()
-            return
-        try:
-            r = _port.accept(lwsi.sock)
-        except OSError as e:
-            lwsl_err("accept failed: %r", e)
-            return
-        if r is None:
-            return
-        sock, addr = r
-        if not ctx.protocol0_dummy:
-            # (the dummy callback lets every connection in)
-            f = _filter(ctx, lwsi, sock, addr)
-            if f == _REFUSED:
-                continue
-            if f == _NO_HEAP:
-                return  # the next poll tries the next one
-        if adopt(ctx, sock, addr, None) is None:
-            return  # not taken on (out of heap, TLS refused): the next poll goes on
+    if ctx.fd_count >= ctx.fd_limit:
+        ctx.listen_pause()
+        return
+    try:
+        r = _port.accept(lwsi.sock)
+    except OSError as e:
+        lwsl_err("accept failed: %r", e)
+        return
+    if r is None:
+        return
+    sock, addr = r
+    if not ctx.protocol0_dummy:
+        # (the dummy callback lets every connection in)
+        if _filter(ctx, lwsi, sock, addr) != _TAKEN:
+            return  # refused, or no heap: the next poll goes on
+    adopt(ctx, sock, addr, None)  # (not taken on: out of heap, TLS refused)
+    if ctx.fd_count >= ctx.fd_limit:
+        ctx.listen_pause()  # full now: the next clients wait in the backlog
 
 
 @micropython.native  # a try and four arguments: a bytecode frame would be a heap block
@@ -106,7 +106,8 @@ def adopt(ctx, sock, addr, readbuf):
             sock = tls.sock
             role = _ROLE_TLS_ACCEPT
         wsi = ctx.new_wsi(sock, role, addr)
-        wsi.tls = tls
+        if tls is not None:  # (a field left to its default costs a new connection nothing)
+            wsi.tls = tls
         ctx.bind_protocol(wsi, ctx.protocols[0])
         ctx.stats_accepted += 1
         if not ctx.insert_wsi(wsi, POLLIN):
