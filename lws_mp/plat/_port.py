@@ -395,10 +395,8 @@ def b64encode(data):
 
 
 try:
-    import os as _os
-
-    urandom = _os.urandom
-except (ImportError, AttributeError):  # pragma: no cover
+    urandom = os.urandom
+except AttributeError:  # pragma: no cover
     import random
 
     def urandom(n):

@@ -139,7 +139,13 @@ def _found(wsi, mount, uri, path):
     directory's "/", or None."""
     fops = wsi.context.fops or file_ops(wsi.context)
     found = _file_exists(wsi, fops, path)
-    if found == 1 or (client_accepts_gzip(wsi) and _file_exists(wsi, fops, path + b".gz") == 1):
+    if found == 1:
+        return path
+    # (asked of the fragment index first, WSI_TOKEN_HTTP_ACCEPT_ENCODING: no
+    # call for a request without it; the number, not a name: one global less
+    # to look up in this module's table, at every request)
+    if wsi.ah.frag_index[21] and client_accepts_gzip(wsi) and \
+            _file_exists(wsi, fops, path + b".gz") == 1:
         return path
     if found == 2 and uri[len(uri) - 1] != 47 and \
             _file_exists(wsi, fops, path + b"/" + _index(mount)) == 1:
