@@ -81,6 +81,10 @@ class lws_context:
         )
         self.serv_buf = bytearray(info.pt_serv_buf_size or _DEFAULT_SERV_BUF)
         self.serv_mv = memoryview(self.serv_buf)
+        # serv_mv[serv_tail_at:], where a file's first piece is read after
+        # its head: kept, a file asked for again has a head as long
+        self.serv_tail_at = -1
+        self.serv_tail = None
         # what a pass holds to go out in one send (core/output.hold_room):
         # a response head and its body, small WebSocket frames (a desktop's
         # big service buffer holds big frames too)

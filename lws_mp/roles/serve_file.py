@@ -366,7 +366,10 @@ def _send_head(wsi, ctx, fs, head, h):
     size = len(buf)
     wsi.headers_sent = True
     n = fs.remaining if fs.remaining < size - h else size - h
-    got = fs.fops.read(wsi, fs.fd, buf[h:], n) if n else 0
+    if ctx.serv_tail_at != h:
+        ctx.serv_tail = buf[h:]  # a view is two heap objects: made once per head length
+        ctx.serv_tail_at = h
+    got = fs.fops.read(wsi, fs.fd, ctx.serv_tail, n) if n else 0
     if got < 0:
         lwsl_info("serve: file read failed")
         return False
