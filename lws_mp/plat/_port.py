@@ -466,7 +466,7 @@ if IS_MICROPYTHON:
 
     copy_into = _viper.copy_into
     # the HTTP layer's byte loops (request_line, header_block, token_in_list,
-    # ext_index, ...), for the codecs that take them as an argument
+    # ext_index, ...): the parser is given them, roles take them from here
     parse_scan = _viper
 
     # unmask(mv, n, m0, m1, m2, m3): mv[:n] XORed in place with the mask
