@@ -28,7 +28,6 @@ _WSI_TOKEN_HOST = const(3)
 _WSI_TOKEN_HTTP_CONTENT_LENGTH = const(27)
 _WSI_TOKEN_HTTP_URI_ARGS = const(76)
 _WSI_TOKEN_OPTIONS_URI = const(2)
-_WSI_TOKEN_POST_URI = const(1)
 
 NEED_MORE = const(0)
 COMPLETE = const(1)
@@ -99,15 +98,15 @@ def parse_request(ah, token_limits=None, scan=None):
         # it lies
         us = line[0] + 1
         plen = line[3] - us
-        if token < len(limits) and plen > limits[token]:
+        if plen > _limit(limits, token):
             return 414
         add_frag(ah.frags, ah.frag_index, token, us, plen)  # room for the first two
         if line[3] < line[1]:
-            st = _parse_args(ah, line[3] + 1, line[1], token_limits, scan.ctl_at)
+            st = _parse_args(ah, line[3] + 1, line[1], limits, scan.ctl_at)
             if st:
                 return st
     else:
-        st = _parse_uri(ah, token, line[0] + 1, line[1], token_limits, scan.ctl_at)
+        st = _parse_uri(ah, token, line[0] + 1, line[1], limits, scan.ctl_at)
         if st:
             return st
     # an absolute-form target stored its authority as the Host already
@@ -142,21 +141,17 @@ def _limits(token_limits):
     return _lim_words
 
 
-def _limit(token_limits, token):
-    """The most bytes token_limits allows ``token``, or -1 for no limit."""
-    if token_limits is None:
-        return -1
-    limits = token_limits.token_len
-    if limits is None or token >= len(limits):
-        return -1
-    return limits[token]
+def _limit(limits, token):
+    """The most bytes ``limits`` (_limits' words) allow ``token``: 0xFFFF
+    when it has no limit, which no value in a table reaches."""
+    return limits[token] if token < len(limits) else 0xFFFF
 
 
 _SCHEME_CHARS = b"+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 @micropython.native
-def _parse_uri(ah, token, us, ue, token_limits, ctl):
+def _parse_uri(ah, token, us, ue, limits, ctl):
     """Store the decoded, normalised path and the query arguments (and an
     absolute-form target's authority as WSI_TOKEN_HOST, RFC 7230 5.4).
 
@@ -181,7 +176,7 @@ def _parse_uri(ah, token, us, ue, token_limits, ctl):
         if ae == ue or data[ae] == 63:
             # no path: it means "/", for which the "://" has a byte to spare
             ah.add_frag(token, sch + 2, 1)
-            return _parse_args(ah, ae + 1, ue, token_limits, ctl)
+            return _parse_args(ah, ae + 1, ue, limits, ctl)
         us = ae
     q = data.find(b"?", us, ue)
     pe = ue if q < 0 else q
@@ -196,13 +191,12 @@ def _parse_uri(ah, token, us, ue, token_limits, ctl):
             return 400
         plen = len(path)
         ah.mv[us:us + plen] = path
-    lim = _limit(token_limits, token)
-    if lim >= 0 and plen > lim:
+    if plen > _limit(limits, token):
         return 414
     ah.add_frag(token, us, plen)  # the table has room for the first two
     if q < 0:
         return 0
-    return _parse_args(ah, q + 1, ue, token_limits, ctl)
+    return _parse_args(ah, q + 1, ue, limits, ctl)
 
 
 def _is_scheme(data, s, e):
@@ -216,9 +210,9 @@ def _is_scheme(data, s, e):
     return True
 
 
-def _parse_args(ah, a, ue, token_limits, ctl):
+def _parse_args(ah, a, ue, limits, ctl):
     data = ah.data
-    lim = _limit(token_limits, _WSI_TOKEN_HTTP_URI_ARGS)
+    lim = _limit(limits, _WSI_TOKEN_HTTP_URI_ARGS)
     while a < ue:
         amp = data.find(b"&", a, ue)
         if amp < 0:
@@ -229,7 +223,7 @@ def _parse_args(ah, a, ue, token_limits, ctl):
             e = urldecode_inplace(data, a, amp, True)
             if e < 0:
                 return 400
-            if lim >= 0 and e - a > lim:
+            if e - a > lim:
                 return 414
             if not ah.add_frag(_WSI_TOKEN_HTTP_URI_ARGS, a, e - a):
                 return 414  # more arguments than the table has room for

@@ -95,7 +95,7 @@ def request_line(data, eol, out, methods, table):
 
     ``methods``: each name between spaces, its URI token + 0x80 after it
     (http_parser._METHODS); ``table``: nonzero for a token byte
-    (header_names.LOWER_TCHAR).  ``out`` (six unsigned 16-bit words):
+    (header_names.LOWER_TCHAR).  ``out`` (five unsigned 16-bit words):
     out[0] and out[1] the two spaces, out[2] the method's URI token (+ 256
     for HEAD), out[3] where the target's query starts (its '?', or out[1]),
     out[4] PATH_PLAIN when the target's path is origin-form and is stored
