@@ -71,11 +71,14 @@ class lws:
         # instance attribute can need heap, which may be what ran out
         self.closed = False
         self.state = self.state  # the same, for a close under a full heap
-        # and the two defaults read at every message and request: a field
-        # left to the class is first missed in the instance's own table,
-        # ~450 instructions a read more on MicroPython
+        # and the defaults read at every message and request: a field left
+        # to the class is first missed in the instance's own table, which
+        # MicroPython keeps nearly full (it grows only when full), so a miss
+        # probes most of it: ~450-1,100 instructions a read more
         self.trunc_len = 0
         self.rxflow_disabled = False
+        self.tls = None
+        self.preload = None
 
 
 def peer(wsi):

@@ -27,12 +27,14 @@ def match(ctx, uri):
     ms = ctx.mounts
     i = 0
     while i < len(ms):
-        mp = _mountpoint(ms[i])
+        m = ms[i]
+        # (the kept bytes read inline: a call less for each mount)
+        mp = m.mountpoint_bytes if m.mountpoint_src is m.mountpoint else _mountpoint(m)
         k = len(mp)
         # "/" holds every path: no view made to compare it
         if longest < k <= n and (k == 1 or uri[:k] == mp) and \
                 (k == n or mp[k - 1] == 47 or uri[k] == 47):
-            best = ms[i]
+            best = m
             longest = k
         i += 1
     return best
@@ -97,7 +99,8 @@ def lookup(wsi, mount, uri):
     copied."""
     # the URI past the mountpoint, from its "/" (a normalised URI has one):
     # the path is made in one piece, and for "/" with no view of the URI
-    mp = _mountpoint(mount)
+    mp = mount.mountpoint_bytes if mount.mountpoint_src is mount.mountpoint \
+        else _mountpoint(mount)
     t = len(mp)
     if t and mp[t - 1] == 47:
         t -= 1
@@ -105,7 +108,8 @@ def lookup(wsi, mount, uri):
     n = len(tail)
     if n <= 1 or tail[n - 1] == 47:
         return _lookup_index(wsi, mount, uri, tail)
-    return _found(wsi, mount, uri, _base(mount) + tail)
+    base = mount.origin_bytes if mount.origin_src is mount.origin else _base(mount)
+    return _found(wsi, mount, uri, base + tail)
 
 
 def _base(mount):

@@ -1,10 +1,11 @@
 """The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
 
-from ..core.conn import (attach_ah, change_events, conn_read, read_ah, release_ah, set_timeout,
+from ..core.conn import (attach_ah, change_events, conn_read, release_ah, set_timeout,
                          user_callback)
 from ..codec.header_names import token_list_has as _plain_token_list_has
 from ..codec.http_parser import COMPLETE, NEED_MORE, content_length, parse_request
-from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
+from ..core import log
+from ..core.log import lwsl_info, lwsl_notice
 from ..core.output import drain_stored, issue_raw
 from ..core.role_ops import lws_role_ops, ops
 from ..core.wsi import peer, peer_str
@@ -112,26 +113,26 @@ def _read_headers(wsi):
     if wsi.preload:
         _take_preload(wsi)
     ah = wsi.ah
-    if ah.rxlen < ah.size and not read_ah(wsi):
-        return
+    if ah.rxlen < ah.size:
+        # (read_ah, inline: a call less at every request) into the whole
+        # table when it is empty, the usual case: no view made
+        n = conn_read(wsi, ah.mv[ah.rxlen:ah.size] if ah.rxlen else ah.mv)
+        if not n:
+            return
+        ah.rxlen += n
     _process_headers(wsi)
 
 
-def _process_headers(wsi):
-    ah = wsi.ah
-    st = parse_request(ah, wsi.context.token_limits, _port.parse_scan)
-    if st == NEED_MORE:
-        return
-    if st != COMPLETE:
-        protocol_error(wsi, st)
-        return
-    _handle_request(wsi)
-
-
 @micropython.native
-def _handle_request(wsi):
+def _process_headers(wsi):
+    """Parse what the header table holds; answer a complete request."""
     ctx = wsi.context
     ah = wsi.ah
+    st = parse_request(ah, ctx.token_limits, _port.parse_scan)
+    if st != COMPLETE:
+        if st != NEED_MORE:
+            protocol_error(wsi, st)
+        return
     ah.body_pos = ah.hdr_end
     # fields the last request left at their defaults are not written again
     # (a new wsi's field table grows at each first write)
@@ -206,7 +207,7 @@ def _route(wsi, ctx, ah, has_body):
         return
     target = mount = None
     if ctx.mounts:
-        hm = part("roles.http_mount")
+        hm = _mount_part if _mount_part is not None else _load_mounts()
         mount = hm.match(ctx, raw)
     if mount is not None:
         # as in lws, a mount answers for what it has; a URL it has nothing
@@ -258,6 +259,15 @@ def _route(wsi, ctx, ah, has_body):
         set_timeout(wsi, _PENDING_TIMEOUT_HTTP_CONTENT, ctx.timeout_secs)
     if wsi.state == _LWSS_HTTP_BODY and ah.pending():
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
+
+
+_mount_part = None  # roles.http_mount, once a request has needed it (a global: no call)
+
+
+def _load_mounts():
+    global _mount_part
+    _mount_part = part("roles.http_mount")
+    return _mount_part
 
 
 def _read_body(wsi):
@@ -408,7 +418,7 @@ def lws_http_transaction_completed(wsi):
     if wsi.state == _LWSS_HTTP_BODY:
         wsi.http_keepalive = False  # the rest of the body is still unread
     wsi.transaction_done = True
-    if lwsl_enabled(_LLL_INFO):
+    if log._level & _LLL_INFO:  # lwsl_enabled, without a call at every request
         lwsl_info("%s: HTTP %d", peer_str(wsi), wsi.http_status)
     if not wsi.http_keepalive:
         return 1
@@ -421,7 +431,7 @@ def lws_http_transaction_completed(wsi):
         _queue(wsi)  # pipelined: parse it without waiting for poll
     elif ah is not None:
         release_ah(wsi)
-    if not wsi.rxflow_disabled:
+    if not wsi.events & POLLIN and not wsi.rxflow_disabled:  # (usually on still: no call)
         change_events(wsi, POLLIN, 0)
     set_timeout(wsi, _PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, ctx.timeout_secs)
     return 0

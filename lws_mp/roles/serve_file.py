@@ -213,14 +213,14 @@ def _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra, start, l
     # the head is written straight into the service buffer, where the first
     # piece of the file joins it: no string is built for it
     buf = ctx.serv_mv
-    server = server_header(ctx)
+    server = ctx.server_string  # a kept head is for the one it was made with
     slot = _cached_head(stat_name, st, ct, server) if code == 200 else -1
     if slot >= 0:
         c = _heads[slot]
         p = copy_into(buf, 0, c, 0, len(c))
     else:
         p = _put(buf, 0, status_line(code))
-        p = _put(buf, p, server)
+        p = _put(buf, p, server_header(ctx))
         if st is not None:
             p = _put(buf, p, b"ETag: \"")
             p = _put_hex(buf, p, st[1])
@@ -240,7 +240,10 @@ def _send_file(wsi, fops, fd, st, stat_name, gzip, content_type, extra, start, l
         p = _put(buf, p, b"\r\nAccept-Ranges: bytes\r\n")
         if code == 200 and st is not None and p > 0:
             _keep_head(stat_name, st, ct, server, buf, p)
-    c = connection_header(wsi)
+    ah = wsi.ah
+    # (a keep-alive HTTP/1.1 answer has none: no call for it)
+    c = b"" if wsi.http_keepalive and ah is not None and ah.http_version != 10 \
+        else connection_header(wsi)
     p = copy_into(buf, p, c, 0, len(c))
     if extra:
         p = _put(buf, p, extra)
@@ -276,7 +279,8 @@ def _whole_head(wsi, st, gzip, content_type, extra, length, code, crange):
 
 # The last 200 heads of served files, up to their Connection header: a file
 # asked for again with the same stat, content type (the same object) and
-# Server header gets its head in one copy.  A changed file has another stat.
+# server string (the same object) gets its head in one copy.  A changed file
+# has another stat.
 _HEADS = const(4)
 _heads = [b""] * _HEADS
 _head_names = [b""] * _HEADS
