@@ -10,6 +10,7 @@ from ..plat.file_ops import lws_plat_file_ops
 from ..plat.mime import mime_type
 from .http_response import connection_header, send_headers, status_line
 from .http_server import lws_http_transaction_completed
+from . import serve_file
 from .serve_file import (ALL_SENT, client_accepts_gzip, file_ops, finish, hint_stat, name_for,
                          start_file)
 from builtins import len, type  # one look-up, not two (docs/ARCHITECTURE.md)
@@ -65,7 +66,8 @@ def _file_exists(wsi, fops, path):
             return st
     # lws_serve_http_file, next in this same call, takes its ETag (and the
     # length) from this stat instead of making another
-    hint_stat(path, st)
+    serve_file._hint_path = path  # hint_stat(path, st), without the call
+    serve_file._hint_stat = st
     return 1
 
 
@@ -161,6 +163,7 @@ def _found(wsi, mount, uri, path):
 def serve(wsi, mount, target):
     # few locals: a frame past 11 words is put on the heap at every call
     if type(target) is tuple:
+        hint_stat(None, None)  # the index's stat, not served now
         _redirect(wsi, target[1])
         return
     extra = None

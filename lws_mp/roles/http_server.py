@@ -213,9 +213,10 @@ def _route(wsi, ctx, ah, has_body):
         # as in lws, a mount answers for what it has; a URL it has nothing
         # for goes on to protocols[0] (dynamic routes, POST handlers)
         target = hm.lookup(wsi, mount, raw)
-        if target is None or ah.method != _WSI_TOKEN_GET_URI:
-            hm.hint_stat(None, None)  # its stat is for serving now only
         if target is not None and ah.method != _WSI_TOKEN_GET_URI:
+            # (a look-up that found nothing hinted no stat; this one did, and
+            # its stat is for serving now only)
+            hm.hint_stat(None, None)
             # refused before a 100 Continue could invite the body
             protocol_error(wsi, 405, b"Allow: GET, HEAD\r\n")
             return

@@ -8,6 +8,8 @@ against an ETag made of the file's mtime and size.
 from ..core.conn import change_events, set_timeout, user_callback
 from ..codec.file_headers import accepts_gzip, etag_matches, parse_range
 from ..core.log import lwsl_info
+from ..core import output
+from ..plat import _port
 from ..core.output import flush_held, issue_raw, sock_send_part
 from ..plat._port import POLLOUT, const, copy_into, micropython  # @micropython.native
 from ..plat.file_ops import LWS_O_RDONLY, lws_plat_file_ops, send_file_pieces
@@ -29,9 +31,9 @@ _BURST = const(131072)
 ALL_SENT = const(2)
 
 
-# the path and stat a mount's look-up has just made (hint_stat): the ETag
-# and the length are taken from it instead of from a second stat of the
-# same file
+# the path and stat a mount's look-up has just made (hint_stat, or set by
+# roles/http_mount itself without the call): the ETag and the length are
+# taken from it instead of from a second stat of the same file
 _hint_path = None
 _hint_stat = None
 
@@ -361,7 +363,8 @@ def _send_head(wsi, ctx, fs, head, h):
     """The head (in the service buffer, ``h`` bytes, or ``head`` when it
     did not fit there) and the first piece of the file in one send (a small
     file goes out whole).  False if it failed."""
-    flush_held()  # a head held for this connection would go out after this
+    if output._held_wsi is not None:  # (flush_held, called only when there is one)
+        flush_held()  # a head held for this connection would go out after this
     if head is not None or wsi.trunc_len:
         if head is None:
             head = bytes(ctx.serv_mv[:h])
@@ -379,7 +382,9 @@ def _send_head(wsi, ctx, fs, head, h):
         return False
     total = h + got
     try:
-        sent = sock_send_part(wsi, buf, 0, total)
+        # (sock_send_part's TCP case without its call)
+        sent = _port.send_part(wsi.sock, buf, 0, total) if wsi.tls is None \
+            else sock_send_part(wsi, buf, 0, total)
     except OSError as e:
         ctx.fatal(wsi, "send failed %r" % (e,))
         return False
