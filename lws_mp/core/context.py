@@ -169,52 +169,15 @@ class lws_context:
 
     # ---------------------------------------------------------- fd table
 
-    @micropython.native
-    def insert_wsi(self, wsi, events):
-        """Put ``wsi`` in a free slot of the fd table; False if it is full."""
-        if self.fd_count >= self.fd_limit:
-            return False
-        for i in range(self.fd_limit):
-            if self.slots[i] is None:
-                break
-        quiet = self.protocol0_dummy
-        if not quiet:
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
-        wsi.slot = i  # first: a MemoryError part-way leaves what remove_wsi undoes
-        self.slots[i] = wsi
-        self.fd_count += 1
-        wsi.fd = _port.sock_fd(wsi.sock)
-        wsi.key = _port.poll_key(wsi.sock)
-        wsi.events = events
-        self.lookup[wsi.key] = wsi
-        self.poll.register(wsi.sock, events)
-        if not quiet:
-            self._poll_callback(wsi, _LWS_CALLBACK_ADD_POLL_FD, 0)
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
-        return True
+    # (the fd table and closing are module functions, below, which the hot
+    # paths call: a method is first missed among the context's own ~50
+    # fields, ~1,000 instructions on MicroPython, before its class is searched)
 
-    @micropython.native
+    def insert_wsi(self, wsi, events):
+        return insert_wsi_socket_into_fds(self, wsi, events)
+
     def remove_wsi(self, wsi):
-        if wsi.slot < 0:
-            return
-        quiet = self.protocol0_dummy
-        if not quiet:
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
-        try:
-            self.poll.unregister(wsi.sock)
-        except (OSError, KeyError, ValueError):
-            pass
-        if not quiet:
-            self._poll_callback(wsi, _LWS_CALLBACK_DEL_POLL_FD, wsi.events)
-        self.slots[wsi.slot] = None
-        self.fd_count -= 1
-        wsi.slot = -1
-        if self.lookup.get(wsi.key) is wsi:
-            del self.lookup[wsi.key]
-        if not quiet:
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
-        if self.listen_paused:
-            self.listen_resume()
+        return remove_wsi_socket_from_fds(self, wsi)
 
     def listen_pause(self):
         """The fd table is full: stop accepting; the kernel's backlog holds
@@ -261,70 +224,13 @@ class lws_context:
     # ---------------------------------------------------------- lifecycle
 
     def new_wsi(self, sock, role, addr):
-        wsi = lws(self, sock, role)
-        wsi.addr = addr
-        return wsi
+        return new_wsi(self, sock, role, addr)
 
     def bind_protocol(self, wsi, protocol):
-        """Give ``wsi`` its protocol and a fresh per-session user area."""
-        wsi.protocol = protocol
-        size = protocol.per_session_data_size
-        if not size:
-            if wsi.user_space is not None:  # (a new wsi's is its class default)
-                wsi.user_space = None
-        elif isinstance(size, int):
-            wsi.user_space = bytearray(size)
-        else:
-            wsi.user_space = size()
+        bind_protocol(wsi, protocol)
 
-    @micropython.native
     def close(self, wsi):
-        """Close a connection: role callbacks, table, socket, WSI_DESTROY.
-
-        With a stored send pending and no error, the close waits (bounded by
-        a timeout) until the data is flushed, as lws does.
-        """
-        if wsi.closed:
-            return
-        role = ops_of(wsi)
-        if wsi.state != _LWSS_DEAD_SOCKET:
-            if held_by(wsi):
-                # what this pass held for it (a head, small frames) goes first
-                flush_held()
-                if wsi.closed:
-                    return
-            if role.before_close(wsi):
-                return
-        if (
-            wsi.trunc_len
-            and wsi.state != _LWSS_DEAD_SOCKET
-            and wsi.state != _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
-        ):
-            wsi.state = _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
-            wsi.close_after_flush = True
-            set_timeout(wsi, _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
-            change_events(wsi, _port.POLLOUT, _port.POLLIN)
-            return
-        wsi.closed = True
-        try:
-            role.closed(wsi)
-        except Exception as e:
-            lwsl_err("close handler raised %r", e)
-        if wsi.ah is not None or wsi in self.header_pool.waiting:
-            release_ah(wsi)
-        if wsi in self.pending:
-            self.pending.remove(wsi)
-        self.remove_wsi(wsi)
-        try:
-            (wsi.sock if wsi.tls is None else wsi.tls).close()
-        except OSError:
-            pass
-        if wsi.role != _ROLE_LISTEN and not self.protocol0_dummy:
-            protocol_callback(wsi, self.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
-        if wsi.user_space is not None:  # a new attribute could need heap
-            wsi.user_space = None
-        if wsi.trunc is not None:
-            wsi.trunc = None
+        return close_free_wsi(self, wsi)
 
     # ---------------------------------------------------------- timeouts
 
@@ -352,7 +258,7 @@ class lws_context:
                 ops_of(wsi).timeout(wsi, reason):
             wsi.state = _LWSS_DEAD_SOCKET
             wsi.trunc_len = 0
-            self.close(wsi)
+            close_free_wsi(self, wsi)
 
     def fatal(self, wsi, why):
         """A socket error: close at once, nothing more can be sent."""
@@ -360,7 +266,7 @@ class lws_context:
         wsi.state = _LWSS_DEAD_SOCKET
         if wsi.trunc_len:
             wsi.trunc_len = 0
-        self.close(wsi)
+        close_free_wsi(self, wsi)
 
 
 def lws_context_user(ctx):
@@ -382,3 +288,125 @@ def lws_set_timeout(wsi, reason, secs):
     (NO_PENDING_TIMEOUT) clears it; a reason with ``secs`` 0 is due at the
     next 1 Hz sweep, as in v2.1."""
     set_timeout(wsi, reason, secs)
+
+
+# ---------------------------------------------------------- fd table, closing
+# (lws' names; the context's methods of the same job call these)
+
+
+def new_wsi(ctx, sock, role, addr):
+    wsi = lws(ctx, sock, role)
+    wsi.addr = addr
+    return wsi
+
+
+def bind_protocol(wsi, protocol):
+    """Give ``wsi`` its protocol and a fresh per-session user area."""
+    wsi.protocol = protocol
+    size = protocol.per_session_data_size
+    if not size:
+        if wsi.user_space is not None:  # (a new wsi's is its class default)
+            wsi.user_space = None
+    elif isinstance(size, int):
+        wsi.user_space = bytearray(size)
+    else:
+        wsi.user_space = size()
+
+
+@micropython.native
+def insert_wsi_socket_into_fds(ctx, wsi, events):
+    """Put ``wsi`` in a free slot of the fd table; False if it is full."""
+    if ctx.fd_count >= ctx.fd_limit:
+        return False
+    for i in range(ctx.fd_limit):
+        if ctx.slots[i] is None:
+            break
+    quiet = ctx.protocol0_dummy
+    if not quiet:
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+    wsi.slot = i  # first: a MemoryError part-way leaves what remove_wsi undoes
+    ctx.slots[i] = wsi
+    ctx.fd_count += 1
+    wsi.fd = _port.sock_fd(wsi.sock)
+    wsi.key = _port.poll_key(wsi.sock)
+    wsi.events = events
+    ctx.lookup[wsi.key] = wsi
+    ctx.poll.register(wsi.sock, events)
+    if not quiet:
+        ctx._poll_callback(wsi, _LWS_CALLBACK_ADD_POLL_FD, 0)
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+    return True
+
+
+@micropython.native
+def remove_wsi_socket_from_fds(ctx, wsi):
+    if wsi.slot < 0:
+        return
+    quiet = ctx.protocol0_dummy
+    if not quiet:
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_LOCK_POLL, None, 1)
+    try:
+        ctx.poll.unregister(wsi.sock)
+    except (OSError, KeyError, ValueError):
+        pass
+    if not quiet:
+        ctx._poll_callback(wsi, _LWS_CALLBACK_DEL_POLL_FD, wsi.events)
+    ctx.slots[wsi.slot] = None
+    ctx.fd_count -= 1
+    wsi.slot = -1
+    if ctx.lookup.get(wsi.key) is wsi:
+        del ctx.lookup[wsi.key]
+    if not quiet:
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_UNLOCK_POLL, None, 1)
+    if ctx.listen_paused:
+        ctx.listen_resume()
+
+
+@micropython.native
+def close_free_wsi(ctx, wsi):
+    """Close a connection: role callbacks, table, socket, WSI_DESTROY.
+
+    With a stored send pending and no error, the close waits (bounded by
+    a timeout) until the data is flushed, as lws does.
+    """
+    if wsi.closed:
+        return
+    role = ops_of(wsi)
+    if wsi.state != _LWSS_DEAD_SOCKET:
+        if held_by(wsi):
+            # what this pass held for it (a head, small frames) goes first
+            flush_held()
+            if wsi.closed:
+                return
+        if role.before_close(wsi):
+            return
+    if (
+        wsi.trunc_len
+        and wsi.state != _LWSS_DEAD_SOCKET
+        and wsi.state != _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
+    ):
+        wsi.state = _LWSS_FLUSHING_STORED_SEND_BEFORE_CLOSE
+        wsi.close_after_flush = True
+        set_timeout(wsi, _PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE, 5)
+        change_events(wsi, _port.POLLOUT, _port.POLLIN)
+        return
+    wsi.closed = True
+    try:
+        role.closed(wsi)
+    except Exception as e:
+        lwsl_err("close handler raised %r", e)
+    if wsi.ah is not None or wsi in ctx.header_pool.waiting:
+        release_ah(wsi)
+    if wsi in ctx.pending:
+        ctx.pending.remove(wsi)
+    remove_wsi_socket_from_fds(ctx, wsi)
+    try:
+        (wsi.sock if wsi.tls is None else wsi.tls).close()
+    except OSError:
+        pass
+    if wsi.role != _ROLE_LISTEN and not ctx.protocol0_dummy:
+        protocol_callback(wsi, ctx.protocols[0], _LWS_CALLBACK_WSI_DESTROY)
+    if wsi.user_space is not None:  # a new attribute could need heap
+        wsi.user_space = None
+    if wsi.trunc is not None:
+        wsi.trunc = None

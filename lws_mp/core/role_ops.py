@@ -24,6 +24,12 @@ def _nothing(*args):
     return None
 
 
+def _none(wsi):
+    # for the operations of one argument: a call of _nothing makes a tuple
+    # of its arguments, a heap object
+    return None
+
+
 def _ok(*args):
     return True
 
@@ -50,7 +56,7 @@ class lws_role_ops:
 
     def __init__(self, name, adopt=_nothing, readable=_nothing, writable=_nothing,
                  buffered=_nothing, write=None, periodic=None, timeout=None,
-                 before_close=_nothing, closed=_nothing, rx_resume=_nothing,
+                 before_close=_none, closed=_none, rx_resume=_none,
                  init_context=_ok):
         self.name = name
         self.adopt = adopt

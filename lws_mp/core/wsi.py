@@ -78,7 +78,6 @@ class lws:
         self.trunc_len = 0
         self.rxflow_disabled = False
         self.tls = None
-        self.preload = None
 
 
 def peer(wsi):

@@ -3,6 +3,7 @@
 Loaded with the first request of a context that has mounts.
 """
 
+from ..core.context import close_free_wsi
 from ..core.conn import release_ah
 from ..plat import _port
 from ..plat._port import micropython  # @micropython.native
@@ -174,7 +175,7 @@ def serve(wsi, mount, target):
     if r == ALL_SENT:
         finish(wsi)  # a small file: complete now, not in another pass
     elif r < 0:
-        wsi.context.close(wsi)
+        close_free_wsi(wsi.context, wsi)
     elif r == 0 and wsi.ah is not None and wsi.ah.rxlen <= wsi.ah.body_pos:  # nothing pending
         # the headers are answered: the table can serve someone else while
         # the file streams (nothing of ours reads it any more)
@@ -186,4 +187,4 @@ def _redirect(wsi, location):
     send_headers(wsi, status_line(301) + b"Location: " + location
                  + b"\r\nContent-Length: 0\r\n" + connection_header(wsi) + b"\r\n")
     if lws_http_transaction_completed(wsi):
-        wsi.context.close(wsi)
+        close_free_wsi(wsi.context, wsi)

@@ -1,5 +1,6 @@
 """The HTTP/1.1 server role: requests, bodies, keep-alive, mounts."""
 
+from ..core.context import close_free_wsi
 from ..core.conn import (attach_ah, change_events, conn_read, release_ah, set_timeout,
                          user_callback)
 from ..codec.header_names import token_list_has as _plain_token_list_has
@@ -242,7 +243,7 @@ def _route(wsi, ctx, ah, has_body):
     # neither in nor len)
     if user_callback(wsi, _LWS_CALLBACK_HTTP, raw if uri is None else uri,
                      len(raw) if uri is None else len(uri)):
-        ctx.close(wsi)
+        close_free_wsi(ctx, wsi)
         return
     if wsi.closed:
         return
@@ -252,7 +253,7 @@ def _route(wsi, ctx, ah, has_body):
         # a URL under a mount that neither the mount nor protocols[0] answered
         lws_return_http_status(wsi, 404, None)
         if lws_http_transaction_completed(wsi):
-            ctx.close(wsi)
+            close_free_wsi(ctx, wsi)
         return
     if wsi.state == _LWSS_HTTP_SERVING and not wsi.transaction_done and not wsi.pending_timeout:
         # the answer is still to come: bounded like every other wait (each
@@ -343,7 +344,7 @@ def _deliver(wsi, chunk):
             protocol_error(wsi, 413)
             return False
     if user_callback(wsi, _LWS_CALLBACK_HTTP_BODY, chunk, len(chunk)):
-        ctx.close(wsi)
+        close_free_wsi(ctx, wsi)
         return False
     return not wsi.closed
 
@@ -359,7 +360,7 @@ def _body_complete(wsi, mv, pos, end):
     wsi.state = _LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
     wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
     if user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
-        wsi.context.close(wsi)
+        close_free_wsi(wsi.context, wsi)
         return
     if not wsi.closed and not wsi.transaction_done and not wsi.pending_timeout:
         # the answer is still to come: bounded as after LWS_CALLBACK_HTTP
@@ -385,7 +386,7 @@ def writable(wsi):
     if wsi.complete_after_flush:
         wsi.complete_after_flush = False
         if lws_http_transaction_completed(wsi):
-            ctx.close(wsi)
+            close_free_wsi(ctx, wsi)
         return
     if wsi.file is not None:
         sf = part("roles.serve_file")
@@ -398,7 +399,7 @@ def writable(wsi):
         wsi.want_writable = False
         change_events(wsi, 0, POLLOUT)
         if user_callback(wsi, _LWS_CALLBACK_HTTP_WRITEABLE):
-            ctx.close(wsi)
+            close_free_wsi(ctx, wsi)
         return
     change_events(wsi, 0, POLLOUT)
 

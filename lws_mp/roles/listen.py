@@ -2,6 +2,7 @@
 cancel waker): the two sockets of a context that carry no protocol."""
 
 from ..core.conn import protocol_callback
+from ..core.context import bind_protocol, close_free_wsi, insert_wsi_socket_into_fds, new_wsi
 from ..core.log import lwsl_err, lwsl_exception, lwsl_notice, lwsl_warn
 from ..core.service import drop
 from ..core.role_ops import lws_role_ops, ops
@@ -105,12 +106,12 @@ def adopt(ctx, sock, addr, readbuf):
                 return None
             sock = tls.sock
             role = _ROLE_TLS_ACCEPT
-        wsi = ctx.new_wsi(sock, role, addr)
+        wsi = new_wsi(ctx, sock, role, addr)
         if tls is not None:  # (a field left to its default costs a new connection nothing)
             wsi.tls = tls
-        ctx.bind_protocol(wsi, ctx.protocols[0])
+        bind_protocol(wsi, ctx.protocols[0])
         ctx.stats_accepted += 1
-        if not ctx.insert_wsi(wsi, POLLIN):
+        if not insert_wsi_socket_into_fds(ctx, wsi, POLLIN):
             (sock if tls is None else tls).close()
             return None
         if tls is not None and wsi.fd < 0:
@@ -137,7 +138,7 @@ def _adopt_failed(ctx, sock, wsi, created):
             # (inside: a wsi keeps its defaults in its class, so this first
             # assignment of its own may need heap)
             wsi.state = _LWSS_DEAD_SOCKET
-            ctx.close(wsi)
+            close_free_wsi(ctx, wsi)
             return
         except MemoryError as e:
             lwsl_exception(e)

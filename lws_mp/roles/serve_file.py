@@ -5,6 +5,7 @@ accept it, honours a single byte Range (206 / 416) and If-None-Match (304)
 against an ETag made of the file's mtime and size.
 """
 
+from ..core.context import close_free_wsi
 from ..core.conn import change_events, set_timeout, user_callback
 from ..codec.file_headers import accepts_gzip, etag_matches, parse_range
 from ..core.log import lwsl_info
@@ -407,7 +408,7 @@ def _send_head(wsi, ctx, fs, head, h):
 
 def _completed_now(wsi):
     if lws_http_transaction_completed(wsi):
-        wsi.context.close(wsi)
+        close_free_wsi(wsi.context, wsi)
     return 1
 
 
@@ -486,10 +487,10 @@ def finish(wsi):
     if not _spare:
         _spare.append(fs)  # the next file's, as it is done with
     if user_answers(wsi) and user_callback(wsi, _LWS_CALLBACK_HTTP_FILE_COMPLETION):
-        ctx.close(wsi)
+        close_free_wsi(ctx, wsi)
         return
     if wsi.closed:
         return
     if not wsi.transaction_done:
         if lws_http_transaction_completed(wsi):
-            ctx.close(wsi)
+            close_free_wsi(ctx, wsi)
