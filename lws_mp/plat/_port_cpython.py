@@ -97,7 +97,7 @@ def unmask(mv, n, m0, m1, m2, m3):
     mv[:n] = (int.from_bytes(mv[:n], "little") ^ key).to_bytes(n, "little")
 
 
-_Utf8Dec = codecs.getincrementaldecoder("utf-8")
+_utf8_decode = codecs.utf_8_decode
 
 def _utf8_prefix_ok(b):
     """Can the bytes ``b`` (one unfinished sequence) still become valid?"""
@@ -130,35 +130,38 @@ def utf8_valid(buf):
 
 
 class Utf8Validator:
+    """Incremental UTF-8 check that fails at the first bad byte.  The C
+    decoder is called on the piece itself (no copy of it, no Python-level
+    incremental decoder): only the unfinished sequence at a piece's end,
+    three bytes at most, is kept and put in front of the next piece."""
+
     def __init__(self):
-        self.dec = _Utf8Dec()
         self.ok = True
-        self.pending = 0
+        self.tail = b""
 
     def reset(self):
-        self.dec.reset()
         self.ok = True
+        self.tail = b""
 
     def feed(self, mv, n):
         if not self.ok:
             return False
+        data = mv if n == len(mv) else mv[:n]
+        if self.tail:
+            data = self.tail + bytes(data)
         try:
-            self.dec.decode(bytes(mv[:n]), False)
+            _, used = _utf8_decode(data, "strict", False)
         except UnicodeDecodeError:
             self.ok = False
             return False
-        # the codec holds back an unfinished sequence without judging
-        # it; judge its first bytes now so bad input fails at once
-        tail = self.dec.getstate()[0]
-        if tail and not _utf8_prefix_ok(tail):
+        # the codec holds back an unfinished sequence without judging it;
+        # judge its first bytes now so bad input fails at once
+        self.tail = bytes(data[used:]) if used < len(data) else b""
+        if self.tail and not _utf8_prefix_ok(self.tail):
             self.ok = False
         return self.ok
 
     def complete(self):
-        if not self.ok:
-            return False
-        try:
-            self.dec.decode(b"", True)
-        except UnicodeDecodeError:
-            self.ok = False
+        if self.tail:
+            self.ok = False  # a sequence left unfinished at the end
         return self.ok
