@@ -136,7 +136,9 @@ def issue(wsi, buf, off, n):
         _store(wsi, buf, off, n)
         return n
     try:
-        sent = sock_send_part(wsi, buf, off, n)
+        # (sock_send_part's TCP case without its call: every send comes here)
+        sent = _port.send_part(wsi.sock, buf, off, n) if wsi.tls is None \
+            else sock_send_part(wsi, buf, off, n)
     except OSError as e:
         wsi.context.fatal(wsi, "send failed %r" % (e,))
         return -1

@@ -3,7 +3,7 @@
 from ..core.conn import set_timeout
 from ..codec.header_names import name_of
 from ..core.log import lwsl_enabled, lwsl_info
-from ..core.output import hold, issue_raw
+from ..core.output import hold, issue
 from ..core.wsi import peer_str
 from ..core.write import write_queued
 from ..plat._port import const, micropython  # @micropython.native
@@ -185,8 +185,18 @@ def _append(buf, data, end):
 
 def lws_add_http_header_status(wsi, code, buf, end=0):
     wsi.http_status = code
-    r = _append(buf, status_line(code), end)
-    return r or _append(buf, server_header(wsi.context), end)
+    # (the kept line and Server header read without status_line's and
+    # server_header's calls, when they are kept)
+    line = _status_lines.get(code)
+    if line is None:
+        line = status_line(code)
+    server = _server_hdr if wsi.context.server_string is _server_str \
+        else server_header(wsi.context)
+    if end and len(buf) + len(line) + len(server) > end:
+        return 1
+    buf.extend(line)
+    buf.extend(server)
+    return 0
 
 
 def lws_add_http_header_by_name(wsi, name, value, buf, end=0):
@@ -222,7 +232,11 @@ def _ndigits(n):
 
 @micropython.native
 def lws_add_http_header_content_length(wsi, length, buf, end=0):
-    nd = _ndigits(length)
+    nd = 1  # its digits (_ndigits, inline: machine code here)
+    v = length
+    while v >= 10:
+        v //= 10
+        nd += 1
     if end and len(buf) + 18 + nd > end:
         return 1
     buf.extend(b"Content-Length: ")
@@ -235,7 +249,10 @@ def lws_add_http_header_content_length(wsi, length, buf, end=0):
 
 
 def lws_finalize_http_header(wsi, buf, end=0):
-    c = connection_header(wsi)
+    ah = wsi.ah
+    # (a keep-alive HTTP/1.1 answer has none: no call for it)
+    c = b"" if wsi.http_keepalive and ah is not None and ah.http_version != 10 \
+        else connection_header(wsi)
     if end and len(buf) + len(c) + 2 > end:
         return 1
     buf.extend(c)
@@ -260,5 +277,5 @@ def write(wsi, buf, len_, wp, pre):
         wsi.headers_sent = True  # the answer has begun, whatever wrote its head
         if wsi.head:
             return len_  # HEAD: the body is not sent
-        return issue_raw(wsi, mv)
+        return issue(wsi, mv, 0, len(mv))
     return -1
