@@ -130,7 +130,7 @@ class lws_context:
         wk = lws(self, self.waker.sock, _ROLE_RAW)
         wk.protocol = self.protocols[0]
         self.waker_wsi = wk
-        if not self.insert_wsi(wk, _port.POLLIN):
+        if not insert_wsi_socket_into_fds(self, wk, _port.POLLIN):
             lwsl_err("fd_limit_per_thread too small")
             self.waker.close()
             return False
@@ -141,17 +141,17 @@ class lws_context:
             sock, bound = _port.listen_socket(info.iface, info.port, backlog)
         except OSError as e:
             lwsl_err("listen on port %d failed: %r", info.port, e)
-            self.remove_wsi(wk)
+            remove_wsi_socket_from_fds(self, wk)
             self.waker.close()
             return False
         lw = lws(self, sock, _ROLE_LISTEN)
         lw.protocol = self.protocols[0]
         self.listen_wsi = lw
         self.port = bound
-        if not self.insert_wsi(lw, _port.POLLIN):
+        if not insert_wsi_socket_into_fds(self, lw, _port.POLLIN):
             lwsl_err("fd_limit_per_thread too small")
             sock.close()
-            self.remove_wsi(wk)
+            remove_wsi_socket_from_fds(self, wk)
             self.waker.close()
             return False
         lwsl_notice("listening on port %d", bound)
@@ -169,15 +169,10 @@ class lws_context:
 
     # ---------------------------------------------------------- fd table
 
-    # (the fd table and closing are module functions, below, which the hot
-    # paths call: a method is first missed among the context's own ~50
-    # fields, ~1,000 instructions on MicroPython, before its class is searched)
-
-    def insert_wsi(self, wsi, events):
-        return insert_wsi_socket_into_fds(self, wsi, events)
-
-    def remove_wsi(self, wsi):
-        return remove_wsi_socket_from_fds(self, wsi)
+    # (the fd table, a new wsi and closing are module functions, below: a
+    # method is first missed among the context's own ~50 fields, ~1,300
+    # instructions on MicroPython, before its class is searched; close()
+    # stays for the modules the context itself imports)
 
     def listen_pause(self):
         """The fd table is full: stop accepting; the kernel's backlog holds
@@ -223,13 +218,8 @@ class lws_context:
 
     # ---------------------------------------------------------- lifecycle
 
-    def new_wsi(self, sock, role, addr):
-        return new_wsi(self, sock, role, addr)
-
-    def bind_protocol(self, wsi, protocol):
-        bind_protocol(wsi, protocol)
-
     def close(self, wsi):
+        """Close a connection (close_free_wsi)."""
         return close_free_wsi(self, wsi)
 
     # ---------------------------------------------------------- timeouts

@@ -4,7 +4,7 @@ lws_create_context and lws_context_destroy."""
 from .conn import protocol_callback
 from ..plat import _port
 from ..plat._port import const
-from .context import lws_context
+from .context import lws_context, remove_wsi_socket_from_fds
 from .log import lwsl_err, lwsl_info
 from .role_ops import ROLE_HTTP, ROLE_TLS_ACCEPT, ops
 from .wsi import LWSS_DEAD_SOCKET, ROLE_RAW
@@ -106,5 +106,5 @@ def lws_context_destroy(ctx):
     for p in ctx.protocols:
         ctx.dummy_wsi.protocol = p
         protocol_callback(ctx.dummy_wsi, p, _LWS_CALLBACK_PROTOCOL_DESTROY)
-    ctx.remove_wsi(ctx.waker_wsi)
+    remove_wsi_socket_from_fds(ctx, ctx.waker_wsi)
     ctx.waker.close()

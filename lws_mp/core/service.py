@@ -1,5 +1,6 @@
 """The service loop: one poll, accept, dispatch to roles, 1 Hz timeouts."""
 
+from .context import remove_wsi_socket_from_fds
 from ..plat import _port
 from .log import lwsl_err, lwsl_exception
 from . import output
@@ -148,7 +149,7 @@ def drop(ctx, wsi):
     if wsi in ctx.pending:
         ctx.pending.remove(wsi)
     try:
-        ctx.remove_wsi(wsi)
+        remove_wsi_socket_from_fds(ctx, wsi)
     finally:
         try:
             (wsi.sock if wsi.tls is None else wsi.tls).close()

@@ -18,6 +18,7 @@ connected socket is wrapped (below).  Without a TLS implementation the
 connection fails with "TLS not available" -- it never goes plain text.
 """
 
+from ..core.context import bind_protocol, insert_wsi_socket_into_fds, remove_wsi_socket_from_fds
 from ..core.conn import change_events, conn_read, protocol_callback, release_ah, set_timeout
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice
 from ..core.output import issue_raw
@@ -66,7 +67,7 @@ def lws_client_connect_via_info(i):
             if cl.protocols and p.name == cl.protocols[0]:
                 wsi.protocol = p
         if cl.userdata is None:
-            ctx.bind_protocol(wsi, wsi.protocol)
+            bind_protocol(wsi, wsi.protocol)
     if cl.userdata is not None:
         wsi.user_space = cl.userdata
     lwsl_info("client: %s:%d%s queued", i.address, i.port, cl.path)
@@ -151,7 +152,7 @@ def reset(wsi, ssl, address, port, path, host):
 
 def _drop_socket(wsi):
     ctx = wsi.context
-    ctx.remove_wsi(wsi)
+    remove_wsi_socket_from_fds(ctx, wsi)
     if wsi in ctx.header_pool.waiting:
         ctx.header_pool.forget(wsi)
     try:
@@ -253,7 +254,7 @@ def _start(wsi):
         fail(wsi, "fd table full (%d)" % ctx.fd_limit)
         return
     wsi.sock = net.open_socket(family)
-    if not ctx.insert_wsi(wsi, 0):
+    if not insert_wsi_socket_into_fds(ctx, wsi, 0):
         wsi.sock.close()
         wsi.sock = None
         fail(wsi, "fd table full (%d)" % ctx.fd_limit)
@@ -407,8 +408,8 @@ def swap_socket(wsi, sock):
     """Put ``sock`` (a wrapped socket) in the fd table in place of wsi's."""
     ctx = wsi.context
     events = wsi.events
-    ctx.remove_wsi(wsi)
+    remove_wsi_socket_from_fds(ctx, wsi)
     wsi.sock = sock
-    return ctx.insert_wsi(wsi, events)
+    return insert_wsi_socket_into_fds(ctx, wsi, events)
 
 

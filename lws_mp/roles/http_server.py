@@ -45,6 +45,15 @@ _WSI_TOKEN_HTTP_TRANSFER_ENCODING = const(68)
 _WSI_TOKEN_UPGRADE = const(5)
 
 
+_mount_part = None  # roles.http_mount, once a request has needed it (a global: no call)
+
+
+def _load_mounts():
+    global _mount_part
+    _mount_part = part("roles.http_mount")
+    return _mount_part
+
+
 def adopt(wsi, readbuf):
     """A new connection: get a header table (or queue) and start the clock."""
     ctx = wsi.context
@@ -263,15 +272,6 @@ def _route(wsi, ctx, ah, has_body):
         _body_from(wsi, ah.mv, ah.body_pos, ah.rxlen)
 
 
-_mount_part = None  # roles.http_mount, once a request has needed it (a global: no call)
-
-
-def _load_mounts():
-    global _mount_part
-    _mount_part = part("roles.http_mount")
-    return _mount_part
-
-
 def _read_body(wsi):
     ctx = wsi.context
     buf = ctx.serv_mv
@@ -357,7 +357,7 @@ def _body_complete(wsi, mv, pos, end):
         wsi.chunked = None  # the next request's starts at its default
     if pos < end:
         _keep_pipelined(wsi, mv, pos, end)
-    wsi.state = _LWSS_HTTP_SERVING  # POLLIN stays on: see _handle_request
+    wsi.state = _LWSS_HTTP_SERVING  # POLLIN stays on: see _route
     wsi.pending_timeout = 0  # set_timeout(wsi, 0, 0) without the call
     if user_callback(wsi, _LWS_CALLBACK_HTTP_BODY_COMPLETION):
         close_free_wsi(wsi.context, wsi)

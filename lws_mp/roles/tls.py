@@ -7,6 +7,7 @@ ssl-client.c.  Loaded only by a context or a client that asks for TLS; the
 TLS modules themselves are behind lws_mp.plat.tls.
 """
 
+from ..core.context import insert_wsi_socket_into_fds, remove_wsi_socket_from_fds
 from ..core.conn import change_events, set_timeout
 from ..core.log import lwsl_err, lwsl_info, lwsl_notice, lwsl_warn
 from ..core.role_ops import ROLE_HTTP, lws_role_ops, ops
@@ -251,9 +252,9 @@ def client_start(wsi, server_name, flags):
     else:
         # MicroPython: poll must watch the TLS socket itself (see plat.tls)
         events = wsi.events
-        ctx.remove_wsi(wsi)
+        remove_wsi_socket_from_fds(ctx, wsi)
         wsi.sock = t.sock
-        if not ctx.insert_wsi(wsi, events):
+        if not insert_wsi_socket_into_fds(ctx, wsi, events):
             return "setup failed: no fd table slot"
     if wsi.fd < 0:
         wsi.fd = t.fd

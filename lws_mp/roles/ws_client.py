@@ -9,6 +9,7 @@ CLIENT_FILTER_PRE_ESTABLISH (the response headers readable with
 lws_hdr_copy) and CLIENT_ESTABLISHED.
 """
 
+from ..core.context import bind_protocol
 from ..core.conn import change_events, protocol_callback, release_ah, set_timeout, user_callback
 from ..codec.header_names import token_list_has
 from ..codec.ws_handshake import accept_key
@@ -124,7 +125,7 @@ def upgrade(wsi, unused=None):
     if cl.userdata is not None:
         wsi.user_space = cl.userdata
     else:
-        ctx.bind_protocol(wsi, proto)
+        bind_protocol(wsi, proto)
     if user_callback(wsi, _LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH):
         cc.fail(wsi, "HS: Rejected by filter cb")
         return

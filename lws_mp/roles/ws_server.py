@@ -1,6 +1,7 @@
 """The WebSocket server role: the RFC 6455 opening handshake on an HTTP
 connection that asked to upgrade; the connection then runs in ws_conn."""
 
+from ..core.context import bind_protocol
 from ..core.conn import change_events, release_ah, set_timeout, user_callback
 from ..codec.ws_handshake import accept_key, choose_protocol, key_is_valid, response
 from ..core.log import lwsl_enabled, lwsl_info, lwsl_notice
@@ -40,7 +41,7 @@ def upgrade(wsi, data):
         lwsl_notice("%s: no protocol of %r is served", peer(wsi)[0], bytes(offered))
         protocol_error(wsi, 400)
         return
-    ctx.bind_protocol(wsi, proto)
+    bind_protocol(wsi, proto)
     if user_callback(wsi, _LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION,
                      proto.name, len(proto.name)):
         lwsl_notice("%s: %s refused by filter", peer(wsi)[0], proto.name)
