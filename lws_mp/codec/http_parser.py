@@ -92,13 +92,14 @@ def parse_request(ah, token_limits=None, scan=None):
     ah.head = token > 255
     token &= 255
     ah.method = token
-    limits = _limits(token_limits)
+    # (no call for the usual creation info without limits)
+    limits = b"" if token_limits is None else _limits(token_limits)
     if line[4]:
         # an origin-form path with nothing to decode or normalise: stored as
         # it lies
         us = line[0] + 1
         plen = line[3] - us
-        if plen > _limit(limits, token):
+        if token < len(limits) and plen > limits[token]:  # (_limit, inline)
             return 414
         add_frag(ah.frags, ah.frag_index, token, us, plen)  # room for the first two
         if line[3] < line[1]:
