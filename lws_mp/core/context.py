@@ -281,7 +281,7 @@ def lws_set_timeout(wsi, reason, secs):
 
 
 # ---------------------------------------------------------- fd table, closing
-# (lws' names; the context's methods of the same job call these)
+# (lws' names; lws_context.close() calls close_free_wsi)
 
 
 def new_wsi(ctx, sock, role, addr):

@@ -105,7 +105,8 @@ def put_int(buf, p, n):
 
 
 def connection_header(wsi):
-    """The Connection: header this response needs, if any."""
+    """The Connection: header this response needs, if any (serve_file's
+    head tests its empty keep-alive case inline, for every file served)."""
     if not wsi.http_keepalive:
         return b"Connection: close\r\n"
     ah = wsi.ah
@@ -176,22 +177,10 @@ def protocol_error(wsi, code, extra=b""):
 # pass ``end`` bytes (the room the caller has), else 0.
 
 
-def _append(buf, data, end):
-    if end and len(buf) + len(data) > end:
-        return 1
-    buf.extend(data)
-    return 0
-
-
 def lws_add_http_header_status(wsi, code, buf, end=0):
     wsi.http_status = code
-    # (the kept line and Server header read without status_line's and
-    # server_header's calls, when they are kept)
-    line = _status_lines.get(code)
-    if line is None:
-        line = status_line(code)
-    server = _server_hdr if wsi.context.server_string is _server_str \
-        else server_header(wsi.context)
+    line = status_line(code)
+    server = server_header(wsi.context)
     if end and len(buf) + len(line) + len(server) > end:
         return 1
     buf.extend(line)
@@ -232,11 +221,7 @@ def _ndigits(n):
 
 @micropython.native
 def lws_add_http_header_content_length(wsi, length, buf, end=0):
-    nd = 1  # its digits (_ndigits, inline: machine code here)
-    v = length
-    while v >= 10:
-        v //= 10
-        nd += 1
+    nd = _ndigits(length)
     if end and len(buf) + 18 + nd > end:
         return 1
     buf.extend(b"Content-Length: ")
@@ -249,10 +234,7 @@ def lws_add_http_header_content_length(wsi, length, buf, end=0):
 
 
 def lws_finalize_http_header(wsi, buf, end=0):
-    ah = wsi.ah
-    # (a keep-alive HTTP/1.1 answer has none: no call for it)
-    c = b"" if wsi.http_keepalive and ah is not None and ah.http_version != 10 \
-        else connection_header(wsi)
+    c = connection_header(wsi)
     if end and len(buf) + len(c) + 2 > end:
         return 1
     buf.extend(c)
